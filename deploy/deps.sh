@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Tipline needs: "deploy/deps.sh" for
+# building and running, "deploy/deps.sh test" adds what the tests use.
+# Runs apt-get only when something is missing.
+set -euo pipefail
+
+pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
+      libevent-dev libpq-dev libssl-dev libinih-dev libsodium-dev
+      libjansson-dev libmagic-dev libsystemd-dev postgresql)
+if [ "${1:-}" = test ]; then
+	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang
+	       libclang-rt-14-dev clang-format)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}"
+	sudo_cmd=()
+	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+	"${sudo_cmd[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,350 @@
+/*
+ * Configuration from conf/tipline.ini.  Every key is one row of cfg_keys[]
+ * with its type, default and limits; the shipped file documents every row
+ * and a unit test keeps the two in step.  inih does the INI syntax; this
+ * file checks every value and stops at the first problem, naming the file,
+ * the line and the key.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "cfg.h"
+#include "log.h"
+
+enum cfg_type {
+	CFG_T_STR,
+	CFG_T_PATH,
+	CFG_T_INT,
+	CFG_T_SIZE,
+	CFG_T_DURATION,
+	CFG_T_LOGLEVEL,
+	CFG_T_LISTEN,
+};
+
+struct cfg_key {
+	const char *section;
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	const char *def;
+	long long min, max;
+};
+
+#define K(sec, name, type, field, def, min, max)                               \
+	{                                                                      \
+		sec, name, type, offsetof(struct cfg, field), def, min, max    \
+	}
+
+/* Sorted by section, then name (checked by tests/unit/test_cfg.c). */
+static const struct cfg_key cfg_keys[] = {
+	K("database", "admin_user", CFG_T_STR, db_admin_user, "", 0, 0),
+	K("database", "conninfo", CFG_T_STR, db_conninfo, "dbname=tipline", 0,
+	    0),
+	K("database", "connect_timeout", CFG_T_DURATION, db_connect_timeout_ms,
+	    "5s", 100, 600000),
+	K("database", "pool_size", CFG_T_INT, db_pool_size, "4", 1, 64),
+	K("database", "query_timeout", CFG_T_DURATION, db_query_timeout_ms,
+	    "10s", 100, 600000),
+	K("database", "retry_max", CFG_T_DURATION, db_retry_max_ms, "10s", 100,
+	    600000),
+	K("intake", "cert", CFG_T_PATH, intake_cert, "intake.crt", 0, 0),
+	K("intake", "db_user", CFG_T_STR, intake_db_user, "tipline_intake", 0,
+	    0),
+	K("intake", "key", CFG_T_PATH, intake_key, "intake.key", 0, 0),
+	K("intake", "listen", CFG_T_LISTEN, intake_listen, "127.0.0.1:8443", 0,
+	    0),
+	K("intake", "max_header_bytes", CFG_T_SIZE, intake_max_header_bytes,
+	    "16K", 1024, 1 << 20),
+	K("intake", "max_uploads", CFG_T_INT, intake_max_uploads, "32", 1,
+	    10000),
+	K("intake", "shutdown_grace", CFG_T_DURATION, intake_shutdown_grace_ms,
+	    "10s", 0, 600000),
+	K("intake", "threads", CFG_T_INT, intake_threads, "2", 1, 256),
+	K("intake", "timeout", CFG_T_DURATION, intake_timeout_ms, "60s", 1000,
+	    3600000),
+	K("keys", "dedup", CFG_T_PATH, key_dedup, "dedup.key", 0, 0),
+	K("keys", "pepper", CFG_T_PATH, key_pepper, "receipt.pepper", 0, 0),
+	K("keys", "public", CFG_T_PATH, key_public, "seal.pub", 0, 0),
+	K("keys", "secret", CFG_T_PATH, key_secret, "seal.key", 0, 0),
+	K("limits", "files_per_tip", CFG_T_INT, files_per_tip, "5", 0, 20),
+	K("limits", "max_description_chars", CFG_T_INT, max_description_chars,
+	    "10000", 100, 100000),
+	K("limits", "max_file_bytes", CFG_T_SIZE, max_file_bytes, "10M", 1024,
+	    64 << 20),
+	K("limits", "max_pixels", CFG_T_INT, max_pixels, "40000000", 1000,
+	    200000000),
+	K("log", "level", CFG_T_LOGLEVEL, log_level, "info", 0, 0),
+	K("privacy", "arrival_truncate", CFG_T_DURATION, arrival_truncate_ms,
+	    "1h", 60000, 86400000),
+};
+
+#undef K
+
+struct cfg_ctx {
+	struct cfg *cfg;
+	char *errbuf;
+	size_t errlen;
+	bool failed;
+};
+
+size_t
+cfg_nkeys(void)
+{
+	return ARRAY_SIZE(cfg_keys);
+}
+
+const char *
+cfg_key_section(size_t i)
+{
+	return cfg_keys[i].section;
+}
+
+const char *
+cfg_key_name(size_t i)
+{
+	return cfg_keys[i].name;
+}
+
+static char *
+cfg_resolve(const struct cfg *cfg, const char *value)
+{
+	char *out;
+	size_t n;
+
+	if (value[0] == '/' || cfg->dir == NULL || value[0] == '\0')
+		return xstrdup(value);
+	n = strlen(cfg->dir) + 1 + strlen(value) + 1;
+	out = xmalloc(n);
+	snprintf(out, n, "%s/%s", cfg->dir, value);
+	return out;
+}
+
+/* host:port with a numeric port; host may be [v6]. */
+static int
+cfg_check_listen(const char *v, const char **errstr)
+{
+	const char *colon;
+	long long port;
+
+	if (v[0] == '[') {
+		if ((colon = strstr(v, "]:")) == NULL) {
+			*errstr = "invalid (use host:port or [v6]:port)";
+			return -1;
+		}
+		colon++;
+	} else if ((colon = strrchr(v, ':')) == NULL || colon == v) {
+		*errstr = "invalid (use host:port)";
+		return -1;
+	}
+	if (util_parse_ll(colon + 1, 1, 65535, &port, errstr) == -1) {
+		*errstr = "invalid port (use 1-65535)";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
+    const char **errstr)
+{
+	char **sp = (char **)((char *)cfg + k->off);
+	long long *lp = (long long *)((char *)cfg + k->off);
+	int *ip = (int *)((char *)cfg + k->off);
+	long long v;
+	int lvl;
+
+	switch (k->type) {
+	case CFG_T_LISTEN:
+		if (cfg_check_listen(value, errstr) == -1)
+			return -1;
+		/* FALLTHROUGH */
+	case CFG_T_STR:
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case CFG_T_PATH:
+		if (value[0] == '\0') {
+			*errstr = "empty path";
+			return -1;
+		}
+		free(*sp);
+		*sp = cfg_resolve(cfg, value);
+		return 0;
+	case CFG_T_INT:
+		if (util_parse_ll(value, k->min, k->max, &v, errstr) == -1)
+			return -1;
+		*lp = v;
+		return 0;
+	case CFG_T_SIZE:
+		if (util_parse_size(value, k->min, k->max, &v, errstr) == -1)
+			return -1;
+		*lp = v;
+		return 0;
+	case CFG_T_DURATION:
+		if (util_parse_duration_ms(value, k->min, k->max, &v, errstr) ==
+		    -1)
+			return -1;
+		*lp = v;
+		return 0;
+	case CFG_T_LOGLEVEL:
+		if ((lvl = log_level_parse(value)) == -1) {
+			*errstr = "invalid (use error, warn, info or debug)";
+			return -1;
+		}
+		*ip = lvl;
+		return 0;
+	}
+	fatalx("%s: bad key type", __func__);
+}
+
+static const struct cfg_key *
+cfg_find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 &&
+		    strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+static bool
+cfg_section_known(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+		if (strcmp(cfg_keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+/* inih handler: returns 0 to make ini_parse_string() report this line. */
+static int
+cfg_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct cfg_ctx *ctx = user;
+	const struct cfg_key *k;
+	const char *errstr = NULL;
+
+	if (ctx->failed)
+		return 0;
+	if ((k = cfg_find(section, name)) == NULL) {
+		snprintf(ctx->errbuf, ctx->errlen, "[%s] %s: %s", section, name,
+		    cfg_section_known(section) ? "unknown key"
+		                               : "unknown section");
+		ctx->failed = true;
+		return 0;
+	}
+	if (cfg_set(ctx->cfg, k, value, &errstr) == -1) {
+		if (k->type == CFG_T_INT || k->type == CFG_T_SIZE ||
+		    k->type == CFG_T_DURATION)
+			snprintf(ctx->errbuf, ctx->errlen,
+			    "[%s] %s: %s (allowed %lld to %lld%s)", section,
+			    name, errstr, k->min, k->max,
+			    k->type == CFG_T_DURATION ? " ms"
+			    : k->type == CFG_T_SIZE   ? " bytes"
+			                              : "");
+		else
+			snprintf(ctx->errbuf, ctx->errlen, "[%s] %s: %s",
+			    section, name, errstr);
+		ctx->failed = true;
+		return 0;
+	}
+	return 1;
+}
+
+void
+cfg_defaults(struct cfg *cfg, const char *path)
+{
+	const char *errstr;
+	char *tmp;
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = xstrdup(path);
+	tmp = xstrdup(path);
+	cfg->dir = xstrdup(dirname(tmp));
+	free(tmp);
+	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+		if (cfg_set(cfg, &cfg_keys[i], cfg_keys[i].def, &errstr) == -1)
+			fatalx("%s: bad default for %s.%s: %s", __func__,
+			    cfg_keys[i].section, cfg_keys[i].name, errstr);
+}
+
+int
+cfg_parse(const char *text, const char *path, struct cfg *cfg, char *errbuf,
+    size_t errlen)
+{
+	struct cfg_ctx ctx = { cfg, errbuf, errlen, false };
+	char tmp[512];
+	int line;
+
+	cfg_defaults(cfg, path);
+	ini_stop_on_first_error = true;
+	errbuf[0] = '\0';
+	line = ini_parse_string(text, cfg_handler, &ctx);
+	if (line == 0)
+		return 0;
+	if (ctx.failed) {
+		snprintf(tmp, sizeof(tmp), "%s", errbuf);
+		snprintf(errbuf, errlen, "%s:%d: %s", path, line, tmp);
+	} else
+		snprintf(errbuf, errlen,
+		    "%s:%d: syntax error (expected [section] or key = value)",
+		    path, line);
+	cfg_free(cfg);
+	return -1;
+}
+
+int
+cfg_load(const char *path, struct cfg *cfg, char *errbuf, size_t errlen)
+{
+	char *text;
+	int rv;
+
+	if ((text = util_read_file(path, 1 << 20, NULL)) == NULL) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		memset(cfg, 0, sizeof(*cfg));
+		return -1;
+	}
+	rv = cfg_parse(text, path, cfg, errbuf, errlen);
+	free(text);
+	return rv;
+}
+
+void
+cfg_free(struct cfg *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+		if (cfg_keys[i].type == CFG_T_STR ||
+		    cfg_keys[i].type == CFG_T_PATH ||
+		    cfg_keys[i].type == CFG_T_LISTEN) {
+			char **sp = (char **)((char *)cfg + cfg_keys[i].off);
+			free(*sp);
+			*sp = NULL;
+		}
+	}
+	free(cfg->path);
+	free(cfg->dir);
+	cfg->path = cfg->dir = NULL;
+}
+
+long long
+cfg_max_body_bytes(const struct cfg *cfg)
+{
+	/* Files, then 4 bytes per character of text fields and 64 KiB for
+	 * the other fields and multipart framing. */
+	return cfg->files_per_tip * cfg->max_file_bytes +
+	       cfg->max_description_chars * 4 + (64 << 10);
+}

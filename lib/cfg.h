@@ -1,0 +1,80 @@
+/*
+ * The configuration: one table of keys (section, name, type, default,
+ * limits) read from an INI file with inih.  Relative paths are resolved
+ * against the directory of the file.  Errors name the file, line and key.
+ */
+#ifndef TL_CFG_H
+#define TL_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct cfg {
+	char *path; /* the file read, for messages */
+	char *dir;  /* its directory, for relative paths */
+
+	/* [log] */
+	int log_level;
+
+	/* [database] */
+	char *db_conninfo;
+	char *db_admin_user;
+	long long db_pool_size;
+	long long db_connect_timeout_ms;
+	long long db_query_timeout_ms;
+	long long db_retry_max_ms;
+
+	/* [intake] */
+	char *intake_listen;
+	char *intake_cert;
+	char *intake_key;
+	char *intake_db_user;
+	long long intake_threads;
+	long long intake_max_uploads;
+	long long intake_max_header_bytes;
+	long long intake_timeout_ms;
+	long long intake_shutdown_grace_ms;
+
+	/* [limits] */
+	long long files_per_tip;
+	long long max_file_bytes;
+	long long max_pixels;
+	long long max_description_chars;
+
+	/* [keys] */
+	char *key_public;
+	char *key_secret;
+	char *key_pepper;
+	char *key_dedup;
+
+	/* [privacy] */
+	long long arrival_truncate_ms;
+};
+
+/*
+ * Parses INI text; path names the file in messages and anchors relative
+ * paths.  On error fills errbuf with "file:line: [section] key: reason".
+ * Caller frees the result with cfg_free().
+ */
+TL_MUSTCHECK int cfg_parse(const char *text, const char *path, struct cfg *,
+    char *errbuf, size_t errlen);
+/* Reads and parses a file. */
+TL_MUSTCHECK int cfg_load(const char *path, struct cfg *, char *errbuf,
+    size_t errlen);
+void cfg_free(struct cfg *);
+
+/* Sets every key to its default; used by cfg_parse() first. */
+void cfg_defaults(struct cfg *, const char *path);
+
+/* For the unit test of the key table: number of keys, and the i-th key's
+ * "section.name". */
+size_t cfg_nkeys(void);
+const char *cfg_key_section(size_t);
+const char *cfg_key_name(size_t);
+
+/* Maximum body of a tip: files, text fields and multipart overhead. */
+long long cfg_max_body_bytes(const struct cfg *);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * An asynchronous PostgreSQL connection pool on libevent.  Each connection
+ * connects without blocking, prepares the program's named statements, and
+ * then runs one query at a time from a shared queue.  A lost connection is
+ * re-established with exponential backoff.  Callers never see a PGconn.
+ */
+#ifndef TL_DB_H
+#define TL_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "util.h"
+
+/*
+ * Called once per query with its result, or with NULL when the query could
+ * not run (no connection, connection lost, deadline passed).  db.c clears
+ * the result after the callback returns.
+ */
+typedef void db_result_fn(void *arg, PGresult *res);
+/* Called for each NOTIFY on a channel the pool listens on. */
+typedef void db_notify_fn(void *arg, const char *channel);
+
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+struct db_pool_opts {
+	const char *conninfo;
+	const char *user; /* appended as user=..., may be NULL */
+	int size;
+	long long connect_timeout_ms;
+	long long query_timeout_ms;
+	long long retry_max_ms;
+	const struct db_stmt *stmts;
+	size_t nstmts;
+	const char *listen; /* channel to LISTEN on, or NULL */
+	db_notify_fn *on_notify;
+	void *notify_arg;
+};
+
+struct db_pool;
+struct db_query;
+
+/* Starts connecting at once.  Caller frees with db_pool_free(). */
+struct db_pool *db_pool_new(struct event_base *, const struct db_pool_opts *);
+/* Fails queries still queued (callback with NULL) and closes everything. */
+void db_pool_free(struct db_pool *);
+
+/*
+ * Queues the statement (index into the program's table) with text or
+ * binary parameters; lengths and formats may be NULL for all-text.  The
+ * values are copied.  Returns a handle for db_cancel(), or NULL if the
+ * pool has no connection up (the callback is then not called).
+ */
+TL_MUSTCHECK struct db_query *db_send(struct db_pool *, size_t stmt,
+    int nparams, const char *const *values, const int *lengths,
+    const int *formats, db_result_fn *fn, void *arg);
+/* The callback of a pending query will not be called. */
+void db_cancel(struct db_query *);
+
+/* Number of connections ready or busy. */
+int db_pool_up(const struct db_pool *);
+/* The SQLSTATE of an error result, "00000" if none: safe to log. */
+const char *db_sqlstate(const PGresult *);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * Every SQL statement a program runs, by program: each daemon prepares its
+ * own table on connect, so a statement its role may not run fails at
+ * startup, not in the middle of a request.
+ */
+#ifndef TL_DB_STMT_H
+#define TL_DB_STMT_H
+
+#include <stddef.h>
+
+#include "db.h"
+
+enum intake_stmt {
+	STMT_INTAKE_PING,
+	STMT_INTAKE_MUNICIPALITIES,
+	STMT_INTAKE_COUNT,
+};
+
+extern const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT];
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * The HTTPS listener on evhttp: every accepted socket gets an OpenSSL
+ * bufferevent from the current TLS context; size limits and timeouts are
+ * set before the first byte is read.  Every answer carries the same strict
+ * security headers, and pages are never cached.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/keyvalq_struct.h>
+
+#include "http.h"
+#include "log.h"
+
+static struct bufferevent *
+http_bev_cb(struct event_base *base, void *arg)
+{
+	struct http_listener *l = arg;
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if ((ssl = tls_accept_new(l->tls)) == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* Browsers often close without close_notify: not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+int
+http_listen(struct http_listener *l, struct event_base *base, struct tls *tls,
+    const struct http_opts *o, char *errbuf, size_t errlen)
+{
+	char host[256];
+	const char *colon;
+	long long port;
+	const char *errstr;
+	size_t hlen;
+	struct timeval tv;
+
+	memset(l, 0, sizeof(*l));
+	colon = strrchr(o->listen, ':');
+	if (colon == NULL ||
+	    util_parse_ll(colon + 1, 1, 65535, &port, &errstr) == -1) {
+		snprintf(errbuf, errlen, "listen %s: bad address", o->listen);
+		return -1;
+	}
+	hlen = (size_t)(colon - o->listen);
+	if (o->listen[0] == '[' && hlen >= 2 && o->listen[hlen - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hlen - 2,
+		    o->listen + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hlen, o->listen);
+	if ((l->http = evhttp_new(base)) == NULL) {
+		snprintf(errbuf, errlen, "evhttp_new failed");
+		return -1;
+	}
+	l->tls = tls;
+	evhttp_set_bevcb(l->http, http_bev_cb, l);
+	evhttp_set_max_headers_size(l->http, (ev_ssize_t)o->max_header_bytes);
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)o->max_body_bytes);
+	tv.tv_sec = o->timeout_ms / 1000;
+	tv.tv_usec = (o->timeout_ms % 1000) * 1000;
+	evhttp_set_timeout_tv(l->http, &tv);
+	evhttp_set_allowed_methods(l->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+	evhttp_set_default_content_type(l->http, "text/plain; charset=utf-8");
+	l->sock =
+	    evhttp_bind_socket_with_handle(l->http, host, (ev_uint16_t)port);
+	if (l->sock == NULL) {
+		snprintf(errbuf, errlen, "listen %s: cannot bind", o->listen);
+		evhttp_free(l->http);
+		l->http = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_stop_accepting(struct http_listener *l)
+{
+	if (l->sock != NULL) {
+		evhttp_del_accept_socket(l->http, l->sock);
+		l->sock = NULL;
+	}
+}
+
+void
+http_free(struct http_listener *l)
+{
+	if (l->http != NULL)
+		evhttp_free(l->http);
+	l->http = NULL;
+	l->sock = NULL;
+}
+
+void
+http_security_headers(struct evhttp_request *req, const char *csp)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Security-Policy", csp);
+	evhttp_add_header(h, "Strict-Transport-Security",
+	    "max-age=63072000; includeSubDomains");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Permissions-Policy",
+	    "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+	evhttp_add_header(h, "Cross-Origin-Opener-Policy", "same-origin");
+	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
+}
+
+void
+http_reply_html(struct evhttp_request *req, int status, struct buf *out)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evbuffer_new();
+
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (body != NULL && out->p != NULL)
+		evbuffer_add(body, out->p, out->len);
+	evhttp_send_reply(req, status, NULL, body);
+	if (body != NULL)
+		evbuffer_free(body);
+	buf_reset(out);
+}
+
+void
+http_reply_text(struct evhttp_request *req, int status, const char *text)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evbuffer_new();
+
+	evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (body != NULL)
+		evbuffer_add_printf(body, "%s\n", text);
+	evhttp_send_reply(req, status, NULL, body);
+	if (body != NULL)
+		evbuffer_free(body);
+}
+
+char *
+http_path(struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path;
+
+	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL)
+		return NULL;
+	return evhttp_uridecode(path, 0, NULL);
+}

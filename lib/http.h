@@ -1,0 +1,50 @@
+/*
+ * HTTP on evhttp over TLS: the listener, the security headers every answer
+ * carries, and replies.  Nothing here ever reads the peer's address.
+ */
+#ifndef TL_HTTP_H
+#define TL_HTTP_H
+
+#include <stddef.h>
+
+#include <event2/http.h>
+
+#include "buf.h"
+#include "tls.h"
+#include "util.h"
+
+struct http_opts {
+	const char *listen; /* host:port */
+	long long max_header_bytes;
+	long long max_body_bytes;
+	long long timeout_ms;
+	/* script-src, form-action etc. are 'self'; this is the whole CSP. */
+	const char *csp;
+};
+
+struct http_listener {
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+	struct tls *tls;
+};
+
+/* Binds and configures; -1 with errbuf set on failure. */
+TL_MUSTCHECK int http_listen(struct http_listener *, struct event_base *,
+    struct tls *, const struct http_opts *, char *errbuf, size_t errlen);
+/* Stops accepting new connections; open ones carry on. */
+void http_stop_accepting(struct http_listener *);
+void http_free(struct http_listener *);
+
+/* The headers every answer gets: CSP, HSTS, no sniffing, no referrer. */
+void http_security_headers(struct evhttp_request *, const char *csp);
+
+/* Sends an HTML page (takes the bytes of out; out is reset). */
+void http_reply_html(struct evhttp_request *, int status, struct buf *out);
+/* Sends plain text. */
+void http_reply_text(struct evhttp_request *, int status, const char *);
+
+/* The request's path, percent-decoded, without the query; NULL if bad.
+ * Caller frees. */
+char *http_path(struct evhttp_request *);
+
+#endif

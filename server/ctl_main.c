@@ -1,0 +1,263 @@
+/*
+ * tiplinectl: the administrator's command line.
+ *
+ *   tiplinectl [-c file] migrate        apply new schema migrations
+ *   tiplinectl [-c file] keygen         create missing key files (0600)
+ *   tiplinectl [-c file] check-config   check the configuration file
+ *
+ * It talks to PostgreSQL synchronously as [database] admin_user, the role
+ * that owns the schema.  Exit status: 0 done, 1 failed, 2 bad usage or
+ * configuration.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "asset.h"
+#include "cfg.h"
+#include "keys.h"
+#include "log.h"
+
+extern const struct asset ctl_migrations[];
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: tiplinectl [-c file] command\n"
+	                "commands:\n"
+	                "  migrate        apply new schema migrations\n"
+	                "  keygen         create missing key files\n"
+	                "  check-config   check the configuration file\n");
+	exit(2);
+}
+
+static PGconn *
+ctl_connect(const struct cfg *cfg)
+{
+	char conninfo[2048];
+	PGconn *pg;
+
+	if (cfg->db_admin_user[0] != '\0')
+		snprintf(conninfo, sizeof(conninfo),
+		    "%s user=%s fallback_application_name=tiplinectl",
+		    cfg->db_conninfo, cfg->db_admin_user);
+	else
+		snprintf(conninfo, sizeof(conninfo),
+		    "%s fallback_application_name=tiplinectl",
+		    cfg->db_conninfo);
+	pg = PQconnectdb(conninfo);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "tiplinectl: cannot connect: %s",
+		    PQerrorMessage(pg));
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+static int
+ctl_exec(PGconn *pg, const char *sql)
+{
+	PGresult *res = PQexec(pg, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	         PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "tiplinectl: %s", PQerrorMessage(pg));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* "0002_places.sql" -> 2; -1 if the name has no number. */
+static long
+ctl_migration_version(const char *name)
+{
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	return (end == name || *end != '_') ? -1 : v;
+}
+
+static int
+ctl_migrate(const struct cfg *cfg)
+{
+	const struct asset *m;
+	PGconn *pg;
+	PGresult *res;
+	long current, v, prev = 0;
+	char ver[32];
+	const char *params[2];
+	int applied = 0;
+
+	for (m = ctl_migrations; m->name != NULL; m++) {
+		v = ctl_migration_version(m->name);
+		if (v <= prev)
+			fatalx("migration %s is out of order", m->name);
+		prev = v;
+	}
+	if ((pg = ctl_connect(cfg)) == NULL)
+		return 1;
+	if (ctl_exec(pg, "SET client_min_messages = warning") == -1 ||
+	    ctl_exec(pg, "SELECT pg_advisory_lock(7436977)") == -1 ||
+	    ctl_exec(pg,
+	        "CREATE TABLE IF NOT EXISTS schema_version ("
+	        "version integer PRIMARY KEY, name text NOT NULL, "
+	        "applied_at timestamptz NOT NULL DEFAULT now())") == -1)
+		goto fail;
+	res =
+	    PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "tiplinectl: %s", PQerrorMessage(pg));
+		PQclear(res);
+		goto fail;
+	}
+	current = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	for (m = ctl_migrations; m->name != NULL; m++) {
+		v = ctl_migration_version(m->name);
+		if (v <= current)
+			continue;
+		if (ctl_exec(pg, "BEGIN") == -1)
+			goto fail;
+		if (ctl_exec(pg, (const char *)m->data) == -1) {
+			fprintf(stderr,
+			    "tiplinectl: migration %s failed, "
+			    "nothing of it was applied\n",
+			    m->name);
+			ctl_exec(pg, "ROLLBACK");
+			goto fail;
+		}
+		snprintf(ver, sizeof(ver), "%ld", v);
+		params[0] = ver;
+		params[1] = m->name;
+		res = PQexecParams(pg,
+		    "INSERT INTO schema_version (version, name) "
+		    "VALUES ($1, $2)",
+		    2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "tiplinectl: %s", PQerrorMessage(pg));
+			PQclear(res);
+			ctl_exec(pg, "ROLLBACK");
+			goto fail;
+		}
+		PQclear(res);
+		if (ctl_exec(pg, "COMMIT") == -1)
+			goto fail;
+		printf("applied %s\n", m->name);
+		applied++;
+		current = v;
+	}
+	if (applied == 0)
+		printf("schema is up to date (version %ld)\n", current);
+	PQfinish(pg);
+	return 0;
+fail:
+	PQfinish(pg);
+	return 1;
+}
+
+static int
+ctl_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int
+ctl_keygen(const struct cfg *cfg)
+{
+	uint8_t pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+	uint8_t k[KEYS_BYTES];
+	const char *hmacs[2] = { cfg->key_pepper, cfg->key_dedup };
+	char err[1024];
+	int pub = ctl_exists(cfg->key_public),
+	    sec = ctl_exists(cfg->key_secret);
+	int i, made = 0;
+
+	if (pub != sec) {
+		fprintf(stderr,
+		    "tiplinectl: only one of %s and %s exists; "
+		    "move it away to make a new pair\n",
+		    cfg->key_public, cfg->key_secret);
+		return 1;
+	}
+	if (!pub) {
+		crypto_box_keypair(pk, sk);
+		if (keys_write(cfg->key_secret, sk, 0600, err, sizeof(err)) ==
+		        -1 ||
+		    keys_write(cfg->key_public, pk, 0644, err, sizeof(err)) ==
+		        -1) {
+			sodium_memzero(sk, sizeof(sk));
+			fprintf(stderr, "tiplinectl: %s\n", err);
+			return 1;
+		}
+		sodium_memzero(sk, sizeof(sk));
+		printf("wrote %s and %s\n", cfg->key_public, cfg->key_secret);
+		made++;
+	}
+	for (i = 0; i < 2; i++) {
+		if (ctl_exists(hmacs[i]))
+			continue;
+		randombytes_buf(k, sizeof(k));
+		if (keys_write(hmacs[i], k, 0600, err, sizeof(err)) == -1) {
+			sodium_memzero(k, sizeof(k));
+			fprintf(stderr, "tiplinectl: %s\n", err);
+			return 1;
+		}
+		printf("wrote %s\n", hmacs[i]);
+		made++;
+	}
+	sodium_memzero(k, sizeof(k));
+	if (made == 0)
+		printf("all keys exist, nothing written\n");
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = "conf/tipline.ini";
+	struct cfg cfg;
+	char err[1024];
+	int ch, rv;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 1 != argc)
+		usage();
+	log_init("tiplinectl", LOG_L_WARN);
+	if (sodium_init() == -1)
+		fatalx("sodium_init failed");
+	if (cfg_load(path, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "tiplinectl: %s\n", err);
+		return 2;
+	}
+	if (strcmp(argv[optind], "check-config") == 0) {
+		printf("configuration OK\n");
+		rv = 0;
+	} else if (strcmp(argv[optind], "migrate") == 0)
+		rv = ctl_migrate(&cfg);
+	else if (strcmp(argv[optind], "keygen") == 0)
+		rv = ctl_keygen(&cfg);
+	else {
+		cfg_free(&cfg);
+		usage();
+	}
+	cfg_free(&cfg);
+	return rv;
+}
