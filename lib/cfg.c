@@ -44,10 +44,10 @@ struct cfg_key {
 /* Sorted by section, then name (checked by tests/unit/test_cfg.c). */
 static const struct cfg_key cfg_keys[] = {
 	K("database", "admin_user", CFG_T_STR, db_admin_user, "", 0, 0),
-	K("database", "conninfo", CFG_T_STR, db_conninfo, "dbname=tipline", 0,
-	    0),
 	K("database", "connect_timeout", CFG_T_DURATION, db_connect_timeout_ms,
 	    "5s", 100, 600000),
+	K("database", "conninfo", CFG_T_STR, db_conninfo, "dbname=tipline", 0,
+	    0),
 	K("database", "pool_size", CFG_T_INT, db_pool_size, "4", 1, 64),
 	K("database", "query_timeout", CFG_T_DURATION, db_query_timeout_ms,
 	    "10s", 100, 600000),

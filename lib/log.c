@@ -46,9 +46,8 @@ log_level_parse(const char *s)
 	return -1;
 }
 
-static void
-log_vwrite(enum log_level level, const char *errmsg, const char *fmt,
-    va_list ap)
+static void TL_PRINTF(3, 0) log_vwrite(enum log_level level, const char *errmsg,
+    const char *fmt, va_list ap)
 {
 	char msg[1024], stamp[32];
 	struct tm tm;

@@ -227,7 +227,7 @@ main(int argc, char *argv[])
 	const char *path = "conf/tipline.ini";
 	struct cfg cfg;
 	char err[1024];
-	int ch, rv;
+	int ch, rv = 2;
 
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		switch (ch) {

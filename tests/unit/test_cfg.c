@@ -1,0 +1,169 @@
+/*
+ * Unit tests of the configuration: defaults, every documented key, and
+ * the errors that name file, line and key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+
+static void
+test_defaults(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(
+	    cfg_parse("", "/etc/tipline/tipline.ini", &cfg, err, sizeof(err)),
+	    0);
+	assert_int_equal(cfg.files_per_tip, 5);
+	assert_int_equal(cfg.max_file_bytes, 10 << 20);
+	assert_int_equal(cfg.max_pixels, 40000000);
+	assert_int_equal(cfg.arrival_truncate_ms, 3600 * 1000);
+	assert_string_equal(cfg.intake_listen, "127.0.0.1:8443");
+	/* Relative paths are relative to the file's directory. */
+	assert_string_equal(cfg.key_public, "/etc/tipline/seal.pub");
+	assert_string_equal(cfg.intake_cert, "/etc/tipline/intake.crt");
+	cfg_free(&cfg);
+}
+
+static void
+test_values(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+	const char *text = "[limits]\nmax_file_bytes = 2M\n"
+	                   "files_per_tip=3 ; inline comment\n"
+	                   "[intake]\nlisten = [::1]:9443\ntimeout = 90s\n"
+	                   "cert = /abs/c.pem\n"
+	                   "[log]\nlevel = debug\n";
+
+	(void)state;
+	assert_int_equal(cfg_parse(text, "t.ini", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.max_file_bytes, 2 << 20);
+	assert_int_equal(cfg.files_per_tip, 3);
+	assert_string_equal(cfg.intake_listen, "[::1]:9443");
+	assert_int_equal(cfg.intake_timeout_ms, 90000);
+	assert_string_equal(cfg.intake_cert, "/abs/c.pem");
+	assert_int_equal(cfg.log_level, 3);
+	cfg_free(&cfg);
+}
+
+struct bad_case {
+	const char *text;
+	const char *want; /* substring of the error */
+};
+
+static void
+test_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "[limits]\nmax_file_bytes = 1T\n",
+		    "x.ini:2: [limits] max_file_bytes: invalid unit" },
+		{ "[limits]\n\nmax_file_bytes = 999M\n",
+		    "x.ini:3: [limits] max_file_bytes: too large" },
+		{ "[intake]\nlisen = x\n",
+		    "x.ini:2: [intake] lisen: unknown key" },
+		{ "[nope]\na = b\n", "x.ini:2: [nope] a: unknown section" },
+		{ "[intake]\nlisten = 127.0.0.1:99999\n",
+		    "x.ini:2: [intake] listen: invalid port" },
+		{ "[intake]\nlisten = nohost\n",
+		    "x.ini:2: [intake] listen: invalid" },
+		{ "[log]\nlevel = loud\n", "x.ini:2: [log] level: invalid" },
+		{ "[database]\npool_size = -1\n",
+		    "x.ini:2: [database] pool_size: too small" },
+		{ "[database]\npool_size = 4x\n",
+		    "x.ini:2: [database] pool_size: invalid" },
+		{ "[keys]\npublic =\n", "x.ini:2: [keys] public: empty path" },
+		{ "[intake]\njust a line\n", "x.ini:2: syntax error" },
+		{ "[intake\n", "x.ini:1: syntax error" },
+	};
+	struct cfg cfg;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    cfg_parse(cases[i].text, "x.ini", &cfg, err, sizeof(err)),
+		    -1);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err,
+			    cases[i].want);
+	}
+}
+
+/* The key table is sorted, and the shipped file documents every key. */
+static void
+test_table_and_shipped_file(void **state)
+{
+	char *text, section[64] = "", want[160], *line, *save;
+	size_t i, len;
+	FILE *f;
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	for (i = 1; i < cfg_nkeys(); i++) {
+		int c = strcmp(cfg_key_section(i - 1), cfg_key_section(i));
+
+		if (c > 0 || (c == 0 && strcmp(cfg_key_name(i - 1),
+		                            cfg_key_name(i)) >= 0))
+			fail_msg("key table not sorted at %s.%s",
+			    cfg_key_section(i), cfg_key_name(i));
+	}
+	f = fopen(TIPLINE_SRC "/conf/tipline.ini", "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = (size_t)ftell(f);
+	rewind(f);
+	text = calloc(1, len + 1);
+	assert_int_equal(fread(text, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(cfg_parse(text, "tipline.ini", &cfg, err, sizeof(err)),
+	    0);
+	cfg_free(&cfg);
+	for (i = 0; i < cfg_nkeys(); i++) {
+		int found = 0;
+		char *copy = strdup(text);
+
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (line[0] == '[') {
+				snprintf(section, sizeof(section), "%.*s",
+				    (int)strcspn(line + 1, "]"), line + 1);
+				continue;
+			}
+			snprintf(want, sizeof(want), "%s =", cfg_key_name(i));
+			if (strcmp(section, cfg_key_section(i)) == 0 &&
+			    strncmp(line, want, strlen(want)) == 0)
+				found = 1;
+		}
+		free(copy);
+		if (!found)
+			fail_msg("conf/tipline.ini does not document %s.%s",
+			    cfg_key_section(i), cfg_key_name(i));
+	}
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_table_and_shipped_file),
+	};
+
+	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
+}
