@@ -6,10 +6,12 @@ set -euo pipefail
 
 pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
       libevent-dev libpq-dev libssl-dev libinih-dev libsodium-dev
-      libjansson-dev libmagic-dev libsystemd-dev postgresql)
+      libjansson-dev libmagic-dev libsystemd-dev postgresql
+      libpng-dev libjpeg62-turbo-dev libwebp-dev)
 if [ "${1:-}" = test ]; then
 	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang
-	       libclang-rt-14-dev clang-format)
+	       libclang-rt-14-dev clang-format python3-nacl
+	       libimage-exiftool-perl libjpeg-turbo-progs webp chromium)
 fi
 
 missing=()

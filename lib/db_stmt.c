@@ -11,4 +11,16 @@ const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 	    "FROM municipality m JOIN department d ON d.id = m.department_id "
 	    "ORDER BY m.code",
 	    0 },
+	[STMT_INTAKE_TIP_SUBMIT] = { "intake_tip_submit",
+	    "SELECT tip_submit($1::bytea, $2::integer, $3::text, $4::text, "
+	    "$5::text, $6::text, $7::date, $8::text[], $9::text, $10::bytea, "
+	    "$11::bytea, $12::bytea, $13::bytea, $14::bytea, $15::bytea, "
+	    "$16::text[], $17::integer[], $18::integer[], $19::bytea[], "
+	    "$20::bigint[], $21::bytea, $22::bytea, $23::bytea, $24::bytea, "
+	    "$25::bytea)",
+	    25 },
+	[STMT_INTAKE_TIP_STATUS] = { "intake_tip_status",
+	    "SELECT receipt_hash, received_local, status "
+	    "FROM tip_status($1::bytea)",
+	    1 },
 };

@@ -71,8 +71,12 @@ http_listen(struct http_listener *l, struct event_base *base, struct tls *tls,
 	tv.tv_sec = o->timeout_ms / 1000;
 	tv.tv_usec = (o->timeout_ms % 1000) * 1000;
 	evhttp_set_timeout_tv(l->http, &tv);
+	/* Every method reaches the handler, which answers 405 itself with
+	 * the security headers; libevent's own refusals carry none. */
 	evhttp_set_allowed_methods(l->http,
-	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_TRACE | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(l->http, "text/plain; charset=utf-8");
 	l->sock =
 	    evhttp_bind_socket_with_handle(l->http, host, (ev_uint16_t)port);

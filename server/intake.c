@@ -11,6 +11,8 @@
  * per language and day and served from memory.  Nothing here reads the
  * peer's address, and no header value is ever logged.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +22,18 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <sodium.h>
 
 #include "asset.h"
 #include "db_stmt.h"
 #include "intake.h"
+#include "keys.h"
 #include "log.h"
+#include "status.h"
+#include "upload.h"
 
 extern const struct asset intake_templates[];
 extern const struct asset intake_static[];
-
-#define INTAKE_CSP                                                             \
-	"default-src 'none'; style-src 'self'; img-src 'self'; "               \
-	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
-	"base-uri 'none'"
 
 /* A request waiting for the database. */
 struct intake_req {
@@ -58,7 +59,7 @@ static const char *const intake_lang_labels[LANG_COUNT] = { "Suomeksi",
 
 static void intake_load_munis(struct intake *);
 
-static void
+void
 intake_done(struct intake *in)
 {
 	in->inflight--;
@@ -66,7 +67,7 @@ intake_done(struct intake *in)
 		event_base_loopexit(in->base, NULL);
 }
 
-static void
+void
 intake_today(char day[11])
 {
 	time_t now = time(NULL);
@@ -80,7 +81,7 @@ intake_today(char day[11])
 }
 
 /* The parts of the page context that every page has. */
-static json_t *
+json_t *
 intake_page_ctx(struct intake *in, enum lang lang, const char *title)
 {
 	json_t *ctx, *langs;
@@ -101,7 +102,7 @@ intake_page_ctx(struct intake *in, enum lang lang, const char *title)
 	return ctx;
 }
 
-static int
+int
 intake_render(struct intake *in, const char *tmpl, json_t *ctx, enum lang lang,
     struct buf *out)
 {
@@ -132,14 +133,12 @@ intake_message(struct intake *in, struct evhttp_request *req, int status,
 	json_decref(ctx);
 }
 
-/* Renders the form without input into in->page[lang]. */
-static int
-intake_render_form(struct intake *in, enum lang lang, const char *today)
+json_t *
+intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 {
 	json_t *ctx, *arr, *v;
 	char id[64];
 	size_t i;
-	int rv;
 
 	ctx = intake_page_ctx(in, lang, i18n_get(lang, "form.title"));
 	json_object_set_new(ctx, "today", json_string(today));
@@ -184,11 +183,35 @@ intake_render_form(struct intake *in, enum lang lang, const char *today)
 		json_array_append_new(arr, v);
 	}
 	json_object_set_new(ctx, "municipalities", arr);
+	return ctx;
+}
+
+/* Renders the form without input into in->page[lang]. */
+static int
+intake_render_form(struct intake *in, enum lang lang, const char *today)
+{
+	json_t *ctx = intake_form_ctx(in, lang, today);
+	int rv;
 
 	buf_reset(&in->page[lang]);
 	rv = intake_render(in, "form", ctx, lang, &in->page[lang]);
 	json_decref(ctx);
 	return rv;
+}
+
+static int
+intake_muni_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct intake_muni *)elem)->code);
+}
+
+const struct intake_muni *
+intake_muni_find(struct intake *in, const char *code)
+{
+	if (in->nmunis == 0)
+		return NULL;
+	return bsearch(code, in->munis, in->nmunis, sizeof(in->munis[0]),
+	    intake_muni_cmp);
 }
 
 static void
@@ -400,6 +423,30 @@ intake_load_munis(struct intake *in)
 		in->munis_loading = true;
 }
 
+/* ?lang=xx in the query, else the given language. */
+static enum lang
+intake_query_lang(struct evhttp_request *req, enum lang lang)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	const char *p;
+	enum lang l;
+
+	if (q != NULL && (p = strstr(q, "lang=")) != NULL &&
+	    (p == q || p[-1] == '&') && strlen(p + 5) >= 2 &&
+	    (p[7] == '\0' || p[7] == '&') && i18n_from_code(p + 5, 2, &l) == 0)
+		return l;
+	return lang;
+}
+
+static void
+intake_stash_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	stash_expire(arg);
+}
+
 static void
 intake_munis_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -428,12 +475,21 @@ intake_route(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (method == EVHTTP_REQ_POST) {
-		if (strcmp(path, "/tip") == 0 || strcmp(path, "/status") == 0)
-			intake_message(in, req, 501, lang, "error.title",
-			    "error.not_ready");
+		if (strcmp(path, "/tip") == 0)
+			upload_start(in, req);
+		else if (strcmp(path, "/status") == 0)
+			status_start(in, req, lang);
 		else
 			intake_message(in, req, 405, lang, "error.title",
 			    "error.not_found");
+		free(path);
+		return;
+	}
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD, POST");
+		intake_message(in, req, 405, lang, "error.title",
+		    "error.not_found");
 		free(path);
 		return;
 	}
@@ -448,10 +504,14 @@ intake_route(struct evhttp_request *req, void *arg)
 		intake_healthz(in, req);
 	else if (strncmp(path, "/static/", 8) == 0)
 		intake_static_file(in, req, path + 8, lang);
-	else if (strcmp(path, "/status") == 0 || strcmp(path, "/tip") == 0)
-		intake_message(in, req, 501, lang, "error.title",
-		    "error.not_ready");
-	else
+	else if (strcmp(path, "/status") == 0)
+		status_start(in, req, intake_query_lang(req, lang));
+	else if (strcmp(path, "/tip") == 0) {
+		/* A reload of the answer page: the form is what they want. */
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Location", "/");
+		intake_message(in, req, 303, lang, "error.title", "error.back");
+	} else
 		intake_message(in, req, 404, lang, "error.title",
 		    "error.not_found");
 	free(path);
@@ -514,6 +574,21 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	dbo.nstmts = STMT_INTAKE_COUNT;
 	dbo.on_notify = intake_on_db_notify;
 	in->db = db_pool_new(base, &dbo);
+	if (keys_load(cfg->key_public, 0, in->public_key, err, sizeof(err)) ==
+	        -1 ||
+	    keys_load(cfg->key_pepper, 1, in->pepper, err, sizeof(err)) == -1 ||
+	    keys_load(cfg->key_dedup, 1, in->dedup_key, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	TAILQ_INIT(&in->stash);
+	in->status_tokens = 50;
+	in->status_refill_ms = util_now_ms();
+	event_assign(&in->stash_timer, base, -1, EV_PERSIST, intake_stash_tick,
+	    in);
+	{
+		struct timeval tv = { 60, 0 };
+
+		event_add(&in->stash_timer, &tv);
+	}
 	in->tpool = tpool_new(base, (int)cfg->intake_threads);
 	event_assign(&in->munis_timer, base, -1, EV_PERSIST, intake_munis_tick,
 	    in);
@@ -562,10 +637,16 @@ intake_free(struct intake *in)
 	size_t i;
 	int k;
 
+	/* Work in flight finishes first: thread results may queue a query,
+	 * and a failed query answers its request, which must still exist. */
+	tpool_free(in->tpool);
+	db_pool_free(in->db);
 	http_free(&in->http);
 	event_del(&in->munis_timer);
-	db_pool_free(in->db);
-	tpool_free(in->tpool);
+	event_del(&in->stash_timer);
+	stash_free_all(in);
+	sodium_memzero(in->pepper, sizeof(in->pepper));
+	sodium_memzero(in->dedup_key, sizeof(in->dedup_key));
 	tmpl_set_free(in->tmpl);
 	for (i = 0; i < in->nmunis; i++)
 		for (k = 0; k < LANG_COUNT; k++)

@@ -6,20 +6,40 @@
 #ifndef TL_INTAKE_H
 #define TL_INTAKE_H
 
+#include <sys/queue.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
+#include <jansson.h>
 
 #include "buf.h"
 #include "cfg.h"
 #include "db.h"
 #include "http.h"
 #include "i18n.h"
+#include "log.h"
 #include "tls.h"
 #include "tmpl.h"
 #include "tpool.h"
+
+#define INTAKE_CSP                                                             \
+	"default-src 'none'; style-src 'self'; img-src 'self'; "               \
+	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
+	"base-uri 'none'"
+
+/* Request-scoped logging: "req=N" and our own constant text only. */
+#define rlog_warnx(r, fmt, ...)                                                \
+	log_warnx("req=%llu " fmt, (unsigned long long)(r)->id, ##__VA_ARGS__)
+#define rlog_info(r, fmt, ...)                                                 \
+	log_info("req=%llu " fmt, (unsigned long long)(r)->id, ##__VA_ARGS__)
+#define rlog_debug(r, fmt, ...)                                                \
+	log_debug("req=%llu " fmt, (unsigned long long)(r)->id, ##__VA_ARGS__)
+
+struct stash_entry;
+TAILQ_HEAD(stash_list, stash_entry);
 
 struct intake_muni {
 	char code[4];
@@ -47,10 +67,39 @@ struct intake {
 	struct buf page[LANG_COUNT];
 	char page_day[11];
 
+	/* Keys: the public sealing key and the two HMAC keys. */
+	uint8_t public_key[32];
+	uint8_t pepper[32];
+	uint8_t dedup_key[32];
+
+	/* Accepted screenshots kept for a tipster's next try (upload.c). */
+	struct stash_list stash;
+	size_t stash_bytes;
+	struct event stash_timer;
+
+	/* The shared token bucket of /status lookups (status.c). */
+	double status_tokens;
+	uint64_t status_refill_ms;
+
 	uint64_t next_req;
-	int inflight;
+	int inflight; /* requests waiting for the database or threads */
+	int uploads;  /* POST /tip in progress */
 	bool stopping;
 };
+
+/* Shared by the pages of upload.c and status.c. */
+json_t *intake_page_ctx(struct intake *, enum lang, const char *title);
+/* The form's context without input: lists of platforms, motives and
+ * municipalities (fresh copies the caller may mark). */
+json_t *intake_form_ctx(struct intake *, enum lang, const char *today);
+TL_MUSTCHECK int intake_render(struct intake *, const char *tmpl, json_t *ctx,
+    enum lang, struct buf *out);
+/* Today's date in Finland, YYYY-MM-DD. */
+void intake_today(char day[11]);
+/* A municipality by official code, or NULL. */
+const struct intake_muni *intake_muni_find(struct intake *, const char *);
+/* A request that was counted in inflight has answered. */
+void intake_done(struct intake *);
 
 /* Sets up templates, database pool and listener; exits on failure. */
 void intake_init(struct intake *, struct event_base *, struct cfg *,

@@ -5,6 +5,8 @@
  * reloads the certificate and reference data.  Exit status 2 means the
  * configuration is wrong.
  */
+#include <sys/queue.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -94,10 +94,10 @@ step "end to end"
 for b in "${builds[@]}"; do
 	xml=$b/e2e.xml
 	rm -f "$xml"
-	TIPLINE_BUILD=$top/$b python3 -m pytest -q -p no:cacheprovider \
+	TIPLINE_BUILD=$top/$b /usr/bin/python3 -m pytest -q -p no:cacheprovider \
 		--junitxml="$xml" tests/e2e
 	if [ -f "$xml" ]; then
-		read -r t f e s < <(python3 - "$xml" <<'PY'
+		read -r t f e s < <(/usr/bin/python3 - "$xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 r = ET.parse(sys.argv[1]).getroot()
 suites = [r] if r.tag == 'testsuite' else list(r)

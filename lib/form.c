@@ -1,0 +1,710 @@
+/*
+ * The tip form's body parsers.  multipart/form-data is found by searching
+ * for the delimiter "\r\n--" boundary with memmem(3): a boundary has no CR,
+ * so two matches never overlap and each byte is looked at a bounded number
+ * of times, however many parts or near-boundaries the body holds.  A match
+ * counts as a delimiter only when "--" (close) or optional spaces and a
+ * line end follow; anything else is part data, as in Go's mime/multipart.
+ * Part headers are read a line at a time inside a window of
+ * max_part_header_bytes; bare LF line ends are accepted there.  Only
+ * Content-Disposition and Content-Type are understood, others skipped.
+ * Bodies stay in the input; the parts array grows by doubling in the arena.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "arena.h"
+#include "form.h"
+
+#define FORM_NEEDLE_MAX (4 + FORM_BOUNDARY_MAX_BYTES)
+
+struct form_state {
+	const uint8_t *buf;
+	size_t len;
+	const struct form_limits *lim;
+	struct arena *a;
+	struct form_part *parts;
+	size_t nparts, cap;
+	uint8_t needle[FORM_NEEDLE_MAX]; /* "\r\n--" boundary */
+	size_t nlen;
+	const char *err;
+};
+
+static const struct form_limits form_default_limits = {
+	.max_parts = FORM_DEFAULT_MAX_PARTS,
+	.max_part_header_bytes = FORM_DEFAULT_MAX_PART_HEADER_BYTES,
+};
+
+static bool
+form_is_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool
+form_is_alnum(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/* RFC 2046 bchars, space included. */
+static bool
+form_is_bchar(uint8_t c)
+{
+	return form_is_alnum(c) || (c != '\0' && strchr("'()+_,-./:=? ", c));
+}
+
+/* RFC 9110 tchar. */
+static bool
+form_is_tchar(uint8_t c)
+{
+	return form_is_alnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static uint8_t
+form_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+/* Case-insensitive comparison of [p, p + n) with a lower-case literal. */
+static bool
+form_ieq(const uint8_t *p, size_t n, const char *lit)
+{
+	size_t i;
+
+	if (n != strlen(lit))
+		return false;
+	for (i = 0; i < n; i++)
+		if (form_lower(p[i]) != (uint8_t)lit[i])
+			return false;
+	return true;
+}
+
+static bool
+form_boundary_ok(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	if (p == NULL || n == 0 || n > FORM_BOUNDARY_MAX_BYTES ||
+	    p[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!form_is_bchar(p[i]))
+			return false;
+	return true;
+}
+
+int
+form_boundary(const char *content_type, struct span *boundary,
+    const char **errstr)
+{
+	const uint8_t *s = (const uint8_t *)content_type, *v, *b = NULL;
+	size_t i = 0, n, vlen, blen = 0, j;
+	bool quoted;
+
+	boundary->p = NULL;
+	boundary->len = 0;
+	if (s == NULL) {
+		*errstr = "not multipart/form-data";
+		return -1;
+	}
+	n = strlen(content_type);
+	while (i < n && form_is_ows(s[i]))
+		i++;
+	for (j = i; j < n && (form_is_tchar(s[j]) || s[j] == '/'); j++)
+		;
+	if (!form_ieq(s + i, j - i, "multipart/form-data")) {
+		*errstr = "not multipart/form-data";
+		return -1;
+	}
+	i = j;
+	for (;;) {
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		if (i == n)
+			break;
+		if (s[i++] != ';')
+			goto malformed;
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		if (i == n)
+			break;
+		for (j = i; j < n && form_is_tchar(s[j]); j++)
+			;
+		if (j == i)
+			goto malformed;
+		v = s + i; /* the parameter name for now */
+		vlen = j - i;
+		i = j;
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		if (i == n || s[i++] != '=')
+			goto malformed;
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		quoted = i < n && s[i] == '"';
+		if (quoted) {
+			for (j = ++i; j < n && s[j] != '"'; j++)
+				if (s[j] == '\\' && ++j == n)
+					break;
+			if (j >= n)
+				goto malformed;
+		} else {
+			for (j = i; j < n && s[j] != ';' &&
+			            !form_is_ows(s[j]) && s[j] != '"';
+			     j++)
+				;
+			if (j == i)
+				goto malformed;
+		}
+		if (form_ieq(v, vlen, "boundary")) {
+			if (b != NULL) {
+				*errstr = "bad boundary";
+				return -1;
+			}
+			b = s + i;
+			blen = j - i;
+		}
+		i = quoted ? j + 1 : j;
+	}
+	if (b == NULL) {
+		*errstr = "missing boundary";
+		return -1;
+	}
+	if (!form_boundary_ok(b, blen)) {
+		*errstr = "bad boundary";
+		return -1;
+	}
+	boundary->p = b;
+	boundary->len = blen;
+	return 0;
+
+malformed:
+	*errstr = "malformed Content-Type";
+	return -1;
+}
+
+/*
+ * Looks at what follows "\r\n--boundary" at pos.  Returns 1 for a
+ * delimiter, with *next past its line (or past "--" for the close
+ * delimiter); 0 if it is data, with *resume where to search again;
+ * PARSE_PARTIAL if the input ends before that is known.
+ */
+static int
+form_delim_tail(const struct form_state *st, size_t pos, size_t *next,
+    bool *close, size_t *resume)
+{
+	size_t i;
+
+	*close = false;
+	*resume = pos;
+	if (pos == st->len)
+		return PARSE_PARTIAL;
+	if (st->buf[pos] == '-') {
+		if (pos + 1 == st->len)
+			return PARSE_PARTIAL;
+		if (st->buf[pos + 1] != '-')
+			return 0;
+		*close = true;
+		*next = pos + 2;
+		return 1;
+	}
+	for (i = pos; i < st->len && form_is_ows(st->buf[i]); i++)
+		;
+	if (i == st->len)
+		return PARSE_PARTIAL;
+	*resume = i;
+	if (st->buf[i] == '\n') {
+		*next = i + 1;
+		return 1;
+	}
+	if (st->buf[i] != '\r')
+		return 0;
+	if (i + 1 == st->len)
+		return PARSE_PARTIAL;
+	if (st->buf[i + 1] != '\n')
+		return 0;
+	*next = i + 2;
+	return 1;
+}
+
+/*
+ * memmem(3) over windows that double from 256 bytes and overlap by the
+ * needle's length less one.  glibc stops at the first match anyway, but
+ * ASan's interceptor checks the whole haystack on every call, which would
+ * make the unbounded search quadratic in sanitizer builds.
+ */
+static const uint8_t *
+form_memmem(const struct form_state *st, size_t from)
+{
+	size_t w = 256, end;
+	const uint8_t *hit;
+
+	for (;;) {
+		end = st->len - from > w ? from + w : st->len;
+		hit = memmem(st->buf + from, end - from, st->needle, st->nlen);
+		if (hit != NULL || end == st->len)
+			return hit;
+		from = end - (st->nlen - 1); /* w > nlen: progress */
+		if (w < SIZE_MAX / 2)
+			w *= 2;
+	}
+}
+
+/*
+ * Finds the first delimiter at or after from.  Returns 1 with *at where
+ * its CRLF starts, or PARSE_PARTIAL.
+ */
+static int
+form_find_delim(const struct form_state *st, size_t from, size_t *at,
+    size_t *next, bool *close)
+{
+	const uint8_t *hit;
+	size_t h, resume;
+	int r;
+
+	for (;;) {
+		if ((hit = form_memmem(st, from)) == NULL)
+			return PARSE_PARTIAL;
+		h = (size_t)(hit - st->buf);
+		r = form_delim_tail(st, h + st->nlen, next, close, &resume);
+		if (r != 0) {
+			*at = h;
+			return r;
+		}
+		from = resume; /* > h; no match starts inside this one */
+	}
+}
+
+/* The delimiter that ends the preamble; it may open the body at 0. */
+static int
+form_first_delim(const struct form_state *st, size_t *next, bool *close)
+{
+	size_t dlen = st->nlen - 2, at, resume;
+	int r;
+
+	if (st->len < dlen)
+		return PARSE_PARTIAL;
+	if (memcmp(st->buf, st->needle + 2, dlen) == 0) {
+		r = form_delim_tail(st, dlen, next, close, &resume);
+		if (r != 0)
+			return r;
+	}
+	return form_find_delim(st, 0, &at, next, close);
+}
+
+/*
+ * Reads a quoted-string or a bare value at *i in [s, s + n).  Quoted
+ * strings with backslash escapes are unescaped into the arena.
+ */
+static int
+form_param_value(struct form_state *st, const uint8_t *s, size_t n, size_t *i,
+    struct span *out)
+{
+	size_t j, k, o;
+	bool esc = false;
+	uint8_t *d;
+
+	if (*i < n && s[*i] == '"') {
+		for (j = *i + 1; j < n && s[j] != '"'; j++) {
+			if (s[j] == '\\') {
+				esc = true;
+				if (++j == n)
+					break;
+			}
+		}
+		if (j >= n) {
+			st->err = "malformed part header";
+			return -1;
+		}
+		out->p = s + *i + 1;
+		out->len = j - *i - 1;
+		*i = j + 1;
+		if (!esc)
+			return 0;
+		if ((d = arena_alloc(st->a, out->len)) == NULL) {
+			st->err = "out of memory";
+			return -1;
+		}
+		for (k = 0, o = 0; k < out->len; k++) {
+			if (out->p[k] == '\\')
+				k++;
+			d[o++] = out->p[k];
+		}
+		out->p = d;
+		out->len = o;
+		return 0;
+	}
+	for (j = *i; j < n && s[j] != ';' && s[j] != '"' && !form_is_ows(s[j]);
+	     j++)
+		;
+	if (j == *i) {
+		st->err = "malformed part header";
+		return -1;
+	}
+	out->p = s + *i;
+	out->len = j - *i;
+	*i = j;
+	return 0;
+}
+
+/* Content-Disposition: form-data; name="..."; filename="..." */
+static int
+form_disposition(struct form_state *st, const uint8_t *s, size_t n,
+    struct form_part *part)
+{
+	struct span val;
+	size_t i, j, plen;
+	const uint8_t *pname;
+	bool have_name = false;
+
+	for (j = 0; j < n && form_is_tchar(s[j]); j++)
+		;
+	if (!form_ieq(s, j, "form-data")) {
+		st->err = "not form-data";
+		return -1;
+	}
+	i = j;
+	for (;;) {
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		if (i == n)
+			break;
+		if (s[i++] != ';')
+			goto malformed;
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		if (i == n)
+			break;
+		for (j = i; j < n && form_is_tchar(s[j]); j++)
+			;
+		if (j == i)
+			goto malformed;
+		pname = s + i;
+		plen = j - i;
+		i = j;
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		if (i == n || s[i++] != '=')
+			goto malformed;
+		while (i < n && form_is_ows(s[i]))
+			i++;
+		if (form_param_value(st, s, n, &i, &val) == -1)
+			return -1;
+		if (form_ieq(pname, plen, "name")) {
+			if (have_name)
+				goto malformed;
+			have_name = true;
+			part->name = val;
+		} else if (form_ieq(pname, plen, "filename")) {
+			if (part->is_file)
+				goto malformed;
+			part->is_file = true;
+			part->filename = val;
+		}
+	}
+	if (!have_name) {
+		st->err = "missing field name";
+		return -1;
+	}
+	return 0;
+
+malformed:
+	st->err = "malformed part header";
+	return -1;
+}
+
+/* One header line [s, s + n) without its line end. */
+static int
+form_header_line(struct form_state *st, const uint8_t *s, size_t n,
+    struct form_part *part, bool *have_cd, bool *have_ct)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			goto malformed;
+	for (i = 0; i < n && form_is_tchar(s[i]); i++)
+		;
+	if (i == 0 || i == n || s[i] != ':')
+		goto malformed; /* folded lines land here too */
+	for (j = i + 1; j < n && form_is_ows(s[j]); j++)
+		;
+	while (n > j && form_is_ows(s[n - 1]))
+		n--;
+	if (form_ieq(s, i, "content-disposition")) {
+		if (*have_cd)
+			goto duplicate;
+		*have_cd = true;
+		return form_disposition(st, s + j, n - j, part);
+	}
+	if (form_ieq(s, i, "content-type")) {
+		if (*have_ct)
+			goto duplicate;
+		*have_ct = true;
+		part->content_type.p = s + j;
+		part->content_type.len = n - j;
+	}
+	return 0;
+
+duplicate:
+	st->err = "duplicate part header";
+	return -1;
+malformed:
+	st->err = "malformed part header";
+	return -1;
+}
+
+/*
+ * Parses the header block at start into part.  Returns 0 with *body where
+ * the part's bytes begin, PARSE_PARTIAL, or -1.
+ */
+static int
+form_part_headers(struct form_state *st, size_t start, struct form_part *part,
+    size_t *body)
+{
+	size_t max = st->lim->max_part_header_bytes, end, p, e, n;
+	bool have_cd = false, have_ct = false;
+	const uint8_t *lf;
+
+	memset(part, 0, sizeof(*part));
+	end = st->len - start > max ? start + max : st->len;
+	for (p = start;; p = e + 1) {
+		lf = memchr(st->buf + p, '\n', end - p);
+		if (lf == NULL) {
+			if (st->len - start >= max) {
+				st->err = "part header too long";
+				return -1;
+			}
+			return PARSE_PARTIAL;
+		}
+		e = (size_t)(lf - st->buf);
+		n = e - p;
+		if (n > 0 && st->buf[e - 1] == '\r')
+			n--;
+		if (n == 0)
+			break;
+		if (form_header_line(st, st->buf + p, n, part, &have_cd,
+		        &have_ct) == -1)
+			return -1;
+	}
+	if (!have_cd) {
+		st->err = "missing Content-Disposition";
+		return -1;
+	}
+	*body = e + 1;
+	return 0;
+}
+
+static int
+form_add(struct form_state *st, const struct form_part *part)
+{
+	struct form_part *np;
+	size_t cap;
+
+	if (st->nparts == st->cap) {
+		cap = st->cap == 0 ? 8 : st->cap * 2;
+		if (cap > st->lim->max_parts)
+			cap = st->lim->max_parts;
+		if (cap > SIZE_MAX / sizeof(*np) ||
+		    (np = arena_alloc(st->a, cap * sizeof(*np))) == NULL) {
+			st->err = "out of memory";
+			return -1;
+		}
+		if (st->nparts > 0)
+			memcpy(np, st->parts, st->nparts * sizeof(*np));
+		st->parts = np;
+		st->cap = cap;
+	}
+	st->parts[st->nparts++] = *part;
+	return 0;
+}
+
+ssize_t
+form_parse(const uint8_t *buf, size_t len, struct span boundary,
+    const struct form_limits *lim, struct arena *a, struct form *out,
+    const char **errstr)
+{
+	struct form_state st;
+	struct form_part part;
+	size_t next, body, at;
+	bool close;
+	int r;
+
+	out->parts = NULL;
+	out->nparts = 0;
+	memset(&st, 0, sizeof(st));
+	st.buf = buf;
+	st.len = len;
+	st.lim = lim != NULL ? lim : &form_default_limits;
+	st.a = a;
+	if (!form_boundary_ok(boundary.p, boundary.len)) {
+		*errstr = "bad boundary";
+		return -1;
+	}
+	if (len > SSIZE_MAX) {
+		*errstr = "body too large";
+		return -1;
+	}
+	memcpy(st.needle, "\r\n--", 4);
+	memcpy(st.needle + 4, boundary.p, boundary.len);
+	st.nlen = 4 + boundary.len;
+
+	if ((r = form_first_delim(&st, &next, &close)) != 1)
+		return r;
+	while (!close) {
+		if (st.nparts >= st.lim->max_parts) {
+			*errstr = "too many parts";
+			return -1;
+		}
+		if ((r = form_part_headers(&st, next, &part, &body)) != 0 ||
+		    (r = form_find_delim(&st, body, &at, &next, &close)) != 1)
+			goto fail;
+		part.body.p = buf + body;
+		part.body.len = at - body;
+		if (form_add(&st, &part) == -1) {
+			r = -1;
+			goto fail;
+		}
+	}
+	out->parts = st.parts;
+	out->nparts = st.nparts;
+	return (ssize_t)next;
+
+fail:
+	if (r == -1)
+		*errstr = st.err;
+	return r;
+}
+
+static int
+form_hex(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = form_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes [s, s + n) to d; returns the decoded length or -1. */
+static ssize_t
+form_urldecode(const uint8_t *s, size_t n, uint8_t *d)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			d[o++] = ' ';
+		else if (s[i] != '%')
+			d[o++] = s[i];
+		else {
+			if (n - i < 3 || (hi = form_hex(s[i + 1])) == -1 ||
+			    (lo = form_hex(s[i + 2])) == -1)
+				return -1;
+			d[o++] = (uint8_t)(hi << 4 | lo);
+			i += 2;
+		}
+	}
+	return (ssize_t)o;
+}
+
+ssize_t
+form_parse_urlencoded(const uint8_t *buf, size_t len,
+    const struct form_limits *lim, struct arena *a, struct form *out,
+    const char **errstr)
+{
+	struct form_part *parts = NULL, *part;
+	const uint8_t *amp, *eq;
+	size_t i, e, count = 0, nlen;
+	ssize_t dn, dv;
+	uint8_t *d = NULL;
+
+	out->parts = NULL;
+	out->nparts = 0;
+	if (lim == NULL)
+		lim = &form_default_limits;
+	if (len > SSIZE_MAX) {
+		*errstr = "body too large";
+		return -1;
+	}
+	for (i = 0; i < len; i = e + 1) {
+		amp = memchr(buf + i, '&', len - i);
+		e = amp != NULL ? (size_t)(amp - buf) : len;
+		if (e > i)
+			count++;
+	}
+	if (count > lim->max_parts) {
+		*errstr = "too many parts";
+		return -1;
+	}
+	if (count > SIZE_MAX / sizeof(*parts)) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	if (count > 0 &&
+	    ((parts = arena_alloc(a, count * sizeof(*parts))) == NULL ||
+	        (d = arena_alloc(a, len)) == NULL)) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	count = 0;
+	for (i = 0; i < len; i = e + 1) {
+		amp = memchr(buf + i, '&', len - i);
+		e = amp != NULL ? (size_t)(amp - buf) : len;
+		if (e == i)
+			continue;
+		eq = memchr(buf + i, '=', e - i);
+		nlen = eq != NULL ? (size_t)(eq - buf) - i : e - i;
+		part = &parts[count++];
+		memset(part, 0, sizeof(*part));
+		if ((dn = form_urldecode(buf + i, nlen, d)) == -1)
+			goto bad;
+		part->name.p = d;
+		part->name.len = (size_t)dn;
+		d += dn;
+		if (eq == NULL)
+			dv = 0;
+		else if ((dv = form_urldecode(eq + 1, e - i - nlen - 1, d)) ==
+		         -1)
+			goto bad;
+		part->body.p = d;
+		part->body.len = (size_t)dv;
+		d += dv;
+	}
+	out->parts = parts;
+	out->nparts = count;
+	return (ssize_t)len;
+
+bad:
+	*errstr = "bad percent escape";
+	return -1;
+}
+
+const struct form_part *
+form_get(const struct form *f, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < f->nparts; i++)
+		if (f->parts[i].name.len == n &&
+		    (n == 0 || memcmp(f->parts[i].name.p, name, n) == 0))
+			return &f->parts[i];
+	return NULL;
+}
+
+size_t
+form_count(const struct form *f, const char *name)
+{
+	size_t i, n = strlen(name), c = 0;
+
+	for (i = 0; i < f->nparts; i++)
+		if (f->parts[i].name.len == n &&
+		    (n == 0 || memcmp(f->parts[i].name.p, name, n) == 0))
+			c++;
+	return c;
+}

@@ -1,0 +1,39 @@
+/*
+ * Receipt codes: 85 random bits as 17 Crockford base32 digits and one check
+ * digit, shown as three groups of six ("7KQ29X-HDM4TR-8W1BZQ").  Only
+ * HMAC-SHA256(pepper, code) is stored.  Typing is forgiving: case, spaces,
+ * dashes, and I/L/O for 1/1/0 are accepted; a typo that slips past that is
+ * caught by the check digit: every single wrong digit, and every swap of
+ * two neighbours except 0 and Z (Luhn mod 32's one blind spot).
+ */
+#ifndef TL_RECEIPT_H
+#define TL_RECEIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define RECEIPT_DIGITS    18                   /* 17 random + 1 check */
+#define RECEIPT_SHOWN_LEN (RECEIPT_DIGITS + 2) /* with two dashes */
+#define RECEIPT_HASH_LEN  32
+
+/* A new code from the OS CSPRNG, formatted with dashes, NUL-terminated. */
+void receipt_new(char out[RECEIPT_SHOWN_LEN + 1]);
+
+/*
+ * Turns what a person typed into the 18 canonical digits (NUL-terminated).
+ * Returns 0, or -1 with *errstr "empty", "wrong length", "bad character"
+ * or "check digit" (a typo).  Pure.
+ */
+TL_MUSTCHECK int receipt_parse(const char *in, size_t len,
+    char out[RECEIPT_DIGITS + 1], const char **errstr);
+
+/* HMAC-SHA256(pepper, canonical digits). */
+void receipt_hash(const uint8_t pepper[32], const char digits[RECEIPT_DIGITS],
+    uint8_t out[RECEIPT_HASH_LEN]);
+
+/* For tests: the check digit of 17 digits. */
+char receipt_check_digit(const char digits[RECEIPT_DIGITS - 1]);
+
+#endif

@@ -1,0 +1,1065 @@
+/*
+ * POST /tip.  The body is parsed (lib/form.c), every field is checked,
+ * each screenshot is sanitised and sealed on the thread pool (lib/img.c,
+ * lib/seal.c), and one call of tip_submit() stores the tip, its
+ * attachments and its ingest job.  The receipt page is sent only after
+ * that statement has committed; on any failure the tipster gets the form
+ * back, filled in, with a message next to each field that needs fixing.
+ *
+ * Screenshots that passed are kept in memory (never on disk) under a
+ * random token for STASH_TTL_MS, so that a tipster whose form came back
+ * does not have to attach them again.
+ *
+ * Nothing here looks at the peer's address or headers beyond Content-Type,
+ * and no field value or file name reaches a log.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "arena.h"
+#include "db_stmt.h"
+#include "form.h"
+#include "intake.h"
+#include "log.h"
+#include "receipt.h"
+#include "seal.h"
+#include "text.h"
+#include "upload.h"
+#include "url.h"
+
+#define UPLOAD_ARENA_BYTES (4 << 20)
+#define UPLOAD_MAX_URL     2048
+#define UPLOAD_MAX_PLACE   500
+#define UPLOAD_MAX_EMAIL   254
+#define UPLOAD_NAME_BYTES  64
+#define UPLOAD_RETRY_AFTER "30"
+
+enum upload_state {
+	UPLOAD_S_SANITISE, /* screenshots on the thread pool */
+	UPLOAD_S_STORE,    /* tip_submit() in flight */
+	UPLOAD_S_DONE,     /* answered */
+};
+
+enum upload_field {
+	UF_DESCRIPTION,
+	UF_CHANNEL,
+	UF_PLATFORM,
+	UF_URL,
+	UF_MUNICIPALITY,
+	UF_PLACE,
+	UF_DATE,
+	UF_MOTIVE,
+	UF_SCREENSHOT,
+	UF_FEEDBACK,
+	UF_EMAIL,
+	UF_COUNT
+};
+
+static const char *const upload_field_names[UF_COUNT] = { "description",
+	"channel", "platform", "url", "municipality", "place", "date", "motive",
+	"screenshot", "feedback", "email" };
+
+static const char *const upload_platforms[] = { "facebook", "instagram", "x",
+	"tiktok", "youtube", "telegram", "discord", "reddit", "snapchat",
+	"whatsapp", "suomi24", "ylilauta", "vauva", "news", "other" };
+
+static const char *const upload_motives[] = { "ethnic", "skin", "religion",
+	"orientation", "gender", "disability", "other", "unknown" };
+
+struct upload_file {
+	struct span data;             /* new upload: into the request body */
+	char name[UPLOAD_NAME_BYTES]; /* shown back to the tipster only */
+	bool kept;                    /* came from the stash */
+	enum img_err err;
+	struct img_clean clean;
+	uint8_t *sealed;
+	size_t sealed_len;
+	struct upload *up;
+};
+
+struct upload {
+	struct intake *in;
+	struct evhttp_request *req;
+	uint64_t id;
+	enum upload_state state;
+	enum lang lang;
+	struct arena arena;
+	struct form form;
+	const char *val[UF_COUNT]; /* NUL-terminated, in the arena */
+	unsigned motives;          /* bit i: upload_motives[i] */
+	const char *err[UF_COUNT]; /* message ids */
+	struct upload_file files[UPLOAD_MAX_FILES];
+	size_t nfiles;
+	int pending;
+	bool too_big;
+	bool failed_work;
+	struct db_query *q;
+	char receipt[RECEIPT_SHOWN_LEN + 1]; /* shown after COMMIT */
+};
+
+struct stash_entry {
+	TAILQ_ENTRY(stash_entry) entry;
+	char token[33];
+	uint64_t expires;
+	size_t bytes;
+	size_t n;
+	struct img_clean clean[UPLOAD_MAX_FILES];
+	char name[UPLOAD_MAX_FILES][UPLOAD_NAME_BYTES];
+};
+
+static void upload_answer_form(struct upload *, int status, const char *notice);
+
+/* ---- the stash of accepted screenshots ---- */
+
+static void
+stash_entry_free(struct intake *in, struct stash_entry *se)
+{
+	size_t i;
+
+	TAILQ_REMOVE(&in->stash, se, entry);
+	in->stash_bytes -= se->bytes;
+	for (i = 0; i < se->n; i++)
+		img_clean_free(&se->clean[i]);
+	sodium_memzero(se, sizeof(*se));
+	free(se);
+}
+
+void
+stash_expire(struct intake *in)
+{
+	struct stash_entry *se, *tmp;
+	uint64_t now = util_now_ms();
+
+	TAILQ_FOREACH_SAFE(se, &in->stash, entry, tmp) {
+		if (se->expires <= now)
+			stash_entry_free(in, se);
+	}
+}
+
+void
+stash_free_all(struct intake *in)
+{
+	struct stash_entry *se;
+
+	while ((se = TAILQ_FIRST(&in->stash)) != NULL)
+		stash_entry_free(in, se);
+}
+
+/* Moves the accepted screenshots of up into a new stash entry; returns its
+ * token or NULL (nothing to keep, or no room). */
+static const char *
+stash_put(struct upload *up)
+{
+	struct intake *in = up->in;
+	struct stash_entry *se;
+	uint8_t rnd[16];
+	size_t i, bytes = 0;
+
+	for (i = 0; i < up->nfiles; i++)
+		if (up->files[i].clean.data != NULL)
+			bytes += up->files[i].clean.len;
+	if (bytes == 0)
+		return NULL;
+	stash_expire(in);
+	/* Oldest entries make room; one tip never takes more than a fifth. */
+	if (bytes > STASH_MAX_BYTES / 5)
+		return NULL;
+	while (in->stash_bytes + bytes > STASH_MAX_BYTES &&
+	       !TAILQ_EMPTY(&in->stash))
+		stash_entry_free(in, TAILQ_FIRST(&in->stash));
+	if ((se = calloc(1, sizeof(*se))) == NULL)
+		return NULL;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(se->token, sizeof(se->token), rnd, sizeof(rnd));
+	se->expires = util_now_ms() + STASH_TTL_MS;
+	for (i = 0; i < up->nfiles; i++) {
+		if (up->files[i].clean.data == NULL)
+			continue;
+		se->clean[se->n] = up->files[i].clean;
+		memset(&up->files[i].clean, 0, sizeof(up->files[i].clean));
+		memcpy(se->name[se->n], up->files[i].name, UPLOAD_NAME_BYTES);
+		se->n++;
+	}
+	se->bytes = bytes;
+	in->stash_bytes += bytes;
+	TAILQ_INSERT_TAIL(&in->stash, se, entry);
+	return se->token;
+}
+
+/* Takes the stash entry named by token, if it still exists. */
+static struct stash_entry *
+stash_take(struct intake *in, const char *token)
+{
+	struct stash_entry *se;
+
+	if (token == NULL || strlen(token) != 32)
+		return NULL;
+	stash_expire(in);
+	TAILQ_FOREACH(se, &in->stash, entry) {
+		if (sodium_memcmp(se->token, token, 32) == 0) {
+			TAILQ_REMOVE(&in->stash, se, entry);
+			in->stash_bytes -= se->bytes;
+			return se;
+		}
+	}
+	return NULL;
+}
+
+/* ---- lifetime ---- */
+
+static void
+upload_free(struct upload *up)
+{
+	size_t i;
+
+	for (i = 0; i < up->nfiles; i++) {
+		img_clean_free(&up->files[i].clean);
+		if (up->files[i].sealed != NULL)
+			util_free_secret(up->files[i].sealed,
+			    up->files[i].sealed_len);
+	}
+	arena_reset(&up->arena);
+	up->in->uploads--;
+	intake_done(up->in);
+	sodium_memzero(up, sizeof(*up));
+	free(up);
+}
+
+/* ---- answers ---- */
+
+static json_t *
+upload_values(struct upload *up)
+{
+	const char *ch = up->val[UF_CHANNEL], *fb = up->val[UF_FEEDBACK];
+	json_t *v = json_object();
+	int i;
+
+	for (i = 0; i < UF_COUNT; i++)
+		if (up->val[i] != NULL && up->val[i][0] != '\0')
+			json_object_set_new(v, upload_field_names[i],
+			    json_string(up->val[i]));
+	if (ch != NULL) {
+		json_object_set_new(v, "online",
+		    json_boolean(strcmp(ch, "online") == 0));
+		json_object_set_new(v, "place_only",
+		    json_boolean(strcmp(ch, "place") == 0));
+		json_object_set_new(v, "both",
+		    json_boolean(strcmp(ch, "both") == 0));
+	}
+	if (fb == NULL || fb[0] == '\0')
+		fb = "receipt";
+	json_object_set_new(v, "fb_none",
+	    json_boolean(strcmp(fb, "none") == 0));
+	json_object_set_new(v, "fb_receipt",
+	    json_boolean(strcmp(fb, "receipt") == 0));
+	json_object_set_new(v, "fb_email",
+	    json_boolean(strcmp(fb, "email") == 0));
+	return v;
+}
+
+/* Marks the chosen options in the form context's lists. */
+static void
+upload_mark_choices(struct upload *up, json_t *ctx)
+{
+	json_t *item;
+	size_t i;
+
+	json_array_foreach(json_object_get(ctx, "platforms"), i, item)
+	{
+		const char *val =
+		    json_string_value(json_object_get(item, "value"));
+
+		if (up->val[UF_PLATFORM] != NULL && val != NULL &&
+		    strcmp(val, up->val[UF_PLATFORM]) == 0)
+			json_object_set_new(item, "selected", json_true());
+	}
+	json_array_foreach(json_object_get(ctx, "motives"), i, item)
+	{
+		if (i < ARRAY_SIZE(upload_motives) && (up->motives & (1u << i)))
+			json_object_set_new(item, "checked", json_true());
+	}
+	json_array_foreach(json_object_get(ctx, "municipalities"), i, item)
+	{
+		const char *c = json_string_value(json_object_get(item, "c"));
+
+		if (up->val[UF_MUNICIPALITY] != NULL && c != NULL &&
+		    strcmp(c, up->val[UF_MUNICIPALITY]) == 0)
+			json_object_set_new(item, "s", json_true());
+	}
+}
+
+static void
+upload_answer_form(struct upload *up, int status, const char *notice)
+{
+	struct intake *in = up->in;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(up->req);
+	json_t *ctx, *errs, *e, *ferrs, *kept, *files;
+	const char *token;
+	char today[11], id[64];
+	struct buf out;
+	size_t i;
+	int f;
+
+	intake_today(today);
+	ctx = intake_form_ctx(in, up->lang, today);
+	json_object_set_new(ctx, "v", upload_values(up));
+	upload_mark_choices(up, ctx);
+	if (notice != NULL)
+		json_object_set_new(ctx, "notice",
+		    json_string(i18n_get(up->lang, notice)));
+	errs = json_array();
+	e = json_object();
+	for (f = 0; f < UF_COUNT; f++) {
+		if (up->err[f] == NULL)
+			continue;
+		json_object_set_new(e, upload_field_names[f],
+		    json_string(i18n_get(up->lang, up->err[f])));
+		json_array_append_new(errs,
+		    json_pack("{s:s, s:s}", "field",
+		        f == UF_CHANNEL    ? "channel-online"
+		        : f == UF_MOTIVE   ? "motive-ethnic"
+		        : f == UF_FEEDBACK ? "feedback-none"
+		                           : upload_field_names[f],
+		        "msg", i18n_get(up->lang, up->err[f])));
+	}
+	ferrs = json_array();
+	for (i = 0; i < up->nfiles; i++) {
+		if (up->files[i].err == IMG_OK)
+			continue;
+		snprintf(id, sizeof(id), "err.screenshot.%s",
+		    img_err_name(up->files[i].err));
+		if (i18n_get(up->lang, id) == NULL)
+			snprintf(id, sizeof(id), "err.screenshot.corrupt");
+		json_array_append_new(ferrs,
+		    json_pack("{s:I, s:s, s:s}", "n", (json_int_t)i + 1, "name",
+		        up->files[i].name, "msg", i18n_get(up->lang, id)));
+		json_array_append_new(errs,
+		    json_pack("{s:s, s:s}", "field", "screenshot", "msg",
+		        i18n_get(up->lang, id)));
+	}
+	json_object_set_new(ctx, "file_errors", ferrs);
+	json_object_set_new(ctx, "has_errors",
+	    json_boolean(json_array_size(errs) > 0));
+	json_object_set_new(ctx, "errors", errs);
+	json_object_set_new(ctx, "e", e);
+
+	/* Keep what passed for the next try. */
+	files = json_array();
+	for (i = 0; i < up->nfiles; i++)
+		if (up->files[i].clean.data != NULL)
+			json_array_append_new(files,
+			    json_pack("{s:I, s:s, s:I}", "n",
+			        (json_int_t)json_array_size(files) + 1, "name",
+			        up->files[i].name, "kib",
+			        (json_int_t)(up->files[i].clean.len + 1023) /
+			            1024));
+	if ((token = stash_put(up)) != NULL) {
+		kept = json_pack("{s:s, s:o}", "token", token, "files", files);
+		json_object_set_new(ctx, "kept", kept);
+	} else
+		json_decref(files);
+
+	if (status == 503)
+		evhttp_add_header(h, "Retry-After", UPLOAD_RETRY_AFTER);
+	http_security_headers(up->req, INTAKE_CSP);
+	if (intake_render(in, "form", ctx, up->lang, &out) == -1)
+		http_reply_text(up->req, 500, "internal error");
+	else
+		http_reply_html(up->req, status, &out);
+	json_decref(ctx);
+	up->state = UPLOAD_S_DONE;
+}
+
+static void
+upload_answer_receipt(struct upload *up, const char *code)
+{
+	struct buf out;
+	json_t *ctx;
+
+	ctx = intake_page_ctx(up->in, up->lang,
+	    i18n_get(up->lang, "receipt.title"));
+	json_object_set_new(ctx, "code", json_string(code));
+	http_security_headers(up->req, INTAKE_CSP);
+	if (intake_render(up->in, "receipt", ctx, up->lang, &out) == -1)
+		http_reply_text(up->req, 500, "internal error");
+	else
+		http_reply_html(up->req, 200, &out);
+	json_decref(ctx);
+	up->state = UPLOAD_S_DONE;
+}
+
+/* ---- reading and checking the fields ---- */
+
+/* The first value of a text field as an arena string; "" if absent.  NULL
+ * (and an error on the field) if it is not valid UTF-8 text. */
+static const char *
+upload_text(struct upload *up, enum upload_field f, size_t max_chars,
+    const char *too_long)
+{
+	const struct form_part *p = form_get(&up->form, upload_field_names[f]);
+	size_t nchars;
+	const char *s;
+
+	if (p == NULL || p->is_file)
+		return "";
+	if (!text_valid((const char *)p->body.p, p->body.len, &nchars)) {
+		up->err[f] = "err.text.invalid";
+		return "";
+	}
+	if ((s = arena_strndup(&up->arena, p->body.p, p->body.len)) == NULL) {
+		up->failed_work = true;
+		return "";
+	}
+	if (nchars > max_chars)
+		up->err[f] = too_long;
+	return s;
+}
+
+static bool
+upload_one_of(const char *v, const char *const *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, set[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A trimmed copy without leading and trailing spaces. */
+static const char *
+upload_trim(struct upload *up, const char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+	                      s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	return arena_strndup(&up->arena, s, len);
+}
+
+static bool
+upload_valid_date(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
+	int y, m, d, i;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	if (m == 2 && d == 29 &&
+	    !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return false;
+	return true;
+}
+
+static bool
+upload_valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t i, len = strlen(s);
+
+	if (len < 3 || len > UPLOAD_MAX_EMAIL || at == NULL || at == s ||
+	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
+	    at[1] == '.' || s[len - 1] == '.')
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == ',' || s[i] == ';' ||
+		    s[i] == '<' || s[i] == '>' || s[i] == '"' || s[i] == '\\' ||
+		    s[i] == '(' || s[i] == ')')
+			return false;
+	return true;
+}
+
+static void
+upload_check_fields(struct upload *up)
+{
+	struct intake *in = up->in;
+	const struct form_part *p;
+	const char *v, *errstr;
+	char canon[UPLOAD_MAX_URL * 2], today[11];
+	size_t i, k;
+
+	up->val[UF_DESCRIPTION] = upload_text(up, UF_DESCRIPTION,
+	    (size_t)in->cfg->max_description_chars, "err.description.long");
+	v = upload_trim(up, up->val[UF_DESCRIPTION]);
+	if (v == NULL || v[0] == '\0') {
+		if (up->err[UF_DESCRIPTION] == NULL)
+			up->err[UF_DESCRIPTION] = "err.description.missing";
+	}
+
+	up->val[UF_CHANNEL] = upload_text(up, UF_CHANNEL, 16, NULL);
+	if (!upload_one_of(up->val[UF_CHANNEL],
+	        (const char *const[]){ "online", "place", "both" }, 3))
+		up->err[UF_CHANNEL] = "err.channel.missing";
+
+	up->val[UF_PLATFORM] = upload_text(up, UF_PLATFORM, 16, NULL);
+	if (up->val[UF_PLATFORM][0] != '\0' &&
+	    !upload_one_of(up->val[UF_PLATFORM], upload_platforms,
+	        ARRAY_SIZE(upload_platforms)))
+		up->err[UF_PLATFORM] = "err.platform.invalid";
+
+	up->val[UF_URL] = upload_trim(up,
+	    upload_text(up, UF_URL, UPLOAD_MAX_URL, "err.url.invalid"));
+	if (up->val[UF_URL] != NULL && up->val[UF_URL][0] != '\0' &&
+	    up->err[UF_URL] == NULL &&
+	    url_canonical(up->val[UF_URL], strlen(up->val[UF_URL]), canon,
+	        sizeof(canon), &errstr) < 0)
+		up->err[UF_URL] = "err.url.invalid";
+
+	up->val[UF_MUNICIPALITY] = upload_text(up, UF_MUNICIPALITY, 8, NULL);
+	if (up->val[UF_MUNICIPALITY][0] != '\0') {
+		if (intake_muni_find(in, up->val[UF_MUNICIPALITY]) == NULL)
+			up->err[UF_MUNICIPALITY] = "err.municipality.invalid";
+	} else if (up->err[UF_CHANNEL] == NULL &&
+	           strcmp(up->val[UF_CHANNEL], "online") != 0)
+		up->err[UF_MUNICIPALITY] = "err.municipality.missing";
+
+	up->val[UF_PLACE] = upload_trim(up,
+	    upload_text(up, UF_PLACE, UPLOAD_MAX_PLACE, "err.place.long"));
+
+	up->val[UF_DATE] = upload_trim(up, upload_text(up, UF_DATE, 16, NULL));
+	if (up->val[UF_DATE] != NULL && up->val[UF_DATE][0] != '\0') {
+		intake_today(today);
+		if (!upload_valid_date(up->val[UF_DATE]))
+			up->err[UF_DATE] = "err.date.invalid";
+		else if (strcmp(up->val[UF_DATE], today) > 0)
+			up->err[UF_DATE] = "err.date.future";
+	}
+
+	for (i = 0; i < up->form.nparts; i++) {
+		p = &up->form.parts[i];
+		if (p->name.len != 6 || memcmp(p->name.p, "motive", 6) != 0)
+			continue;
+		for (k = 0; k < ARRAY_SIZE(upload_motives); k++)
+			if (p->body.len == strlen(upload_motives[k]) &&
+			    memcmp(p->body.p, upload_motives[k], p->body.len) ==
+			        0)
+				break;
+		if (k == ARRAY_SIZE(upload_motives))
+			up->err[UF_MOTIVE] = "err.motive.invalid";
+		else
+			up->motives |= 1u << k;
+	}
+
+	up->val[UF_FEEDBACK] = upload_text(up, UF_FEEDBACK, 16, NULL);
+	if (up->val[UF_FEEDBACK][0] == '\0')
+		up->val[UF_FEEDBACK] = "receipt";
+	if (!upload_one_of(up->val[UF_FEEDBACK],
+	        (const char *const[]){ "none", "receipt", "email" }, 3))
+		up->err[UF_FEEDBACK] = "err.feedback.invalid";
+
+	up->val[UF_EMAIL] = upload_trim(up,
+	    upload_text(up, UF_EMAIL, UPLOAD_MAX_EMAIL, "err.email.invalid"));
+	if (up->val[UF_EMAIL] == NULL)
+		up->val[UF_EMAIL] = "";
+	if (strcmp(up->val[UF_FEEDBACK], "email") == 0) {
+		if (up->val[UF_EMAIL][0] == '\0')
+			up->err[UF_EMAIL] = "err.email.missing";
+		else if (!upload_valid_email(up->val[UF_EMAIL]))
+			up->err[UF_EMAIL] = "err.email.invalid";
+	}
+	for (i = 0; i < UF_COUNT; i++)
+		if (up->val[i] == NULL)
+			up->val[i] = "";
+}
+
+/* The file name as the tipster's browser sent it, for the page only:
+ * printable characters, valid UTF-8, at most UPLOAD_NAME_BYTES - 1. */
+static void
+upload_display_name(char out[UPLOAD_NAME_BYTES], struct span fn)
+{
+	size_t o = 0, j, nchars;
+
+	for (j = 0; j < fn.len && o < UPLOAD_NAME_BYTES - 1; j++)
+		if (fn.p[j] >= 0x20 && fn.p[j] != 0x7f && fn.p[j] != '/' &&
+		    fn.p[j] != '\\')
+			out[o++] = (char)fn.p[j];
+	out[o] = '\0';
+	/* A name cut inside a character loses the broken tail. */
+	while (o > 0 && !text_valid(out, o, &nchars))
+		out[--o] = '\0';
+}
+
+/* Collects new screenshots and kept ones; checks count and size. */
+static void
+upload_collect_files(struct upload *up)
+{
+	struct intake *in = up->in;
+	const struct form_part *p, *kp;
+	struct stash_entry *se;
+	size_t i, k, nfiles = 0, limit;
+	char idx[24];
+	bool keep;
+
+	limit = (size_t)in->cfg->files_per_tip;
+	if (limit > UPLOAD_MAX_FILES)
+		limit = UPLOAD_MAX_FILES;
+	kp = form_get(&up->form, "kept");
+	se = kp != NULL && kp->body.len == 32
+	         ? stash_take(in, arena_strndup(&up->arena, kp->body.p, 32))
+	         : NULL;
+	for (i = 0; se != NULL && i < se->n; i++) {
+		snprintf(idx, sizeof(idx), "%zu", i + 1);
+		keep = false;
+		for (k = 0; k < up->form.nparts; k++) {
+			p = &up->form.parts[k];
+			if (p->name.len == 4 &&
+			    memcmp(p->name.p, "keep", 4) == 0 &&
+			    p->body.len == strlen(idx) &&
+			    memcmp(p->body.p, idx, p->body.len) == 0)
+				keep = true;
+		}
+		if (keep && nfiles < limit) {
+			up->files[nfiles].kept = true;
+			up->files[nfiles].clean = se->clean[i];
+			memset(&se->clean[i], 0, sizeof(se->clean[i]));
+			memcpy(up->files[nfiles].name, se->name[i],
+			    UPLOAD_NAME_BYTES);
+			nfiles++;
+		}
+	}
+	if (se != NULL) {
+		/* Not in the list any more: free what was not kept. */
+		for (i = 0; i < se->n; i++)
+			img_clean_free(&se->clean[i]);
+		sodium_memzero(se, sizeof(*se));
+		free(se);
+	}
+	for (i = 0; i < up->form.nparts; i++) {
+		p = &up->form.parts[i];
+		if (!p->is_file || p->name.len != 10 ||
+		    memcmp(p->name.p, "screenshot", 10) != 0)
+			continue;
+		/* Browsers send an empty part when no file was chosen. */
+		if (p->body.len == 0)
+			continue;
+		if (nfiles >= limit) {
+			up->err[UF_SCREENSHOT] = "err.screenshot.too_many";
+			continue;
+		}
+		up->files[nfiles].data = p->body;
+		upload_display_name(up->files[nfiles].name, p->filename);
+		if (p->body.len > (size_t)in->cfg->max_file_bytes) {
+			up->files[nfiles].err = IMG_E_TOO_BIG;
+			up->too_big = true;
+		}
+		nfiles++;
+	}
+	up->nfiles = nfiles;
+}
+
+/* ---- storing ---- */
+
+static void upload_on_stored(void *, PGresult *);
+
+/* Appends a PostgreSQL array literal element. */
+static void
+upload_array_add(struct buf *b, const char *elem)
+{
+	buf_puts(b, b->len > 1 ? "," : "");
+	buf_puts(b, elem);
+}
+
+static void
+upload_store(struct upload *up)
+{
+	struct intake *in = up->in;
+	const char *values[25];
+	int lengths[25], formats[25];
+	uint8_t rhash[RECEIPT_HASH_LEN], text_key[32], url_key[32];
+	uint8_t *sealed[4] = { NULL, NULL, NULL, NULL };
+	size_t slen[4] = { 0, 0, 0, 0 };
+	char code[RECEIPT_SHOWN_LEN + 1], digits[RECEIPT_DIGITS + 1];
+	char truncate[24], canon[UPLOAD_MAX_URL * 2], hex[65], num[32];
+	struct buf motives, mimes, widths, heights, shas, phashes, norm;
+	const char *errstr;
+	const char *texts[4];
+	size_t i;
+	int k;
+
+	up->state = UPLOAD_S_STORE;
+	receipt_new(code);
+	if (receipt_parse(code, strlen(code), digits, &errstr) == -1)
+		fatalx("%s: fresh receipt does not parse", __func__);
+	receipt_hash(in->pepper, digits, rhash);
+	/* Keep the shown code with the request until COMMIT. */
+	memcpy(up->receipt, code, sizeof(code));
+	sodium_memzero(digits, sizeof(digits));
+
+	texts[0] = up->val[UF_DESCRIPTION];
+	texts[1] = up->val[UF_URL];
+	texts[2] = up->val[UF_PLACE];
+	texts[3] =
+	    strcmp(up->val[UF_FEEDBACK], "email") == 0 ? up->val[UF_EMAIL] : "";
+	for (k = 0; k < 4; k++) {
+		if (texts[k][0] == '\0' && k > 0)
+			continue;
+		slen[k] = strlen(texts[k]) + SEAL_OVERHEAD;
+		if ((sealed[k] = seal_box(in->public_key, texts[k],
+		         strlen(texts[k]))) == NULL)
+			goto fail;
+	}
+
+	buf_init(&norm, 0);
+	text_normalise(texts[0], strlen(texts[0]), &norm);
+	seal_hmac(in->dedup_key, norm.p ? norm.p : (const uint8_t *)"",
+	    norm.len, text_key);
+	buf_reset(&norm);
+	if (texts[1][0] != '\0') {
+		ssize_t n = url_canonical(texts[1], strlen(texts[1]), canon,
+		    sizeof(canon), &errstr);
+
+		if (n < 0)
+			goto fail;
+		seal_hmac(in->dedup_key, canon, (size_t)n, url_key);
+	}
+
+	buf_init(&motives, 0);
+	buf_init(&mimes, 0);
+	buf_init(&widths, 0);
+	buf_init(&heights, 0);
+	buf_init(&shas, 0);
+	buf_init(&phashes, 0);
+	buf_puts(&motives, "{");
+	for (i = 0; i < ARRAY_SIZE(upload_motives); i++)
+		if (up->motives & (1u << i))
+			upload_array_add(&motives, upload_motives[i]);
+	buf_puts(&motives, "}");
+	buf_puts(&mimes, "{");
+	buf_puts(&widths, "{");
+	buf_puts(&heights, "{");
+	buf_puts(&shas, "{");
+	buf_puts(&phashes, "{");
+	for (i = 0; i < up->nfiles; i++) {
+		const struct img_clean *c = &up->files[i].clean;
+
+		upload_array_add(&mimes, img_type_mime(c->type));
+		snprintf(num, sizeof(num), "%u", c->width);
+		upload_array_add(&widths, num);
+		snprintf(num, sizeof(num), "%u", c->height);
+		upload_array_add(&heights, num);
+		sodium_bin2hex(hex, sizeof(hex), c->sha256, 32);
+		snprintf(canon, sizeof(canon), "\"\\\\x%s\"", hex);
+		upload_array_add(&shas, canon);
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)(int64_t)c->phash);
+		upload_array_add(&phashes, num);
+	}
+	buf_puts(&mimes, "}");
+	buf_puts(&widths, "}");
+	buf_puts(&heights, "}");
+	buf_puts(&shas, "}");
+	buf_puts(&phashes, "}");
+	snprintf(truncate, sizeof(truncate), "%lld",
+	    in->cfg->arrival_truncate_ms / 1000);
+
+	memset(formats, 0, sizeof(formats));
+	memset(lengths, 0, sizeof(lengths));
+#define BIN(i, p, n)                                                           \
+	do {                                                                   \
+		values[i] = (const char *)(p);                                 \
+		lengths[i] = (int)(n);                                         \
+		formats[i] = 1;                                                \
+	} while (0)
+	BIN(0, rhash, sizeof(rhash));
+	values[1] = truncate;
+	values[2] = i18n_code(up->lang);
+	values[3] = up->val[UF_CHANNEL];
+	values[4] = up->val[UF_PLATFORM][0] ? up->val[UF_PLATFORM] : NULL;
+	values[5] =
+	    up->val[UF_MUNICIPALITY][0] ? up->val[UF_MUNICIPALITY] : NULL;
+	values[6] = up->val[UF_DATE][0] ? up->val[UF_DATE] : NULL;
+	values[7] = buf_cstr(&motives);
+	values[8] = up->val[UF_FEEDBACK];
+	for (k = 0; k < 4; k++) {
+		if (sealed[k] != NULL)
+			BIN(9 + k, sealed[k], slen[k]);
+		else
+			values[9 + k] = NULL;
+	}
+	if (texts[1][0] != '\0')
+		BIN(13, url_key, sizeof(url_key));
+	else
+		values[13] = NULL;
+	BIN(14, text_key, sizeof(text_key));
+	values[15] = buf_cstr(&mimes);
+	values[16] = buf_cstr(&widths);
+	values[17] = buf_cstr(&heights);
+	values[18] = buf_cstr(&shas);
+	values[19] = buf_cstr(&phashes);
+	for (i = 0; i < UPLOAD_MAX_FILES; i++) {
+		if (i < up->nfiles)
+			BIN(20 + i, up->files[i].sealed,
+			    up->files[i].sealed_len);
+		else
+			values[20 + i] = NULL;
+	}
+#undef BIN
+	if (motives.err || mimes.err || widths.err || heights.err || shas.err ||
+	    phashes.err)
+		up->q = NULL;
+	else
+		up->q = db_send(in->db, STMT_INTAKE_TIP_SUBMIT, 25, values,
+		    lengths, formats, upload_on_stored, up);
+	buf_reset(&motives);
+	buf_reset(&mimes);
+	buf_reset(&widths);
+	buf_reset(&heights);
+	buf_reset(&shas);
+	buf_reset(&phashes);
+	for (k = 0; k < 4; k++)
+		if (sealed[k] != NULL)
+			util_free_secret(sealed[k], slen[k]);
+	sodium_memzero(rhash, sizeof(rhash));
+	if (up->q == NULL) {
+		rlog_warnx(up, "database unavailable, tip not stored");
+		upload_answer_form(up, 503, "err.db");
+		upload_free(up);
+	}
+	return;
+fail:
+	for (k = 0; k < 4; k++)
+		if (sealed[k] != NULL)
+			util_free_secret(sealed[k], slen[k]);
+	rlog_warnx(up, "sealing failed");
+	upload_answer_form(up, 500, "err.db");
+	upload_free(up);
+}
+
+static void
+upload_on_stored(void *arg, PGresult *res)
+{
+	struct upload *up = arg;
+
+	if (up->state != UPLOAD_S_STORE)
+		fatalx("%s: upload in state %d", __func__, up->state);
+	up->q = NULL;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rlog_warnx(up, "storing the tip failed, sqlstate %s",
+		    db_sqlstate(res));
+		upload_answer_form(up, 503, "err.db");
+		upload_free(up);
+		return;
+	}
+	rlog_info(up, "stored tip: %zu files", up->nfiles);
+	upload_answer_receipt(up, up->receipt);
+	sodium_memzero(up->receipt, sizeof(up->receipt));
+	upload_free(up);
+}
+
+/* ---- screenshots on the thread pool ---- */
+
+/* Runs on a pool thread: touches only its own upload_file. */
+static void
+upload_file_work(void *arg)
+{
+	struct upload_file *uf = arg;
+	const struct cfg *cfg = uf->up->in->cfg;
+	struct img_limits lim;
+
+	if (!uf->kept) {
+		lim.max_bytes = (size_t)cfg->max_file_bytes;
+		lim.max_pixels = (uint64_t)cfg->max_pixels;
+		if (img_sanitise(uf->data.p, uf->data.len, &lim, &uf->clean,
+		        &uf->err) == -1)
+			return;
+	}
+	uf->sealed =
+	    seal_box(uf->up->in->public_key, uf->clean.data, uf->clean.len);
+	if (uf->sealed == NULL)
+		uf->err = IMG_E_NOMEM;
+	else
+		uf->sealed_len = uf->clean.len + SEAL_OVERHEAD;
+}
+
+static bool
+upload_has_errors(const struct upload *up)
+{
+	size_t i;
+
+	for (i = 0; i < UF_COUNT; i++)
+		if (up->err[i] != NULL)
+			return true;
+	for (i = 0; i < up->nfiles; i++)
+		if (up->files[i].err != IMG_OK)
+			return true;
+	return false;
+}
+
+/* Every screenshot is done: answer with errors, or store. */
+static void
+upload_on_sanitised(struct upload *up)
+{
+	size_t i, nbytes = 0;
+
+	if (up->state != UPLOAD_S_SANITISE)
+		fatalx("%s: upload in state %d", __func__, up->state);
+	for (i = 0; i < up->nfiles; i++) {
+		if (up->files[i].err == IMG_E_NOMEM ||
+		    up->files[i].err == IMG_E_INTERNAL)
+			up->failed_work = true;
+		nbytes += up->files[i].clean.len;
+	}
+	if (up->failed_work) {
+		rlog_warnx(up, "screenshot work failed");
+		upload_answer_form(up, 503, "err.busy");
+		upload_free(up);
+		return;
+	}
+	if (upload_has_errors(up)) {
+		rlog_info(up, "tip refused: form has errors");
+		upload_answer_form(up, up->too_big ? 413 : 422, NULL);
+		upload_free(up);
+		return;
+	}
+	rlog_debug(up, "sanitised %zu files, %zu bytes", up->nfiles, nbytes);
+	upload_store(up);
+}
+
+static void
+upload_file_done(void *arg)
+{
+	struct upload_file *uf = arg;
+	struct upload *up = uf->up;
+
+	if (--up->pending == 0)
+		upload_on_sanitised(up);
+}
+
+/* ---- the entry point ---- */
+
+static void
+upload_bad_request(struct upload *up)
+{
+	upload_answer_form(up, 400, "err.bad_request");
+	upload_free(up);
+}
+
+void
+upload_start(struct intake *in, struct evhttp_request *req)
+{
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	const char *ctype, *errstr;
+	const struct form_part *p;
+	struct form_limits lim = { 256, 4096 };
+	struct span boundary;
+	struct upload *up;
+	enum lang lang;
+	size_t len, i;
+	uint8_t *data;
+	ssize_t n;
+
+	if ((up = calloc(1, sizeof(*up))) == NULL) {
+		evhttp_send_error(req, 503, NULL);
+		return;
+	}
+	up->in = in;
+	up->req = req;
+	up->id = ++in->next_req;
+	up->state = UPLOAD_S_SANITISE;
+	up->lang = i18n_negotiate(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Accept-Language"));
+	arena_init(&up->arena, UPLOAD_ARENA_BYTES);
+	in->uploads++;
+	in->inflight++;
+
+	len = evbuffer_get_length(body);
+	data = evbuffer_pullup(body, -1);
+	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (ctype == NULL || (len > 0 && data == NULL)) {
+		upload_bad_request(up);
+		return;
+	}
+	if (strncasecmp(ctype, "multipart/form-data", 19) == 0) {
+		if (form_boundary(ctype, &boundary, &errstr) == -1) {
+			rlog_info(up, "bad request: %s", errstr);
+			upload_bad_request(up);
+			return;
+		}
+		n = form_parse(data, len, boundary, &lim, &up->arena, &up->form,
+		    &errstr);
+	} else if (strncasecmp(ctype, "application/x-www-form-urlencoded",
+	               33) == 0)
+		n = form_parse_urlencoded(data, len, &lim, &up->arena,
+		    &up->form, &errstr);
+	else {
+		errstr = "unsupported content type";
+		n = -1;
+	}
+	if (n < 0) {
+		if (n == PARSE_PARTIAL)
+			errstr = "body ends early";
+		rlog_info(up, "bad request: %s", errstr);
+		upload_bad_request(up);
+		return;
+	}
+	if ((p = form_get(&up->form, "lang")) != NULL &&
+	    i18n_from_code((const char *)p->body.p, p->body.len, &lang) == 0)
+		up->lang = lang;
+
+	/* A bot filled the field people never see: look the same, keep
+	 * nothing. */
+	if ((p = form_get(&up->form, "website")) != NULL && p->body.len > 0) {
+		char code[RECEIPT_SHOWN_LEN + 1];
+
+		rlog_info(up, "honeypot filled, nothing stored");
+		receipt_new(code);
+		upload_answer_receipt(up, code);
+		upload_free(up);
+		return;
+	}
+
+	upload_check_fields(up);
+	upload_collect_files(up);
+	if (up->failed_work) {
+		upload_answer_form(up, 503, "err.busy");
+		upload_free(up);
+		return;
+	}
+	if (in->uploads > in->cfg->intake_max_uploads) {
+		rlog_info(up, "busy: %d uploads in progress", in->uploads - 1);
+		upload_answer_form(up, 503, "err.busy");
+		upload_free(up);
+		return;
+	}
+	/* Sanitise even when fields have errors, so that good screenshots
+	 * are kept for the next try; skip files already refused. */
+	up->pending = 1;
+	for (i = 0; i < up->nfiles; i++) {
+		if (up->files[i].err != IMG_OK)
+			continue;
+		up->files[i].up = up;
+		if (tpool_submit(in->tpool, upload_file_work, upload_file_done,
+		        &up->files[i]) == -1) {
+			up->failed_work = true;
+			break;
+		}
+		up->pending++;
+	}
+	if (--up->pending == 0)
+		upload_on_sanitised(up);
+}

@@ -1,0 +1,172 @@
+"""The tip form: languages, fields, labels, markup and the POST stub."""
+import re
+
+import pytest
+
+from e2elib import Page
+
+TITLES = {
+    "fi": "Ilmoita vihapuheesta",
+    "sv": "Anmäl hatretorik",
+    "en": "Report hate speech",
+}
+SUBMIT = {"fi": "Lähetä vihje", "sv": "Skicka tipset", "en": "Send the tip"}
+
+
+def get_form(intake, curl, path, *args):
+    r = curl(f"{intake.url}{path}", *args)
+    assert r.status == 200, r.text
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    return r
+
+
+def page_lang(html):
+    m = re.search(r'<html lang="([a-z]+)">', html)
+    assert m, html[:300]
+    return m.group(1)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_language_pages(intake, curl, lang):
+    r = get_form(intake, curl, f"/{lang}")
+    html = r.text
+    assert page_lang(html) == lang
+    assert r.headers["content-language"] == lang
+    assert TITLES[lang] in html
+    for other in set(TITLES) - {lang}:
+        assert TITLES[other] not in html
+    # The hidden lang field tells the POST handler which language to answer in.
+    assert Page(html).find("input", type="hidden", name="lang",
+                           value=lang)
+
+
+@pytest.mark.parametrize("accept,lang", [
+    ("sv-FI,sv;q=0.9", "sv"),
+    ("en-GB", "en"),
+    (None, "fi"),
+    ("de-DE,de;q=0.9", "fi"),
+    ("de,en;q=0.5,sv;q=0.7", "sv"),
+    ("fi;q=0.2, en;q=0.8", "en"),
+    ("sv;q=0, en", "en"),
+])
+def test_root_negotiates_language(intake, curl, accept, lang):
+    args = ["-H", f"Accept-Language: {accept}"] if accept else []
+    r = get_form(intake, curl, "/", *args)
+    assert page_lang(r.text) == lang
+    assert TITLES[lang] in r.text
+    assert r.headers["content-language"] == lang
+    assert "Accept-Language" in [v.strip() for v in
+                                 r.headers.get("vary", "").split(",")]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_form_fields(intake, curl, lang):
+    html = get_form(intake, curl, f"/{lang}").text
+    page = Page(html)
+    forms = page.find("form")
+    assert len(forms) == 1
+    f = forms[0]
+    assert f["method"].lower() == "post"
+    assert f["action"] == "/tip"
+    assert f["enctype"] == "multipart/form-data"
+
+    assert page.find("textarea", name="description")
+    channel = {a["value"] for a in page.find("input", type="radio",
+                                                name="channel")}
+    assert channel == {"online", "place", "both"}
+    assert page.find("select", name="platform")
+    assert len(page.selects["platform"]) > 5
+    assert page.find("input", name="url", type="url")
+    assert page.find("select", name="municipality")
+    assert page.find("input", name="place")
+    assert page.find("input", name="date", type="date")
+    motives = [a["value"] for a in page.find("input", type="checkbox",
+                                                name="motive")]
+    assert sorted(motives) == sorted(
+        ["ethnic", "skin", "religion", "orientation", "gender", "disability",
+         "other", "unknown"])
+    shots = page.find("input", type="file", name="screenshot")
+    assert len(shots) == 1
+    assert "multiple" in shots[0]
+    assert {"image/png", "image/jpeg"} <= set(shots[0]["accept"].split(","))
+    feedback = page.find("input", type="radio", name="feedback")
+    assert {a["value"] for a in feedback} == {"none", "receipt", "email"}
+    # Default: hear back through the receipt code.
+    assert [a["value"] for a in feedback if "checked" in a] == ["receipt"]
+    assert page.find("input", name="email", type="email")
+    assert page.find("input", type="hidden", name="lang")
+    assert page.find("button", type="submit")
+    assert re.findall(r'<button type="submit">([^<]*)</button>', html) == \
+        [SUBMIT[lang]]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_every_control_has_a_label(intake, curl, lang):
+    page = Page(get_form(intake, curl, f"/{lang}").text)
+    ids = [a["id"] for _, a in page.elements if "id" in a]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    controls = [(t, a) for t, a in page.elements
+                if t in ("input", "select", "textarea")
+                and a.get("type") != "hidden"]
+    assert len(controls) >= 20
+    for tag, a in controls:
+        assert a.get("id"), f"<{tag} name={a.get('name')}> has no id"
+        assert page.labels.get(a["id"]), f"no <label for={a['id']}>"
+    # No label points at nothing.
+    for target in page.labels:
+        assert target in ids, f"<label for={target}> has no control"
+
+
+@pytest.mark.parametrize("path", ["/fi", "/sv", "/en", "/nope"])
+def test_markup_is_well_formed_and_self_contained(intake, curl, path):
+    r = curl(f"{intake.url}{path}")
+    assert r.status in (200, 404)
+    html = r.text
+    assert html.startswith("<!DOCTYPE html>")
+    page = Page(html)
+    assert page.errors == []
+    assert [t for t, _ in page.elements][0] == "html"
+    for tag, a in page.elements:
+        for attr in ("src", "href", "action", "srcset", "formaction"):
+            v = a.get(attr, "")
+            assert not re.match(r"(?i)\s*(https?:)?//", v), (tag, attr, v)
+    assert not page.find("script")
+    assert not page.find("iframe")
+    assert "style" not in {k for _, a in page.elements for k in a}
+    css = page.find("link", rel="stylesheet")
+    assert len(css) == 1 and css[0]["href"].startswith("/static/tipline.css")
+
+
+def test_incomplete_tip_comes_back_in_its_language(intake, curl):
+    """A tip missing required fields re-shows the form, in the language the
+    form was sent in, with the typed text and a message for each field."""
+    r = curl("-X", "POST", "-F", "description=test <b>&", "-F", "lang=sv",
+             "-H", "Accept-Language: fi", f"{intake.url}/tip")
+    assert r.status == 422
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["cache-control"] == "no-store"
+    html = r.text
+    assert page_lang(html) == "sv"
+    assert "Formuläret behöver rättas" in html
+    assert "Välj om det hände på nätet eller på en fysisk plats." in html
+    assert ">test &lt;b&gt;&amp;</textarea>" in html
+    assert Page(html).errors == []
+
+
+def test_status_without_code_asks_again(intake, curl):
+    r = curl("-X", "POST", "-d", "lang=sv", f"{intake.url}/status")
+    assert r.status == 422
+    html = r.text
+    assert page_lang(html) == "sv"
+    assert 'id="code-error"' in html
+    assert Page(html).errors == []
+
+
+def test_unknown_paths(intake, curl):
+    r = curl(f"{intake.url}/xx")
+    assert r.status == 404
+    assert page_lang(r.text) == "fi"
+    r = curl("-X", "POST", f"{intake.url}/fi")
+    assert r.status == 405
+    r = curl("-X", "DELETE", f"{intake.url}/fi")
+    assert r.status in (405, 501)
