@@ -59,6 +59,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("intake", "key", CFG_T_PATH, intake_key, "intake.key", 0, 0),
 	K("intake", "listen", CFG_T_LISTEN, intake_listen, "127.0.0.1:8443", 0,
 	    0),
+	K("intake", "max_connections", CFG_T_INT, intake_max_connections, "256",
+	    1, 100000),
 	K("intake", "max_header_bytes", CFG_T_SIZE, intake_max_header_bytes,
 	    "16K", 1024, 1 << 20),
 	K("intake", "max_uploads", CFG_T_INT, intake_max_uploads, "32", 1,

@@ -32,6 +32,7 @@ struct cfg {
 	char *intake_key;
 	char *intake_db_user;
 	long long intake_threads;
+	long long intake_max_connections;
 	long long intake_max_uploads;
 	long long intake_max_header_bytes;
 	long long intake_timeout_ms;

@@ -12,9 +12,40 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "http.h"
 #include "log.h"
+
+/*
+ * Open connections are counted through the SSL object each one owns: its
+ * ex_data points to the listener, and OpenSSL calls http_ssl_free() when
+ * libevent frees the connection.  At max_conns the listening socket stops
+ * accepting (the kernel's backlog holds new ones) until one closes, so
+ * memory is bounded by max_conns requests whatever clients send.
+ */
+static int http_ssl_idx = -1;
+
+static void
+http_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	struct http_listener *l = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (l == NULL)
+		return;
+	l->nconns--;
+	if (l->paused && l->nconns < l->max_conns && l->sock != NULL) {
+		evconnlistener_enable(
+		    evhttp_bound_socket_get_listener(l->sock));
+		l->paused = false;
+	}
+}
 
 static struct bufferevent *
 http_bev_cb(struct event_base *base, void *arg)
@@ -25,6 +56,12 @@ http_bev_cb(struct event_base *base, void *arg)
 
 	if ((ssl = tls_accept_new(l->tls)) == NULL)
 		return NULL;
+	SSL_set_ex_data(ssl, http_ssl_idx, l);
+	if (++l->nconns >= l->max_conns && !l->paused && l->sock != NULL) {
+		evconnlistener_disable(
+		    evhttp_bound_socket_get_listener(l->sock));
+		l->paused = true;
+	}
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
@@ -48,6 +85,10 @@ http_listen(struct http_listener *l, struct event_base *base, struct tls *tls,
 	struct timeval tv;
 
 	memset(l, 0, sizeof(*l));
+	l->max_conns = o->max_connections > 0 ? o->max_connections : 256;
+	if (http_ssl_idx == -1)
+		http_ssl_idx =
+		    SSL_get_ex_new_index(0, NULL, NULL, NULL, http_ssl_free);
 	colon = strrchr(o->listen, ':');
 	if (colon == NULL ||
 	    util_parse_ll(colon + 1, 1, 65535, &port, &errstr) == -1) {

@@ -5,6 +5,7 @@
 #ifndef TL_HTTP_H
 #define TL_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <event2/http.h>
@@ -18,6 +19,7 @@ struct http_opts {
 	long long max_header_bytes;
 	long long max_body_bytes;
 	long long timeout_ms;
+	int max_connections; /* past this, accepting pauses */
 	/* script-src, form-action etc. are 'self'; this is the whole CSP. */
 	const char *csp;
 };
@@ -26,6 +28,9 @@ struct http_listener {
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
 	struct tls *tls;
+	int nconns;    /* open connections */
+	int max_conns; /* accepting pauses at this many */
+	bool paused;   /* the listener is disabled for now */
 };
 
 /* Binds and configures; -1 with errbuf set on failure. */

@@ -603,6 +603,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	ho.max_header_bytes = cfg->intake_max_header_bytes;
 	ho.max_body_bytes = cfg_max_body_bytes(cfg);
 	ho.timeout_ms = cfg->intake_timeout_ms;
+	ho.max_connections = (int)cfg->intake_max_connections;
 	ho.csp = INTAKE_CSP;
 	if (http_listen(&in->http, base, tls, &ho, err, sizeof(err)) == -1)
 		fatalx("%s", err);
