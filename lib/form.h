@@ -55,14 +55,15 @@ TL_MUSTCHECK int form_boundary(const char *content_type, struct span *boundary,
  * through the closing "--boundary--" (padding and epilogue after it are
  * not looked at), PARSE_PARTIAL if the input ends before the closing
  * delimiter, or -1 with *errstr a static string.  Every call parses from
- * the start: a caller that streams calls again with the longer buffer,
- * best only once the body is complete (each call is O(len) and may leave
- * up to a few times max_parts * sizeof(struct form_part) in the arena).
- * Bodies, and names, filenames and types without backslash escapes, point
- * into buf; unescaped names and filenames and the parts array are in the
- * arena.  Field names and filenames are not percent-decoded (browsers send
- * '"' as %22) and no character set is checked.  *out is empty unless the
- * result is >= 0.
+ * the start, in O(len), and what it allocated stays in the arena whatever
+ * it returns: a caller that streams may call again with the longer buffer,
+ * but best calls once, when the body is complete.  Bodies, and names,
+ * filenames and types without backslash escapes, point into buf; unescaped
+ * names and filenames and the parts array are in the arena.  Names and
+ * filenames are not percent-decoded (browsers send '"' as %22) and no
+ * character set is checked.  *out is empty unless the result is >= 0.
+ * A delimiter is "\r\n--boundary" followed by "--" or by optional spaces
+ * and a line end; followed by anything else it is part data.
  */
 TL_MUSTCHECK ssize_t form_parse(const uint8_t *buf, size_t len,
     struct span boundary, const struct form_limits *, struct arena *,

@@ -17,9 +17,10 @@
  *   (javascript:, data:, ftp:, mailto:...) are "unsupported scheme".
  * - Without a scheme ("twitter.com/u/status/1", "//host/x") the input is
  *   taken as https if its host has a dot and its last label a letter;
- *   "host.tld:8080/x" is a host and port.  A scheme-less input with "@"
- *   before the path is an e-mail address: "not a link".  Errors in the host
- *   of a scheme-less input are "not a link" rather than "bad host".
+ *   "host.tld:8080/x" is a host and port ("localhost:8080", without a
+ *   dot, is "not a link").  A scheme-less input with "@" before the path
+ *   is an e-mail address: "not a link".  Errors in the host of a
+ *   scheme-less input are "not a link" rather than "bad host".
  * - Userinfo (user:pass@) is dropped.  Ports 80 and 443 are dropped, others
  *   kept; a port that is not a number up to 65535 is "bad host".
  * - Host: ASCII letters are lower-cased; allowed are letters, digits, "-",
@@ -743,8 +744,8 @@ url_parse(struct url *u, const char **errstr)
 {
 	const char *p = u->clean, *e = u->clean + u->cleanlen, *a, *q, *f;
 	const char *path, *pathe, *at;
-	bool schemeless = true, isport;
-	size_t i, n = u->cleanlen;
+	bool schemeless = true, dot, portlike;
+	size_t i, j, n = u->cleanlen;
 
 	/* Scheme, or a host and port that look like one. */
 	if (url_is_alpha((unsigned char)p[0])) {
@@ -755,32 +756,27 @@ url_parse(struct url *u, const char **errstr)
 		     i++)
 			;
 		if (i < n && p[i] == ':') {
-			size_t j = i + 1;
-
+			j = i + 1;
 			while (j < n && url_is_digit((unsigned char)p[j]))
 				j++;
-			isport = memchr(p, '.', i) != NULL &&
-			         (j == n || p[j] == '/' || p[j] == '\\' ||
-			             p[j] == '?' || p[j] == '#');
-			if (!isport && memchr(p, '.', i) == NULL &&
-			    (j == n || p[j] == '/' || p[j] == '\\') &&
-			    j > i + 1) {
+			dot = memchr(p, '.', i) != NULL;
+			portlike = j == n || p[j] == '/' || p[j] == '\\' ||
+			           p[j] == '?' || p[j] == '#';
+			if (dot && portlike) {
+				/* "example.com:8080/x": host and port. */
+			} else if (portlike && j > i + 1) {
 				/* "localhost:8080": a host without a dot. */
 				*errstr = "not a link";
 				return -1;
-			}
-			if (!isport) {
-				if (url_span_eq(p, i, "http") ||
-				    url_span_eq(p, i, "https")) {
-					schemeless = false;
-					p += i + 1;
-					while (
-					    p < e && (*p == '/' || *p == '\\'))
-						p++;
-				} else {
-					*errstr = "unsupported scheme";
-					return -1;
-				}
+			} else if (url_span_eq(p, i, "http") ||
+			           url_span_eq(p, i, "https")) {
+				schemeless = false;
+				p += i + 1;
+				while (p < e && (*p == '/' || *p == '\\'))
+					p++;
+			} else {
+				*errstr = "unsupported scheme";
+				return -1;
 			}
 		}
 	}

@@ -20,7 +20,7 @@
  * length, or -1 with *errstr set to a static string that never quotes the
  * input: "not a link", "unsupported scheme", "bad host", "bad percent
  * escape", "too long".  Pure: no allocation, no I/O, no locale; uses about
- * 40 KiB of stack.
+ * 48 KiB of stack.
  */
 TL_MUSTCHECK ssize_t url_canonical(const char *in, size_t len, char *out,
     size_t outlen, const char **errstr);

@@ -118,6 +118,15 @@ fuzz_multipart(const uint8_t *buf, size_t len, struct span b)
 	arena_init(&a, FUZZ_ARENA_BYTES);
 	r = form_parse(buf, len, b, &fuzz_limits, &a, &f, &err);
 	fuzz_check(r, &f, err, buf, len, &a, false);
+	/* Each body ends where a delimiter begins. */
+	for (i = 0; i < f.nparts; i++) {
+		const uint8_t *e = f.parts[i].body.p + f.parts[i].body.len;
+
+		if ((size_t)(buf + len - e) < 4 + b.len ||
+		    memcmp(e, "\r\n--", 4) != 0 ||
+		    memcmp(e + 4, b.p, b.len) != 0)
+			abort();
+	}
 	if (r >= 0) {
 		arena_init(&a2, FUZZ_ARENA_BYTES);
 		r2 = fuzz_reparse(buf, (size_t)r, b, &a2, &f2, &copy);
