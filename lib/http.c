@@ -4,6 +4,10 @@
  * set before the first byte is read.  Every answer carries the same strict
  * security headers, and pages are never cached.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +87,7 @@ http_listen(struct http_listener *l, struct event_base *base, struct tls *tls,
 	const char *errstr;
 	size_t hlen;
 	struct timeval tv;
+	int one;
 
 	memset(l, 0, sizeof(*l));
 	l->max_conns = o->max_connections > 0 ? o->max_connections : 256;
@@ -127,6 +132,13 @@ http_listen(struct http_listener *l, struct event_base *base, struct tls *tls,
 		l->http = NULL;
 		return -1;
 	}
+	/* evhttp writes the head and the body separately: without this the
+	 * body waits for the client's delayed ACK (about 40 ms).  Accepted
+	 * sockets inherit it from the listening one. */
+	one = 1;
+	if (setsockopt(evhttp_bound_socket_get_fd(l->sock), IPPROTO_TCP,
+	        TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_warn("listen %s: TCP_NODELAY", o->listen);
 	return 0;
 }
 

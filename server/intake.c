@@ -73,10 +73,8 @@ intake_today(char day[11])
 	time_t now = time(NULL);
 	struct tm tm;
 
-	/* Finland's date; a day's difference at midnight UTC is harmless
-	 * for the date picker's upper bound. */
-	now += 2 * 3600;
-	gmtime_r(&now, &tm);
+	/* TZ is Europe/Helsinki (set at startup); logs use UTC. */
+	localtime_r(&now, &tm);
 	strftime(day, 11, "%Y-%m-%d", &tm);
 }
 
@@ -146,8 +144,15 @@ intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 	    json_integer(in->cfg->max_description_chars));
 	json_object_set_new(ctx, "max_files",
 	    json_integer(in->cfg->files_per_tip));
-	json_object_set_new(ctx, "max_file_mib",
-	    json_integer(in->cfg->max_file_bytes >> 20));
+	if (in->cfg->max_file_bytes >= 1 << 20)
+		snprintf(id, sizeof(id), "%lld MiB",
+		    in->cfg->max_file_bytes >> 20);
+	else
+		snprintf(id, sizeof(id), "%lld KiB",
+		    in->cfg->max_file_bytes >> 10);
+	json_object_set_new(ctx, "max_file_size", json_string(id));
+	json_object_set_new(ctx, "max_file_bytes",
+	    json_integer(in->cfg->max_file_bytes));
 	/* Default choice: hear back through the receipt code. */
 	json_object_set_new(ctx, "v", json_pack("{s:b}", "fb_receipt", 1));
 

@@ -112,6 +112,9 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	log_init("tipline-intake", LOG_L_INFO);
+	/* Dates the tipster sees are Finnish dates. */
+	setenv("TZ", "Europe/Helsinki", 1);
+	tzset();
 	if (sodium_init() == -1)
 		fatalx("sodium_init failed");
 	if (cfg_load(path, &cfg, err, sizeof(err)) == -1) {

@@ -407,8 +407,8 @@ upload_text(struct upload *up, enum upload_field f, size_t max_chars,
     const char *too_long)
 {
 	const struct form_part *p = form_get(&up->form, upload_field_names[f]);
-	size_t nchars;
-	const char *s;
+	size_t nchars, i, o;
+	char *s;
 
 	if (p == NULL || p->is_file)
 		return "";
@@ -420,6 +420,16 @@ upload_text(struct upload *up, enum upload_field f, size_t max_chars,
 		up->failed_work = true;
 		return "";
 	}
+	/* Browsers send a textarea's line breaks as CRLF but count each as
+	 * one character against maxlength: store and count them as LF. */
+	for (i = o = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\r' && s[i + 1] == '\n') {
+			nchars--;
+			continue;
+		}
+		s[o++] = s[i];
+	}
+	s[o] = '\0';
 	if (nchars > max_chars)
 		up->err[f] = too_long;
 	return s;

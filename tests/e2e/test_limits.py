@@ -143,7 +143,7 @@ def test_busy_answer_keeps_the_text(keys_dir, start_intake, workdir):
             busy += 1
             assert "retry-after:" in head.lower()
             body = out.read_text()
-            assert f">ruuhkatesti {i}</textarea>" in body
+            assert f">\nruuhkatesti {i}</textarea>" in body
             assert "ruuhkautunut" in body
         else:
             assert status == 200, head

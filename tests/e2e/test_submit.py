@@ -16,16 +16,20 @@ Metadata allowed in a clean image (anything else fails):
 Plus exiftool's file-system and derived tags (System:*, File:FileType/
 FileTypeExtension/MIMEType, Composite:ImageSize/Megapixels).
 """
+import datetime
 import hashlib
 import itertools
+import subprocess
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tiplib import (GOOD, MIME, TRAILING_ZIP, check_exiftool,
                     check_structure, code_is_valid, counts, decode,
-                    exif_orientation, file_arg, fmt_of, pixel_check,
-                    receipt_code, sample, submit, submit_urlencoded,
-                    tip_fields, tip_row, unseal, webp_is_lossless, exiftool)
+                    exif_orientation, exiftool, file_arg, fmt_of,
+                    pixel_check, png_variants, receipt_code, sample, submit,
+                    submit_urlencoded, tip_fields, tip_row, unseal,
+                    webp_is_lossless)
 
 TEXT = ("Hän kirjoitti: ”Ålänningar är …” – öljyä, säätöä ja ÅÄÖ åäö 🙈🔥👍🏽\r\n"
         "Toinen rivi: «citat» på svenska, ß, 中文, 😀.")
@@ -34,6 +38,7 @@ TEXT = ("Hän kirjoitti: ”Ålänningar är …” – öljyä, säätöä ja �
 def expect_receipt(r, lang="en"):
     assert r.status == 200, f"{r.status}:\n{r.text[:3000]}"
     assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers.get("cache-control") == "no-store"
     assert f'<html lang="{lang}">' in r.text
     code = receipt_code(r.text)
     assert code_is_valid(code), f"malformed receipt code {code!r}"
@@ -53,12 +58,13 @@ def check_tip_rows(tip, nfiles):
     assert len(tip["text_key"]) == 32
 
 
-def check_images(keys_dir, tip, names, tmp_path):
-    """Every attachment against the sample it came from."""
+def check_images(keys_dir, tip, names, tmp_path, origs=None):
+    """Every attachment against the sample (or the bytes in ORIGS, by
+    name) it came from."""
     clean = []
     for a, name in zip(tip["attachments"], names, strict=True):
         fmt = fmt_of(name)
-        orig = sample(name).read_bytes()
+        orig = origs[name] if origs else sample(name).read_bytes()
         assert a["mime"] == MIME[fmt], (name, a["mime"])
         data = unseal(keys_dir, a["sealed"])
         assert hashlib.sha256(data).digest() == a["sha256"], name
@@ -104,7 +110,9 @@ def test_without_screenshots(intake, keys_dir, pg, curl):
     tip = tip_row(pg, keys_dir, code)
     check_tip_rows(tip, 0)
     assert counts(pg) == (before[0] + 1, before[1], before[2] + 1)
-    assert unseal(keys_dir, tip["sealed_description"]).decode() == TEXT
+    # Line breaks are stored as LF, however the browser sent them.
+    assert unseal(keys_dir, tip["sealed_description"]).decode() == \
+        TEXT.replace("\r\n", "\n")
     assert unseal(keys_dir, tip["sealed_url"]).decode() == \
         "https://example.com/posts/1234"
     assert len(tip["url_key"]) == 32
@@ -172,7 +180,9 @@ def test_urlencoded_without_files(intake, keys_dir, pg, curl):
     tip = tip_row(pg, keys_dir, code)
     check_tip_rows(tip, 0)
     assert counts(pg) == (before[0] + 1, before[1], before[2] + 1)
-    assert unseal(keys_dir, tip["sealed_description"]).decode() == TEXT
+    # Line breaks are stored as LF, however the browser sent them.
+    assert unseal(keys_dir, tip["sealed_description"]).decode() == \
+        TEXT.replace("\r\n", "\n")
     assert unseal(keys_dir, tip["sealed_place"]).decode() == "Rautatientori"
     assert (tip["channel"], tip["municipality"], tip["platform"]) == \
         ("place", "091", None)
@@ -208,3 +218,82 @@ def test_every_tip_arrival_is_truncated_to_the_hour(intake, pg):
                   " OR (SELECT count(*) FROM job j WHERE j.tip_id = t.id "
                   "AND kind = 'ingest') <> 1")
     assert out.strip() == "0"
+
+
+def test_png_of_every_colour_type_keeps_its_pixels(intake, keys_dir, pg,
+                                                   tmp_path):
+    """Generated PNGs (in tmp): grey 1/4/8/16 bits, RGB 8/16, palette 4/8
+    with and without tRNS, grey+alpha, RGBA 8/16 with Adam7, ancillary
+    chunks: each comes out as the same pixels (16-bit scaled to 8 as
+    libpng's png_set_scale_16) with no chunk but IHDR, IDAT, IEND."""
+    variants = {f"{k}.png": v for k, v in png_variants().items()}
+    names = sorted(variants)
+    for i in range(0, len(names), 5):
+        part = names[i:i + 5]
+        files = []
+        for n in part:
+            p = tmp_path / n
+            p.write_bytes(variants[n])
+            files.append(file_arg(p))
+        code = expect_receipt(submit(intake.url, tip_fields(), files))
+        tip = tip_row(pg, keys_dir, code)
+        check_tip_rows(tip, len(part))
+        check_images(keys_dir, tip, part, tmp_path, variants)
+
+
+def test_lossless_webp_keeps_its_pixels(intake, keys_dir, pg, tmp_path):
+    """Lossless WebPs made in tmp with cwebp -lossless -exact (from
+    plain.png, and from an RGBA PNG with transparent pixels) stay lossless
+    with exactly the same RGBA."""
+    src = tmp_path / "rgba.png"
+    src.write_bytes(png_variants()["rgba8-adam7"])
+    origs = {}
+    for name, png in (("plain-lossless.webp", sample("plain.png")),
+                      ("rgba-lossless.webp", src)):
+        out = tmp_path / name
+        p = subprocess.run(["cwebp", "-quiet", "-lossless", "-exact",
+                            str(png), "-o", str(out)], capture_output=True,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr
+        origs[name] = out.read_bytes()
+        assert webp_is_lossless(origs[name])
+    names = sorted(origs)
+    code = expect_receipt(submit(intake.url, tip_fields(), [
+        file_arg(tmp_path / n) for n in names]))
+    tip = tip_row(pg, keys_dir, code)
+    check_tip_rows(tip, 2)
+    check_images(keys_dir, tip, names, tmp_path, origs)
+
+
+def test_description_at_the_browser_limit_with_line_breaks(intake, keys_dir,
+                                                         pg):
+    """The textarea's maxlength (max_description_chars, 10000) counts a
+    line break as one character, as browsers do; they send it as CRLF.
+    So 10000 characters with line breaks, as a browser lets them be
+    typed, must be accepted and kept (line breaks stored as LF)."""
+    text = ("ä" * 999 + "\r\n") * 10
+    assert len(text.replace("\r\n", "\n")) == 10000
+    code = expect_receipt(submit(intake.url, tip_fields(description=text)))
+    tip = tip_row(pg, keys_dir, code)
+    assert unseal(keys_dir, tip["sealed_description"]).decode() == \
+        text.replace("\r\n", "\n")
+
+
+def test_description_over_the_limit(intake, pg):
+    before = counts(pg)
+    r = submit(intake.url, tip_fields(description="ö" * 10001))
+    assert r.status == 422
+    assert "too long" in r.text
+    assert counts(pg) == before
+
+
+def test_date_today_in_finland_is_accepted(intake, keys_dir, pg):
+    """Not in the future: today, by Finland's calendar, is fine (the
+    date picker's max is the same day)."""
+    today = datetime.datetime.now(ZoneInfo("Europe/Helsinki")).date()
+    code = expect_receipt(submit(intake.url, tip_fields(
+        date=today.isoformat())))
+    assert tip_row(pg, keys_dir, code)["event_date"] == today
+    r = submit(intake.url, tip_fields(date=(
+        today + datetime.timedelta(days=1)).isoformat()))
+    assert r.status == 422 and "future" in r.text

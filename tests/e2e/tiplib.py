@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from e2elib import ROOT, curl
+from e2elib import ROOT, Response, _parse_head, curl
 
 IMG_DIR = ROOT / "tests" / "data" / "img"
 
@@ -103,6 +103,38 @@ def file_arg(name, filename=None, ctype=None):
 def submit(url, fields, files=(), extra=(), max_time=30, check=True):
     return curl(*extra, *multipart_args(fields, files), f"{url}/tip",
                 max_time=max_time, check=check)
+
+
+class Background:
+    """A curl started in the background; result() waits for it and
+    returns an e2elib.Response (status 0 if no answer came)."""
+
+    def __init__(self, args, out_dir, max_time):
+        self.dir = Path(out_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.hdr, self.body = self.dir / "h", self.dir / "b"
+        self.err = open(self.dir / "err", "wb")
+        self.max_time = max_time
+        self.proc = subprocess.Popen(
+            ["curl", "-sS", "-k", "--max-time", str(max_time), "-D",
+             str(self.hdr), "-o", str(self.body), *[str(a) for a in args]],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self.err)
+
+    def result(self):
+        self.proc.wait(self.max_time + 20)
+        self.err.close()
+        raw = self.hdr.read_bytes().decode("latin-1") \
+            if self.hdr.exists() else ""
+        status, headers = _parse_head(raw)
+        data = self.body.read_bytes() if self.body.exists() else b""
+        return Response(self.proc.returncode, status, headers, data,
+                        (self.dir / "err").read_text(errors="replace"))
+
+
+def submit_bg(url, fields, out_dir, files=(), extra=(), max_time=30):
+    return Background([*extra, *multipart_args(fields, files), f"{url}/tip"],
+                      out_dir, max_time)
 
 
 def submit_urlencoded(url, fields, extra=(), max_time=30):
@@ -217,6 +249,7 @@ class FormState(HTMLParser):
         self.textareas = {}
         self.inputs = []            # attrs dicts
         self.selected = {}          # select name -> [values]
+        self.options = {}           # select name -> [values]
         self.texts = {}             # id -> text
         self._ta = None
         self._sel = None
@@ -241,8 +274,10 @@ class FormState(HTMLParser):
         elif tag == "select":
             self._sel = a.get("name")
             self.selected.setdefault(self._sel, [])
-        elif tag == "option" and self._sel is not None and "selected" in a:
-            self.selected[self._sel].append(a.get("value"))
+        elif tag == "option" and self._sel is not None:
+            self.options.setdefault(self._sel, []).append(a.get("value"))
+            if "selected" in a:
+                self.selected[self._sel].append(a.get("value"))
 
     def handle_endtag(self, tag):
         if tag in ("input", "br", "meta", "link", "img", "hr"):
@@ -301,9 +336,13 @@ def assert_form_kept(html, fields):
             assert sorted(f.checked("motive")) == sorted(vs), \
                 f"motives: {f.checked('motive')} != {vs}"
         elif k in ("platform", "municipality"):
-            if v:
+            # A value not in the list cannot be shown as chosen.
+            if v and v in f.options.get(k, []):
                 assert f.selected.get(k) == [v], \
                     f"{k}: {f.selected.get(k)} != {v}"
+            else:
+                assert f.selected.get(k) == [], \
+                    f"{k}: {f.selected.get(k)} selected for {v!r}"
         else:
             assert f.value(k) == v, f"{k}: {f.value(k)!r} != {v!r}"
     return f
@@ -747,3 +786,99 @@ def pixel_check(fmt, orig_fmt_data, clean_dec, orientation=1, lossless=None):
 
 def webp_is_lossless(data):
     return any(c == "VP8L" for c, _ in riff_chunks(data))
+
+
+# ------------------------------------------------------------ PNG variants
+
+def _chunk(t, b):
+    return struct.pack(">I", len(b)) + t + b + \
+        struct.pack(">I", zlib.crc32(t + b))
+
+
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4),
+         (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def png_encode(w, h, ctype, depth, pixel, plte=b"", trns=b"",
+               interlace=False, extra=()):
+    """A PNG whose sample values at (x, y) are pixel(x, y) (a tuple, one
+    value per channel), written with filter 0 (and Adam7 if asked), for
+    making inputs of every colour type and depth in a test's tmp dir."""
+    chans = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ctype]
+
+    def row_bytes(xs, y):
+        if depth >= 8:
+            out = bytearray()
+            for x in xs:
+                for v in pixel(x, y):
+                    out += v.to_bytes(depth // 8, "big")
+            return bytes(out)
+        bits = []
+        for x in xs:
+            bits += list(pixel(x, y))
+        out = bytearray()
+        per = 8 // depth
+        for i in range(0, len(bits), per):
+            byte = 0
+            grp = bits[i:i + per] + [0] * (per - len(bits[i:i + per]))
+            for v in grp:
+                byte = (byte << depth) | v
+            out.append(byte)
+        return bytes(out)
+
+    raw = bytearray()
+    passes = ADAM7 if interlace else [(0, 0, 1, 1)]
+    for x0, y0, dx, dy in passes:
+        xs = list(range(x0, w, dx))
+        if not xs:
+            continue
+        for y in range(y0, h, dy):
+            raw += b"\0" + row_bytes(xs, y)
+    ihdr = struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0,
+                       1 if interlace else 0)
+    body = _chunk(b"IHDR", ihdr)
+    if plte:
+        body += _chunk(b"PLTE", plte)
+    if trns:
+        body += _chunk(b"tRNS", trns)
+    for t, b in extra:
+        body += _chunk(t, b)
+    body += _chunk(b"IDAT", zlib.compress(bytes(raw)))
+    return PNG_SIG + body + _chunk(b"IEND", b"")
+
+
+def png_variants():
+    """{name: bytes}: PNGs of every colour type, several depths, with
+    tRNS, Adam7 and ancillary chunks that must go."""
+    w, h = 37, 23
+    gray = lambda x, y: ((x * 7 + y * 3) % 256,)  # noqa: E731
+    rgb = lambda x, y: ((x * 7) % 256, (y * 11) % 256,  # noqa: E731
+                        (x * y) % 256)
+    plte = bytes(v for i in range(16) for v in (i * 16, 255 - i * 16,
+                                                (i * 37) % 256))
+    anc = [(b"tEXt", b"Comment\0secret"), (b"gAMA", struct.pack(">I", 45455)),
+           (b"pHYs", struct.pack(">IIB", 2835, 2835, 1))]
+    return {
+        "gray8": png_encode(w, h, 0, 8, gray),
+        "gray1": png_encode(w, h, 0, 1, lambda x, y: ((x + y) % 2,)),
+        "gray4-trns": png_encode(w, h, 0, 4, lambda x, y: ((x + y) % 16,),
+                                 trns=struct.pack(">H", 5)),
+        "gray16": png_encode(w, h, 0, 16, lambda x, y: (
+            (x * 1777 + y * 313) % 65536,)),
+        "rgb8-trns-anc": png_encode(w, h, 2, 8, rgb,
+                                    trns=struct.pack(">HHH", 0, 0, 0),
+                                    extra=anc),
+        "rgb16": png_encode(w, h, 2, 16, lambda x, y: (
+            (x * 1777) % 65536, (y * 2999) % 65536, (x * y * 31) % 65536)),
+        "pal4-trns": png_encode(w, h, 3, 4, lambda x, y: ((x + 2 * y) % 16,),
+                                plte=plte, trns=bytes(range(0, 256, 32))),
+        "pal8": png_encode(w, h, 3, 8, lambda x, y: ((x * y) % 16,),
+                           plte=plte),
+        "graya8": png_encode(w, h, 4, 8, lambda x, y: (
+            (x * 5) % 256, (y * 9) % 256)),
+        "rgba8-adam7": png_encode(w, h, 6, 8, lambda x, y: rgb(x, y) + (
+            (x * 13 + y) % 256,), interlace=True),
+        "rgba16-adam7": png_encode(w, h, 6, 16, lambda x, y: (
+            (x * 1777) % 65536, (y * 2999) % 65536, 4242,
+            (x * 999 + y) % 65536), interlace=True),
+    }
