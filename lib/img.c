@@ -12,8 +12,10 @@
  *
  * Decisions:
  * - PNG is written with zlib level 3 and the UP filter only (timings
- *   below), with no ancillary chunk at all (no gAMA, sRGB, pHYs: viewers assume
- *   sRGB, and the source's colour chunks are ignored on read too).
+ *   below) and no ancillary chunk at all, not even gAMA or sRGB: viewers
+ *   take untagged pixels as sRGB anyway.  The source's colour chunks and
+ *   ICC profiles are skipped on read, so a Display P3 screenshot comes out
+ *   a little less saturated; its profile would name the device family.
  * - JPEG is written at quality 90 with 4:4:4 chroma (no subsampling): red
  *   or blue text on white smears at 4:2:0, and legibility of the hateful
  *   text is the point of the tip.  Only a minimal JFIF APP0 is written.
@@ -251,7 +253,12 @@ img_check_pixels(struct img_job *j, uint64_t w, uint64_t h)
 	return 0;
 }
 
-/* libmagic: one handle per thread, closed when the thread exits. */
+/*
+ * libmagic: a magic_t is not thread-safe, so each thread opens its own on
+ * first use (0.2-0.4 ms, the database is mmap'd and shared) and closes it
+ * when the thread exits.
+ */
+static pthread_mutex_t img_magic_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t img_magic_once = PTHREAD_ONCE_INIT;
 static pthread_key_t img_magic_key;
 static bool img_magic_key_ok;
@@ -280,14 +287,16 @@ img_magic(void)
 		return NULL;
 	if ((m = pthread_getspecific(img_magic_key)) != NULL)
 		return m;
-	if ((m = magic_open(IMG_MAGIC_FLAGS)) == NULL)
-		return NULL;
-	if (magic_setparam(m, MAGIC_PARAM_BYTES_MAX, &bytes) == -1 ||
-	    magic_load(m, NULL) == -1 ||
-	    pthread_setspecific(img_magic_key, m) != 0) {
+	/* libmagic fills some static tables on first load: one at a time. */
+	pthread_mutex_lock(&img_magic_lock);
+	if ((m = magic_open(IMG_MAGIC_FLAGS)) != NULL &&
+	    (magic_setparam(m, MAGIC_PARAM_BYTES_MAX, &bytes) == -1 ||
+	        magic_load(m, NULL) == -1 ||
+	        pthread_setspecific(img_magic_key, m) != 0)) {
 		magic_close(m);
-		return NULL;
+		m = NULL;
 	}
+	pthread_mutex_unlock(&img_magic_lock);
 	return m;
 }
 
@@ -457,6 +466,22 @@ img_luma(const uint8_t *p, unsigned ch)
 	return y;
 }
 
+/* Sum of the luma of n pixels; the loops are kept apart to vectorise. */
+static uint64_t
+img_luma_sum(const uint8_t *p, uint32_t n, unsigned ch)
+{
+	uint64_t s = 0;
+	uint32_t x;
+
+	if (ch == 3)
+		for (x = 0; x < n; x++, p += 3)
+			s += img_luma(p, 3);
+	else
+		for (x = 0; x < n; x++, p += 4)
+			s += img_luma(p, 4);
+	return s;
+}
+
 static int
 img_cmp_double(const void *a, const void *b)
 {
@@ -479,8 +504,8 @@ img_phash_cells(const uint8_t *pix, uint32_t w, uint32_t h, unsigned ch,
 	double bx[IMG_PH_N + 1], by[IMG_PH_N + 1], fx[IMG_PH_N + 1];
 	double gy[IMG_PH_N + 1][IMG_PH_N], hrow[IMG_PH_N], t[IMG_PH_N];
 	const uint8_t *p;
-	unsigned i, k, v;
-	uint32_t x, y;
+	uint32_t x, y, e;
+	unsigned i, k;
 	uint64_t s;
 
 	for (i = 0; i <= IMG_PH_N; i++) {
@@ -492,14 +517,16 @@ img_phash_cells(const uint8_t *pix, uint32_t w, uint32_t h, unsigned ch,
 	for (y = 0, k = 1; y < h; y++) {
 		p = pix + (size_t)y * w * ch;
 		fx[0] = 0;
-		for (x = 0, i = 1, s = 0; x < w; x++, p += ch) {
-			v = img_luma(p, ch);
-			for (; i <= IMG_PH_N && bx[i] < x + 1; i++)
-				fx[i] = s + (bx[i] - x) * v;
-			s += v;
-		}
-		for (; i <= IMG_PH_N; i++)
+		for (i = 1, x = 0, s = 0; i <= IMG_PH_N; i++) {
+			/* Whole pixels up to the edge, then the cut one. */
+			e = (uint32_t)bx[i] < w ? (uint32_t)bx[i] : w;
+			s += img_luma_sum(p + (size_t)x * ch, e - x, ch);
+			x = e;
 			fx[i] = s;
+			if (e < w && bx[i] > e)
+				fx[i] += (bx[i] - e) *
+				         img_luma(p + (size_t)e * ch, ch);
+		}
 		for (i = 0; i < IMG_PH_N; i++)
 			hrow[i] = fx[i + 1] - fx[i];
 		for (; k <= IMG_PH_N && by[k] < y + 1; k++)

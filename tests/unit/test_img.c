@@ -24,11 +24,12 @@
 #include <png.h>
 #include <webp/decode.h>
 #include <webp/encode.h>
-#include <zlib.h>
 
 #include "img.h"
 
-#define COMMENT "tipster-comment-7f3a"
+#define COMMENT  "tipster-comment-7f3a"
+/* The start and end records of a ZIP, enough for a polyglot. */
+#define ZIP_TAIL "PK\x03\x04\x14\0\0\0\0\0secret.txtPK\x05\x06"
 
 struct blob {
 	uint8_t *p;
@@ -74,6 +75,45 @@ blob_free(struct blob *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = 0;
+}
+
+/* zlib's CRC-32 and a zlib stream of stored blocks, without zlib. */
+static uint32_t
+crc32_of(uint32_t crc, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	int k;
+
+	crc = ~crc;
+	while (n-- > 0) {
+		crc ^= *b++;
+		for (k = 0; k < 8; k++)
+			crc = crc >> 1 ^ (0xedb88320u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+static void
+zlib_stored(struct blob *b, const uint8_t *p, size_t n)
+{
+	uint32_t s1 = 1, s2 = 0;
+	size_t i, k;
+
+	blob_add(b, "\x78\x01", 2);
+	do {
+		k = n > 65535 ? 65535 : n;
+		blob_add(b, n == k ? "\x01" : "\x00", 1);
+		blob_le16(b, (uint32_t)k);
+		blob_le16(b, (uint32_t)~k & 0xffff);
+		blob_add(b, p, k);
+		for (i = 0; i < k; i++) {
+			s1 = (s1 + p[i]) % 65521;
+			s2 = (s2 + s1) % 65521;
+		}
+		p += k;
+		n -= k;
+	} while (n > 0);
+	blob_be32(b, s2 << 16 | s1);
 }
 
 static uint32_t rng_state;
@@ -129,8 +169,9 @@ shot(uint32_t w, uint32_t h, unsigned ch, uint32_t seed)
 				tl = 6 + rng() % 30;
 				for (y = ty; y < ty + 6; y++)
 					for (x = tx; x < tx + tl && x < bx1 - 4;
-					    x++) {
-						d = p + ((size_t)y * w + x) * ch;
+					     x++) {
+						d = p +
+						    ((size_t)y * w + x) * ch;
 						d[0] = 20, d[1] = 20, d[2] = 40;
 						if (ch == 4)
 							d[3] = 255;
@@ -237,8 +278,8 @@ png_insert(struct blob *b, const char *type, const void *data, size_t n)
 	blob_be32(&c, (uint32_t)n);
 	blob_add(&c, type, 4);
 	blob_add(&c, data, n);
-	crc = crc32(0, (const uint8_t *)type, 4);
-	crc = crc32(crc, data, (uInt)n);
+	crc = crc32_of(0, type, 4);
+	crc = crc32_of(crc, data, n);
 	blob_be32(&c, crc);
 	b->p = realloc(b->p, b->len + c.len);
 	memmove(b->p + at + c.len, b->p + at, b->len - at);
@@ -283,7 +324,9 @@ enc_jpeg(const uint8_t *pix, uint32_t w, uint32_t h, const struct jpeg_opts *o)
 	c.image_width = w;
 	c.image_height = h;
 	c.input_components = ch;
-	c.in_color_space = o->gray ? JCS_GRAYSCALE : o->cmyk ? JCS_CMYK : JCS_RGB;
+	c.in_color_space = o->gray   ? JCS_GRAYSCALE
+	                   : o->cmyk ? JCS_CMYK
+	                             : JCS_RGB;
 	jpeg_set_defaults(&c);
 	jpeg_set_quality(&c, o->quality, TRUE);
 	if (!o->subsample)
@@ -419,28 +462,35 @@ make_exif(int orientation, const struct blob *thumb)
 	return b;
 }
 
-/* WebP. */
+/* WebP; lossless keeps the RGB under transparent pixels (exact). */
+static int
+webp_wr(const uint8_t *data, size_t n, const WebPPicture *pic)
+{
+	blob_add(pic->custom_ptr, data, n);
+	return 1;
+}
+
 static struct blob
-enc_webp(const uint8_t *pix, uint32_t w, uint32_t h, unsigned ch,
-    bool lossless)
+enc_webp(const uint8_t *pix, uint32_t w, uint32_t h, unsigned ch, bool lossless)
 {
 	struct blob b = { 0 };
-	uint8_t *out = NULL;
-	size_t n;
+	WebPConfig cfg;
+	WebPPicture pic;
 
-	if (lossless)
-		n = ch == 4 ? WebPEncodeLosslessRGBA(pix, (int)w, (int)h,
-		                  (int)w * 4, &out)
-		            : WebPEncodeLosslessRGB(pix, (int)w, (int)h,
-		                  (int)w * 3, &out);
-	else
-		n = ch == 4 ? WebPEncodeRGBA(pix, (int)w, (int)h, (int)w * 4, 90,
-		                  &out)
-		            : WebPEncodeRGB(pix, (int)w, (int)h, (int)w * 3, 90,
-		                  &out);
-	assert_true(n > 0);
-	blob_add(&b, out, n);
-	WebPFree(out);
+	assert_true(WebPConfigInit(&cfg));
+	assert_true(WebPPictureInit(&pic));
+	cfg.lossless = lossless;
+	cfg.exact = lossless;
+	cfg.quality = 90;
+	pic.use_argb = 1;
+	pic.width = (int)w;
+	pic.height = (int)h;
+	pic.writer = webp_wr;
+	pic.custom_ptr = &b;
+	assert_true(ch == 4 ? WebPPictureImportRGBA(&pic, pix, (int)w * 4)
+	                    : WebPPictureImportRGB(&pic, pix, (int)w * 3));
+	assert_true(WebPEncode(&cfg, &pic));
+	WebPPictureFree(&pic);
 	return b;
 }
 
@@ -514,14 +564,14 @@ static uint32_t
 be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static uint32_t
 le32(const uint8_t *p)
 {
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[1] << 8 | p[0];
+	       (uint32_t)p[1] << 8 | p[0];
 }
 
 /* IHDR, IDAT..., IEND and not one byte more. */
@@ -593,7 +643,7 @@ assert_webp_clean(const struct img_clean *c, bool lossless)
 		if (memcmp(id, "VP8X", 4) == 0)
 			assert_int_equal(c->data[off + 8] & ~0x10, 0);
 		else if (memcmp(id, lossless ? "VP8L" : "VP8 ", 4) != 0 &&
-		    memcmp(id, "ALPH", 4) != 0)
+		         memcmp(id, "ALPH", 4) != 0)
 			fail_msg("chunk %.4s", (const char *)id);
 		off += 8 + n + (n & 1);
 	}
@@ -671,4 +721,887 @@ test_names(void **state)
 	assert_int_equal(img_phash_distance(0, ~0ULL), 64);
 	assert_int_equal(img_phash_distance(5, 6), 2);
 	img_clean_free(NULL);
+}
+
+static void
+test_exif_orientation(void **state)
+{
+	static const uint8_t be[] = { 'M', 'M', 0, 42, 0, 0, 0, 8, 0, 2, 0x01,
+		0x0f, 0, 2, 0, 0, 0, 2, 'X', 0, 0, 0, 0x01, 0x12, 0, 3, 0, 0, 0,
+		1, 0, 8, 0, 0, 0, 0, 0, 0 };
+	struct blob thumb = { 0 }, e;
+	uint8_t bad[sizeof(be)];
+	size_t n;
+	int o;
+
+	(void)state;
+	blob_add(&thumb, "\xff\xd8\xff\xd9", 4);
+	for (o = 1; o <= 8; o++) {
+		e = make_exif(o, &thumb);
+		assert_int_equal(img_exif_orientation(e.p, e.len), o);
+		/* Bare TIFF, as in a WebP EXIF chunk or PNG eXIf. */
+		assert_int_equal(img_exif_orientation(e.p + 6, e.len - 6), o);
+		/* Every truncation is safe and never invents a value. */
+		for (n = 0; n < e.len; n++) {
+			int r = img_exif_orientation(e.p, n);
+
+			assert_true(r == 1 || r == o);
+		}
+		blob_free(&e);
+	}
+	assert_int_equal(img_exif_orientation(be, sizeof(be)), 8);
+	memcpy(bad, be, sizeof(be));
+	bad[31] = 9; /* out of range */
+	assert_int_equal(img_exif_orientation(bad, sizeof(bad)), 1);
+	memcpy(bad, be, sizeof(be));
+	bad[25] = 4; /* LONG instead of SHORT */
+	assert_int_equal(img_exif_orientation(bad, sizeof(bad)), 1);
+	memcpy(bad, be, sizeof(be));
+	bad[29] = 2; /* count 2 */
+	assert_int_equal(img_exif_orientation(bad, sizeof(bad)), 1);
+	memcpy(bad, be, sizeof(be));
+	bad[7] = 0xf0; /* IFD0 outside */
+	assert_int_equal(img_exif_orientation(bad, sizeof(bad)), 1);
+	memcpy(bad, be, sizeof(be));
+	bad[8] = 0xff, bad[9] = 0xff; /* 65535 entries, none of them it */
+	bad[23] = 0x13;
+	assert_int_equal(img_exif_orientation(bad, sizeof(bad)), 1);
+	memcpy(bad, be, sizeof(be));
+	bad[3] = 43;
+	assert_int_equal(img_exif_orientation(bad, sizeof(bad)), 1);
+	assert_int_equal(img_exif_orientation(NULL, 0), 1);
+	assert_int_equal(img_exif_orientation((const uint8_t *)"Exif\0\0", 6),
+	    1);
+	blob_free(&thumb);
+}
+
+static void
+check_png_exact(const struct blob *in, const uint8_t *want, uint32_t w,
+    uint32_t h, unsigned ch)
+{
+	struct img_clean c = sanitise_ok(in);
+	uint32_t ow, oh;
+	unsigned och;
+	uint8_t *pix;
+
+	assert_png_clean(&c);
+	assert_no_meta(&c);
+	assert_sha256(&c);
+	assert_int_equal(c.width, w);
+	assert_int_equal(c.height, h);
+	pix = dec_png(c.data, c.len, &ow, &oh, &och);
+	assert_int_equal(ow, w);
+	assert_int_equal(oh, h);
+	assert_int_equal(och, ch);
+	assert_memory_equal(pix, want, (size_t)w * h * ch);
+	free(pix);
+	img_clean_free(&c);
+	assert_null(c.data);
+	img_clean_free(&c); /* twice is harmless */
+}
+
+static void
+test_png_roundtrip(void **state)
+{
+	uint8_t *rgb = shot(200, 300, 3, 1), *rgba = shot(120, 90, 4, 2);
+	struct blob b;
+
+	(void)state;
+	b = enc_png(rgb, 200, 300, 3);
+	check_png_exact(&b, rgb, 200, 300, 3);
+	blob_free(&b);
+	b = enc_png(rgba, 120, 90, 4);
+	check_png_exact(&b, rgba, 120, 90, 4);
+	blob_free(&b);
+	b = enc_png_raw(rgb, 200, 300, PNG_COLOR_TYPE_RGB, 8,
+	    PNG_INTERLACE_ADAM7, NULL, 0, NULL, 0);
+	check_png_exact(&b, rgb, 200, 300, 3);
+	blob_free(&b);
+	free(rgb);
+	free(rgba);
+}
+
+/* 16-bit, gray, gray+alpha and palette+tRNS come out as 8-bit RGB(A). */
+static void
+test_png_formats(void **state)
+{
+	static const png_color plte[4] = { { 255, 255, 255 }, { 20, 20, 40 },
+		{ 200, 0, 0 }, { 0, 0, 255 } };
+	static const uint8_t trns[1] = { 0 };
+	uint32_t w = 61, h = 37, x, y, i;
+	uint8_t *raw = malloc((size_t)w * h * 6), *want;
+	struct blob b;
+
+	(void)state;
+	want = malloc((size_t)w * h * 4);
+	/* 16-bit RGB, v * 257 scales back to exactly v. */
+	for (i = 0; i < w * h * 3; i++) {
+		uint32_t v = (i * 7) & 0xff;
+
+		raw[i * 2] = (uint8_t)(v * 257),
+		        raw[i * 2 + 1] = (v * 257) >> 8;
+		want[i] = (uint8_t)v;
+	}
+	b = enc_png_raw(raw, w, h, PNG_COLOR_TYPE_RGB, 16, PNG_INTERLACE_NONE,
+	    NULL, 0, NULL, 0);
+	check_png_exact(&b, want, w, h, 3);
+	blob_free(&b);
+	/* Gray. */
+	for (i = 0; i < w * h; i++) {
+		raw[i] = (uint8_t)(i * 13);
+		want[i * 3] = want[i * 3 + 1] = want[i * 3 + 2] = raw[i];
+	}
+	b = enc_png_raw(raw, w, h, PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE,
+	    NULL, 0, NULL, 0);
+	check_png_exact(&b, want, w, h, 3);
+	blob_free(&b);
+	/* Gray + alpha. */
+	for (i = 0; i < w * h; i++) {
+		raw[i * 2] = (uint8_t)(i * 13), raw[i * 2 + 1] = (uint8_t)i;
+		want[i * 4] = want[i * 4 + 1] = want[i * 4 + 2] = raw[i * 2];
+		want[i * 4 + 3] = (uint8_t)i;
+	}
+	b = enc_png_raw(raw, w, h, PNG_COLOR_TYPE_GRAY_ALPHA, 8,
+	    PNG_INTERLACE_NONE, NULL, 0, NULL, 0);
+	check_png_exact(&b, want, w, h, 4);
+	blob_free(&b);
+	/* Palette with a transparent entry, 2 bits a pixel, interlaced. */
+	memset(raw, 0, (size_t)w * h);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			uint8_t k = (uint8_t)((x / 4 + y / 3) % 4);
+
+			raw[y * ((w * 2 + 7) / 8) + x / 4] |=
+			    (uint8_t)(k << (6 - 2 * (x % 4)));
+			i = y * w + x;
+			want[i * 4] = plte[k].red,
+			         want[i * 4 + 1] = plte[k].green;
+			want[i * 4 + 2] = plte[k].blue;
+			want[i * 4 + 3] = k == 0 ? 0 : 255;
+		}
+	b = enc_png_raw(raw, w, h, PNG_COLOR_TYPE_PALETTE, 2,
+	    PNG_INTERLACE_ADAM7, plte, 4, trns, 1);
+	check_png_exact(&b, want, w, h, 4);
+	blob_free(&b);
+	free(raw);
+	free(want);
+}
+
+static struct blob
+png_with_chunks(const uint8_t *pix, uint32_t w, uint32_t h)
+{
+	static const uint8_t time[7] = { 0x07, 0xe8, 5, 17, 13, 37, 0 };
+	static const char text[] = "Comment\0" COMMENT;
+	static const char itxt[] = "XML:com.adobe.xmp\0\0\0\0\0"
+	                           "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
+	                           "http://ns.adobe.com/xap/1.0/</x:xmpmeta>";
+	static const char exif[] = "MM\0*\0\0\0\x08\0\0GPS";
+	struct blob b = enc_png(pix, w, h, 3), z = { 0 };
+
+	png_insert(&b, "tEXt", text, sizeof(text) - 1);
+	png_insert(&b, "tIME", time, sizeof(time));
+	png_insert(&b, "eXIf", exif, sizeof(exif) - 1);
+	png_insert(&b, "iTXt", itxt, sizeof(itxt) - 1);
+	/* zTXt and iCCP: a keyword, a method byte, then zlib data. */
+	blob_add(&z, "Author\0\0", 8);
+	zlib_stored(&z, (const uint8_t *)"GPS 52.37N", 10);
+	png_insert(&b, "zTXt", z.p, z.len);
+	blob_free(&z);
+	blob_add(&z, "Display P3\0\0", 12);
+	zlib_stored(&z, (const uint8_t *)"GPS 52.37N", 10);
+	png_insert(&b, "iCCP", z.p, z.len);
+	blob_free(&z);
+	return b;
+}
+
+static void
+test_png_metadata(void **state)
+{
+	uint8_t *rgb = shot(160, 240, 3, 3);
+	struct blob b = png_with_chunks(rgb, 160, 240);
+
+	(void)state;
+	assert_non_null(memmem(b.p, b.len, "zTXt", 4));
+	check_png_exact(&b, rgb, 160, 240, 3);
+	/* Polyglot: a ZIP after IEND is dropped. */
+	blob_add(&b, ZIP_TAIL, sizeof(ZIP_TAIL) - 1);
+	check_png_exact(&b, rgb, 160, 240, 3);
+	blob_free(&b);
+	free(rgb);
+}
+
+static struct blob
+png_bomb(uint32_t w, uint32_t h)
+{
+	struct blob b = { 0 }, z = { 0 };
+	uint8_t ihdr[13], rows[4096] = { 0 };
+
+	/* Header of a huge image, then the start of its zero rows. */
+	ihdr[0] = w >> 24, ihdr[1] = w >> 16, ihdr[2] = w >> 8, ihdr[3] = w;
+	ihdr[4] = h >> 24, ihdr[5] = h >> 16, ihdr[6] = h >> 8, ihdr[7] = h;
+	ihdr[8] = 8, ihdr[9] = 2, ihdr[10] = ihdr[11] = ihdr[12] = 0;
+	zlib_stored(&z, rows, sizeof(rows));
+	blob_add(&b, "\x89PNG\r\n\x1a\n", 8);
+	blob_be32(&b, 13);
+	blob_add(&b, "IHDR", 4);
+	blob_add(&b, ihdr, 13);
+	blob_be32(&b, crc32_of(crc32_of(0, "IHDR", 4), ihdr, 13));
+	blob_be32(&b, (uint32_t)z.len);
+	blob_add(&b, "IDAT", 4);
+	blob_add(&b, z.p, z.len);
+	blob_be32(&b, crc32_of(crc32_of(0, "IDAT", 4), z.p, z.len));
+	blob_add(&b, "\0\0\0\0IEND\xae\x42\x60\x82", 12);
+	blob_free(&z);
+	return b;
+}
+
+static void
+test_png_bomb(void **state)
+{
+	struct img_limits lim = { 10 << 20, 4000000 };
+	struct blob b = png_bomb(30000, 30000);
+	clock_t t0 = clock();
+
+	(void)state;
+	assert_true(b.len < 20000);
+	assert_err(&b, NULL, IMG_E_PIXELS);
+	assert_err(&b, &lim, IMG_E_PIXELS);
+	/* Only a header was read: no 2.7 GB buffer, no decoding. */
+	assert_true(clock() - t0 < CLOCKS_PER_SEC / 2);
+	blob_free(&b);
+	/* Under the limit it is decoded, and found short. */
+	b = png_bomb(1000, 1000);
+	assert_err(&b, &lim, IMG_E_CORRUPT);
+	blob_free(&b);
+}
+
+static void
+test_png_truncated(void **state)
+{
+	uint8_t *rgb = shot(100, 150, 3, 4);
+	struct blob b = enc_png(rgb, 100, 150, 3), t = { 0 };
+	size_t cuts[] = { 33, 40, 60, b.len / 2, b.len - 12, b.len - 1 };
+	size_t i;
+
+	(void)state;
+	/* libmagic names no PNG without its IHDR. */
+	t.p = b.p, t.len = 8;
+	assert_err(&t, NULL, IMG_E_TYPE);
+	for (i = 0; i < ARRAY_SIZE(cuts); i++) {
+		t.p = b.p, t.len = cuts[i];
+		assert_err(&t, NULL, IMG_E_CORRUPT);
+	}
+	/* A flipped bit in IDAT: CRC error on a critical chunk. */
+	b.p[60] ^= 0x10;
+	assert_err(&b, NULL, IMG_E_CORRUPT);
+	blob_free(&b);
+	free(rgb);
+}
+
+static void
+test_jpeg_roundtrip(void **state)
+{
+	static const struct jpeg_opts o = { .quality = 95 };
+	static const struct jpeg_opts prog = { .quality = 95,
+		.progressive = true,
+		.subsample = true };
+	uint8_t *rgb = shot(240, 320, 3, 5), *pix;
+	struct blob b = enc_jpeg(rgb, 240, 320, &o);
+	struct img_clean c = sanitise_ok(&b);
+	uint32_t w, h;
+
+	(void)state;
+	assert_jpeg_clean(&c);
+	assert_no_meta(&c);
+	assert_sha256(&c);
+	assert_int_equal(c.width, 240);
+	assert_int_equal(c.height, 320);
+	pix = dec_jpeg(c.data, c.len, &w, &h);
+	assert_int_equal(w, 240);
+	assert_int_equal(h, 320);
+	assert_true(mean_abs_diff(pix, rgb, (size_t)w * h * 3) < 3.0);
+	free(pix);
+	img_clean_free(&c);
+	blob_free(&b);
+	b = enc_jpeg(rgb, 240, 320, &prog);
+	c = sanitise_ok(&b);
+	assert_jpeg_clean(&c);
+	img_clean_free(&c);
+	blob_free(&b);
+	free(rgb);
+}
+
+static void
+test_jpeg_metadata(void **state)
+{
+	static const struct jpeg_opts to = { .quality = 80 };
+	uint8_t *rgb = shot(200, 200, 3, 6), *small = shot(16, 16, 3, 6);
+	struct blob thumb = enc_jpeg(small, 16, 16, &to);
+	struct blob exif = make_exif(1, &thumb), b;
+	struct jpeg_opts o = { .quality = 92,
+		.app1_exif = &exif,
+		.xmp = true,
+		.comment = true };
+	struct img_clean c;
+
+	(void)state;
+	b = enc_jpeg(rgb, 200, 200, &o);
+	assert_non_null(memmem(b.p, b.len, "GPS-FIX", 7));
+	assert_non_null(memmem(b.p, b.len, COMMENT, strlen(COMMENT)));
+	blob_add(&b, ZIP_TAIL, sizeof(ZIP_TAIL) - 1);
+	c = sanitise_ok(&b);
+	assert_jpeg_clean(&c);
+	assert_no_meta(&c);
+	assert_int_equal(c.width, 200);
+	img_clean_free(&c);
+	blob_free(&b);
+	blob_free(&exif);
+	blob_free(&thumb);
+	free(rgb);
+	free(small);
+}
+
+/* Where the source's top-left (red) and top-right (green) corners land. */
+enum corner {
+	TL,
+	TR,
+	BL,
+	BR
+};
+
+static void
+corner_xy(enum corner k, uint32_t w, uint32_t h, uint32_t *x, uint32_t *y)
+{
+	*x = k == TL || k == BL ? 8 : w - 9;
+	*y = k == TL || k == TR ? 8 : h - 9;
+}
+
+static bool
+near(const uint8_t *p, int r, int g, int b)
+{
+	return abs(p[0] - r) < 40 && abs(p[1] - g) < 40 && abs(p[2] - b) < 40;
+}
+
+static void
+test_jpeg_orientation(void **state)
+{
+	static const enum corner red_at[9] = { 0, TL, TR, BR, BL, TL, TR, BR,
+		BL };
+	static const enum corner green_at[9] = { 0, TR, TL, BL, BR, BL, BR, TR,
+		TL };
+	static const struct jpeg_opts to = { .quality = 80 };
+	uint32_t sw = 96, sh = 48, x, y, w, h, px, py;
+	uint8_t *rgb = calloc(1, (size_t)sw * sh * 3), *pix, *small;
+	struct blob thumb, exif, b;
+	struct jpeg_opts o = { .quality = 95 };
+	struct img_clean c;
+	int k;
+
+	(void)state;
+	small = shot(16, 16, 3, 9);
+	thumb = enc_jpeg(small, 16, 16, &to);
+	memset(rgb, 255, (size_t)sw * sh * 3);
+	for (y = 0; y < 16; y++)
+		for (x = 0; x < 16; x++) {
+			uint8_t *r = rgb + ((size_t)y * sw + x) * 3;
+			uint8_t *g = rgb + ((size_t)y * sw + sw - 16 + x) * 3;
+
+			r[0] = 220, r[1] = 0, r[2] = 0;
+			g[0] = 0, g[1] = 200, g[2] = 0;
+		}
+	for (k = 1; k <= 8; k++) {
+		exif = make_exif(k, &thumb);
+		o.app1_exif = &exif;
+		b = enc_jpeg(rgb, sw, sh, &o);
+		c = sanitise_ok(&b);
+		assert_jpeg_clean(&c);
+		assert_no_meta(&c);
+		pix = dec_jpeg(c.data, c.len, &w, &h);
+		assert_int_equal(w, k >= 5 ? sh : sw);
+		assert_int_equal(h, k >= 5 ? sw : sh);
+		assert_int_equal(c.width, w);
+		assert_int_equal(c.height, h);
+		corner_xy(red_at[k], w, h, &px, &py);
+		if (!near(pix + ((size_t)py * w + px) * 3, 220, 0, 0))
+			fail_msg("orientation %d: no red at %u,%u", k, px, py);
+		corner_xy(green_at[k], w, h, &px, &py);
+		if (!near(pix + ((size_t)py * w + px) * 3, 0, 200, 0))
+			fail_msg("orientation %d: no green at %u,%u", k, px,
+			    py);
+		free(pix);
+		img_clean_free(&c);
+		blob_free(&b);
+		blob_free(&exif);
+	}
+	blob_free(&thumb);
+	free(small);
+	free(rgb);
+}
+
+static void
+test_jpeg_colour_spaces(void **state)
+{
+	static const struct jpeg_opts gray = { .quality = 95, .gray = true };
+	static const struct jpeg_opts cmyk = { .quality = 95, .cmyk = true };
+	uint8_t *rgb = shot(64, 80, 3, 10), *pix, *sof;
+	struct img_clean c;
+	struct blob b;
+	uint32_t w, h;
+
+	(void)state;
+	b = enc_jpeg(rgb, 64, 80, &gray);
+	c = sanitise_ok(&b);
+	assert_jpeg_clean(&c);
+	sof = memmem(c.data, c.len, "\xff\xc0", 2);
+	assert_non_null(sof);
+	assert_int_equal(sof[9], 1); /* stays one-component */
+	pix = dec_jpeg(c.data, c.len, &w, &h);
+	assert_int_equal(w, 64);
+	assert_int_equal(h, 80);
+	free(pix);
+	img_clean_free(&c);
+	blob_free(&b);
+	/* Adobe CMYK becomes the RGB it stands for. */
+	b = enc_jpeg(rgb, 64, 80, &cmyk);
+	c = sanitise_ok(&b);
+	assert_jpeg_clean(&c);
+	pix = dec_jpeg(c.data, c.len, &w, &h);
+	assert_true(mean_abs_diff(pix, rgb, (size_t)64 * 80 * 3) < 4.0);
+	free(pix);
+	img_clean_free(&c);
+	blob_free(&b);
+	free(rgb);
+}
+
+static void
+test_jpeg_bad(void **state)
+{
+	static const struct jpeg_opts o = { .quality = 90 };
+	static const struct jpeg_opts scans = { .quality = 90,
+		.many_scans = true };
+	uint8_t *rgb = shot(120, 160, 3, 11);
+	struct blob b = enc_jpeg(rgb, 120, 160, &o), t;
+	uint8_t *sof;
+
+	(void)state;
+	t.p = b.p;
+	t.len = b.len / 2;
+	assert_err(&t, NULL, IMG_E_CORRUPT);
+	t.len = b.len - 2; /* no EOI */
+	assert_err(&t, NULL, IMG_E_CORRUPT);
+	t.len = 200; /* inside the tables */
+	assert_err(&t, NULL, IMG_E_CORRUPT);
+	t.len = 4;
+	assert_err(&t, NULL, IMG_E_CORRUPT);
+	/* Garbage in the entropy-coded data. */
+	memset(b.p + b.len / 2, 0xff, 64);
+	assert_err(&b, NULL, IMG_E_CORRUPT);
+	blob_free(&b);
+	/* A header claiming 30000 x 30000. */
+	b = enc_jpeg(rgb, 120, 160, &o);
+	sof = memmem(b.p, b.len, "\xff\xc0", 2);
+	assert_non_null(sof);
+	sof[5] = 30000 >> 8, sof[6] = 30000 & 0xff;
+	sof[7] = 30000 >> 8, sof[8] = 30000 & 0xff;
+	assert_err(&b, NULL, IMG_E_PIXELS);
+	blob_free(&b);
+	/* 190 valid scans: over the scan limit. */
+	b = enc_jpeg(rgb, 120, 160, &scans);
+	assert_err(&b, NULL, IMG_E_CORRUPT);
+	blob_free(&b);
+	free(rgb);
+}
+
+static void
+check_webp(const struct blob *in, const uint8_t *want, uint32_t w, uint32_t h,
+    unsigned ch, bool lossless)
+{
+	struct img_clean c = sanitise_ok(in);
+	uint8_t *pix;
+	int ow, oh;
+
+	assert_webp_clean(&c, lossless);
+	assert_no_meta(&c);
+	assert_sha256(&c);
+	assert_int_equal(c.width, w);
+	assert_int_equal(c.height, h);
+	pix = ch == 4 ? WebPDecodeRGBA(c.data, c.len, &ow, &oh)
+	              : WebPDecodeRGB(c.data, c.len, &ow, &oh);
+	assert_non_null(pix);
+	assert_int_equal(ow, w);
+	assert_int_equal(oh, h);
+	if (lossless)
+		assert_memory_equal(pix, want, (size_t)w * h * ch);
+	else
+		assert_true(mean_abs_diff(pix, want, (size_t)w * h * ch) < 6.0);
+	WebPFree(pix);
+	img_clean_free(&c);
+}
+
+static void
+test_webp(void **state)
+{
+	uint8_t *rgb = shot(180, 260, 3, 12), *rgba = shot(90, 70, 4, 13);
+	struct blob b, x;
+
+	(void)state;
+	b = enc_webp(rgba, 90, 70, 4, true);
+	check_webp(&b, rgba, 90, 70, 4, true);
+	x = webp_extended(&b, 90, 70, true, false);
+	check_webp(&x, rgba, 90, 70, 4, true);
+	blob_free(&x);
+	blob_free(&b);
+	b = enc_webp(rgb, 180, 260, 3, true);
+	check_webp(&b, rgb, 180, 260, 3, true);
+	blob_free(&b);
+	b = enc_webp(rgb, 180, 260, 3, false);
+	check_webp(&b, rgb, 180, 260, 3, false);
+	x = webp_extended(&b, 180, 260, false, false);
+	assert_non_null(memmem(x.p, x.len, "XMP ", 4));
+	check_webp(&x, rgb, 180, 260, 3, false);
+	blob_free(&x);
+	blob_free(&b);
+	b = enc_webp(rgba, 90, 70, 4, false);
+	check_webp(&b, rgba, 90, 70, 4, false);
+	blob_free(&b);
+	free(rgb);
+	free(rgba);
+}
+
+static void
+test_webp_bad(void **state)
+{
+	uint8_t *rgb = shot(120, 90, 3, 14);
+	struct blob b, t, x;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		b = enc_webp(rgb, 120, 90, 3, i == 0);
+		t.p = b.p;
+		t.len = b.len / 2;
+		assert_err(&t, NULL, IMG_E_CORRUPT);
+		t.len = b.len - 1;
+		assert_err(&t, NULL, IMG_E_CORRUPT);
+		t.len = 30;
+		assert_err(&t, NULL, IMG_E_CORRUPT);
+		x = webp_extended(&b, 120, 90, false, true);
+		assert_err(&x, NULL, IMG_E_TYPE); /* animated */
+		blob_free(&x);
+		blob_free(&b);
+	}
+	/* VP8L header claiming 16384 x 16384. */
+	b = enc_webp(rgb, 120, 90, 3, true);
+	assert_memory_equal(b.p + 12, "VP8L", 4);
+	b.p[21] = 0xff, b.p[22] = 0xff, b.p[23] = 0xff, b.p[24] |= 0x0f;
+	assert_err(&b, NULL, IMG_E_PIXELS);
+	blob_free(&b);
+	free(rgb);
+}
+
+static void
+test_types_and_sizes(void **state)
+{
+#define LIT(x) x, sizeof(x) - 1
+	static const struct {
+		const char *p;
+		size_t len;
+	} others[] = {
+		{ LIT(
+		    "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n") },
+		{ LIT(
+		    "GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff,\0\0\0\0\x01\0\x01\0"
+		    "\0\x02\x02\x44\x01\0;") },
+		{ LIT(
+		    "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" "
+		    "width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/>"
+		    "</svg>") },
+		{ LIT("\0\0\0\x18"
+		      "ftypheic\0\0\0\0mif1heic\0\0\0\x08mdat") },
+		{ LIT(
+		    "PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0") },
+		{ LIT(
+		    "BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0\0\0") },
+		{ LIT("just some text, not an image at all\n") },
+		{ LIT(
+		    "RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x44\xac\0\0") },
+		{ LIT("II*\0\x08\0\0\0\0\0\0\0") },
+	};
+#undef LIT
+	struct img_limits lim = { 0, IMG_DEFAULT_MAX_PIXELS };
+	uint8_t *rgb = shot(50, 50, 3, 15);
+	struct img_clean c;
+	enum img_err err;
+	struct blob b = { 0 }, png;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(others); i++) {
+		blob_add(&b, others[i].p, others[i].len);
+		assert_err(&b, NULL, IMG_E_TYPE);
+		/* The size limit comes first. */
+		lim.max_bytes = b.len - 1;
+		assert_err(&b, &lim, IMG_E_TOO_BIG);
+		blob_free(&b);
+	}
+	assert_err(&b, NULL, IMG_E_TYPE); /* empty */
+	/* A PNG signature on a PDF is no PNG. */
+	blob_add(&b, "\x89PNG\r\n\x1a\n%PDF-1.4\n", 17);
+	assert_err(&b, NULL, IMG_E_TYPE);
+	blob_free(&b);
+	png = enc_png(rgb, 50, 50, 3);
+	lim.max_bytes = png.len;
+	lim.max_pixels = 2500;
+	assert_int_equal(img_sanitise(png.p, png.len, &lim, &c, &err), 0);
+	img_clean_free(&c);
+	lim.max_bytes = png.len - 1;
+	assert_err(&png, &lim, IMG_E_TOO_BIG);
+	lim.max_bytes = png.len;
+	lim.max_pixels = 2499;
+	assert_err(&png, &lim, IMG_E_PIXELS);
+	blob_free(&png);
+	free(rgb);
+}
+
+/* Bilinear resize of RGB, enough to imitate a messenger's rescaling. */
+static uint8_t *
+resize(const uint8_t *s, uint32_t sw, uint32_t sh, uint32_t dw, uint32_t dh)
+{
+	uint8_t *d = malloc((size_t)dw * dh * 3);
+	const uint8_t *r0, *r1;
+	uint32_t x, y, x0, y0, x1, y1;
+	double fx, fy, ax, ay, top, bot;
+	unsigned k;
+
+	for (y = 0; y < dh; y++) {
+		fy = ((double)y + 0.5) * sh / dh - 0.5;
+		fy = fy < 0 ? 0 : fy;
+		y0 = (uint32_t)fy;
+		y1 = y0 + 1 < sh ? y0 + 1 : y0;
+		ay = fy - y0;
+		r0 = s + (size_t)y0 * sw * 3;
+		r1 = s + (size_t)y1 * sw * 3;
+		for (x = 0; x < dw; x++) {
+			fx = ((double)x + 0.5) * sw / dw - 0.5;
+			fx = fx < 0 ? 0 : fx;
+			x0 = (uint32_t)fx;
+			x1 = x0 + 1 < sw ? x0 + 1 : x0;
+			ax = fx - x0;
+			for (k = 0; k < 3; k++) {
+				top = r0[x0 * 3 + k] * (1 - ax) +
+				      r0[x1 * 3 + k] * ax;
+				bot = r1[x0 * 3 + k] * (1 - ax) +
+				      r1[x1 * 3 + k] * ax;
+				d[((size_t)y * dw + x) * 3 + k] =
+				    (uint8_t)(top * (1 - ay) + bot * ay + 0.5);
+			}
+		}
+	}
+	return d;
+}
+
+static uint64_t
+phash_of(const struct blob *b)
+{
+	struct img_clean c = sanitise_ok(b);
+	uint64_t h = c.phash;
+
+	img_clean_free(&c);
+	return h;
+}
+
+static void
+test_phash(void **state)
+{
+	static const struct jpeg_opts q70 = { .quality = 70,
+		.subsample = true };
+	uint32_t w = 540, h = 1170, sw = 432, sh = 936;
+	uint8_t *a = shot(w, h, 3, 21), *b = shot(w, h, 3, 22), *small;
+	struct blob pa = enc_png(a, w, h, 3), pb = enc_png(b, w, h, 3), j;
+	uint64_t ha, hb, hj, hw;
+	int near_d, far_d, webp_d;
+
+	(void)state;
+	small = resize(a, w, h, sw, sh);
+	j = enc_jpeg(small, sw, sh, &q70);
+	ha = phash_of(&pa);
+	hb = phash_of(&pb);
+	hj = phash_of(&j);
+	blob_free(&j);
+	j = enc_webp(a, w, h, 3, false);
+	hw = phash_of(&j);
+	near_d = img_phash_distance(ha, hj);
+	webp_d = img_phash_distance(ha, hw);
+	far_d = img_phash_distance(ha, hb);
+	print_message("phash distance: q70 80%% JPEG %d, WebP %d, other "
+	              "screenshot %d\n",
+	    near_d, webp_d, far_d);
+	assert_true(near_d <= 6);
+	assert_true(webp_d <= 4);
+	assert_true(far_d >= 20);
+	/* The hash is of the pixels: same for the same pixels in any file. */
+	blob_free(&j);
+	j = enc_png_raw(a, w, h, PNG_COLOR_TYPE_RGB, 8, PNG_INTERLACE_ADAM7,
+	    NULL, 0, NULL, 0);
+	assert_int_equal(phash_of(&j), ha);
+	blob_free(&j);
+	j = enc_webp(a, w, h, 3, true);
+	assert_int_equal(phash_of(&j), ha);
+	blob_free(&j);
+	/* Tiny images (upsampled to 32 x 32) hash too. */
+	j = enc_png(a, 3, 2, 3);
+	(void)phash_of(&j);
+	blob_free(&j);
+	blob_free(&pa);
+	blob_free(&pb);
+	free(small);
+	free(a);
+	free(b);
+}
+
+/* Several threads at once give the same bytes as one thread alone. */
+struct thr_arg {
+	const struct blob *in;
+	size_t n;
+	uint8_t (*want)[32];
+	int bad;
+};
+
+static void *
+thr_run(void *p)
+{
+	struct thr_arg *t = p;
+	struct img_clean c;
+	enum img_err err;
+	size_t i, r;
+
+	for (r = 0; r < 4; r++)
+		for (i = 0; i < t->n; i++) {
+			if (img_sanitise(t->in[i].p, t->in[i].len, NULL, &c,
+			        &err) != 0) {
+				t->bad++;
+				continue;
+			}
+			if (memcmp(c.sha256, t->want[i], 32) != 0)
+				t->bad++;
+			img_clean_free(&c);
+		}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	static const struct jpeg_opts o = { .quality = 90 };
+	uint8_t *rgb = shot(300, 400, 3, 31), want[4][32];
+	struct blob in[4];
+	struct thr_arg args[4];
+	pthread_t th[4];
+	struct img_clean c;
+	size_t i;
+
+	(void)state;
+	in[0] = enc_png(rgb, 300, 400, 3);
+	in[1] = enc_jpeg(rgb, 300, 400, &o);
+	in[2] = enc_webp(rgb, 300, 400, 3, false);
+	in[3] = enc_webp(rgb, 300, 400, 3, true);
+	for (i = 0; i < 4; i++) {
+		c = sanitise_ok(&in[i]);
+		memcpy(want[i], c.sha256, 32);
+		img_clean_free(&c);
+	}
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct thr_arg){ in, 4, want, 0 };
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, thr_run, &args[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(args[i].bad, 0);
+	}
+	for (i = 0; i < 4; i++)
+		blob_free(&in[i]);
+	free(rgb);
+}
+
+/* The committed samples for the end-to-end tests behave as named. */
+static void
+test_samples(void **state)
+{
+	static const struct {
+		const char *name;
+		enum img_err want;
+		enum img_type type;
+		uint32_t w, h;
+	} s[] = {
+		{ "plain.png", IMG_OK, IMG_PNG, 270, 480 },
+		{ "plain.jpg", IMG_OK, IMG_JPEG, 270, 480 },
+		{ "plain.webp", IMG_OK, IMG_WEBP, 270, 480 },
+		{ "exif_gps_thumb.jpg", IMG_OK, IMG_JPEG, 270, 480 },
+		{ "rotated6.jpg", IMG_OK, IMG_JPEG, 240, 320 },
+		{ "chunks.png", IMG_OK, IMG_PNG, 270, 480 },
+		{ "meta.webp", IMG_OK, IMG_WEBP, 270, 480 },
+		{ "zip_appended.png", IMG_OK, IMG_PNG, 270, 480 },
+		{ "pdf_renamed.png", IMG_E_TYPE, 0, 0, 0 },
+		{ "bomb.png", IMG_E_PIXELS, 0, 0, 0 },
+		{ "truncated.png", IMG_E_CORRUPT, 0, 0, 0 },
+		{ "truncated.jpg", IMG_E_CORRUPT, 0, 0, 0 },
+	};
+	char path[512];
+	struct img_clean c;
+	enum img_err err;
+	size_t i, len;
+	FILE *f;
+	uint8_t *buf = malloc(1 << 20);
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		snprintf(path, sizeof(path), "%s/tests/data/img/%s",
+		    TIPLINE_SRC, s[i].name);
+		if ((f = fopen(path, "rb")) == NULL)
+			fail_msg("missing %s", path);
+		len = fread(buf, 1, 1 << 20, f);
+		fclose(f);
+		assert_true(len < 50 * 1024);
+		err = IMG_E_INTERNAL;
+		if (img_sanitise(buf, len, NULL, &c, &err) != 0)
+			assert_int_not_equal(err, IMG_OK);
+		if (err != s[i].want)
+			fail_msg("%s: got %s", s[i].name, img_err_name(err));
+		if (err != IMG_OK)
+			continue;
+		assert_int_equal(c.type, s[i].type);
+		assert_int_equal(c.width, s[i].w);
+		assert_int_equal(c.height, s[i].h);
+		assert_no_meta(&c);
+		img_clean_free(&c);
+	}
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_exif_orientation),
+		cmocka_unit_test(test_png_roundtrip),
+		cmocka_unit_test(test_png_formats),
+		cmocka_unit_test(test_png_metadata),
+		cmocka_unit_test(test_png_bomb),
+		cmocka_unit_test(test_png_truncated),
+		cmocka_unit_test(test_jpeg_roundtrip),
+		cmocka_unit_test(test_jpeg_metadata),
+		cmocka_unit_test(test_jpeg_orientation),
+		cmocka_unit_test(test_jpeg_colour_spaces),
+		cmocka_unit_test(test_jpeg_bad),
+		cmocka_unit_test(test_webp),
+		cmocka_unit_test(test_webp_bad),
+		cmocka_unit_test(test_types_and_sizes),
+		cmocka_unit_test(test_phash),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_samples),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
