@@ -9,7 +9,7 @@ pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
       libjansson-dev libmagic-dev libsystemd-dev postgresql
       libpng-dev libjpeg62-turbo-dev libwebp-dev)
 if [ "${1:-}" = test ]; then
-	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang
+	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang tidy
 	       libclang-rt-14-dev clang-format python3-nacl
 	       libimage-exiftool-perl libjpeg-turbo-progs webp chromium)
 fi

@@ -3,7 +3,8 @@
  *
  *   tiplinectl [-c file] migrate        apply new schema migrations
  *   tiplinectl [-c file] keygen         create missing key files (0600)
- *   tiplinectl [-c file] check-config   check the configuration file
+ *   tiplinectl [-c file] check-config   check the file, its keys and
+ *                                       certificate
  *
  * It talks to PostgreSQL synchronously as [database] admin_user, the role
  * that owns the schema.  Exit status: 0 done, 1 failed, 2 bad usage or
@@ -24,6 +25,7 @@
 #include "cfg.h"
 #include "keys.h"
 #include "log.h"
+#include "tls.h"
 
 extern const struct asset ctl_migrations[];
 
@@ -221,6 +223,34 @@ ctl_keygen(const struct cfg *cfg)
 	return 0;
 }
 
+/* The file parses; the keys and the certificate it names load. */
+static int
+ctl_check(const char *path, const struct cfg *cfg)
+{
+	uint8_t k[KEYS_BYTES];
+	char err[1024];
+	struct tls *tls;
+	int rv = 0;
+
+	if (keys_load(cfg->key_public, 0, k, err, sizeof(err)) == -1 ||
+	    keys_load(cfg->key_pepper, 1, k, err, sizeof(err)) == -1 ||
+	    keys_load(cfg->key_dedup, 1, k, err, sizeof(err)) == -1 ||
+	    (ctl_exists(cfg->key_secret) &&
+	        keys_load(cfg->key_secret, 1, k, err, sizeof(err)) == -1)) {
+		fprintf(stderr, "tiplinectl: %s: [keys] %s\n", path, err);
+		rv = 2;
+	} else if ((tls = tls_new(cfg->intake_cert, cfg->intake_key, err,
+	                sizeof(err))) == NULL) {
+		fprintf(stderr, "tiplinectl: %s: [intake] %s\n", path, err);
+		rv = 2;
+	} else {
+		tls_free(tls);
+		printf("configuration OK\n");
+	}
+	sodium_memzero(k, sizeof(k));
+	return rv;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -247,10 +277,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "tiplinectl: %s\n", err);
 		return 2;
 	}
-	if (strcmp(argv[optind], "check-config") == 0) {
-		printf("configuration OK\n");
-		rv = 0;
-	} else if (strcmp(argv[optind], "migrate") == 0)
+	if (strcmp(argv[optind], "check-config") == 0)
+		rv = ctl_check(path, &cfg);
+	else if (strcmp(argv[optind], "migrate") == 0)
 		rv = ctl_migrate(&cfg);
 	else if (strcmp(argv[optind], "keygen") == 0)
 		rv = ctl_keygen(&cfg);

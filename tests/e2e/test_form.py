@@ -174,3 +174,34 @@ def test_unknown_paths(intake, curl):
     assert r.status == 405
     r = curl("-X", "DELETE", f"{intake.url}/fi")
     assert r.status in (405, 501)
+
+
+def tidy_errors(html, tmp_path):
+    """HTML Tidy's errors (not its warnings, which predate HTML5's
+    attributes such as inputmode and aria-current)."""
+    import subprocess
+    f = tmp_path / "page.html"
+    f.write_text(html)
+    p = subprocess.run(["tidy", "-q", "-e", "--show-warnings", "no", str(f)],
+                       capture_output=True, text=True)
+    assert p.returncode in (0, 1), p.stderr
+    return [l for l in p.stderr.splitlines() if "Error:" in l]
+
+
+@pytest.mark.parametrize("path", ["/fi", "/sv", "/en", "/status?lang=sv",
+                                  "/no/such/page"])
+def test_html_tidy_finds_no_errors(intake, curl, tmp_path, path):
+    r = curl(f"{intake.url}{path}")
+    assert tidy_errors(r.text, tmp_path) == []
+
+
+def test_html_tidy_on_answers(intake, curl, tmp_path):
+    """The re-shown form with errors, and the receipt page."""
+    r = curl("-X", "POST", "-F", "description=x", "-F", "lang=en",
+             f"{intake.url}/tip")
+    assert r.status == 422
+    assert tidy_errors(r.text, tmp_path) == []
+    r = curl("-X", "POST", "-F", "description=x", "-F", "channel=online",
+             f"{intake.url}/tip")
+    assert r.status == 200 and 'id="receipt-code"' in r.text
+    assert tidy_errors(r.text, tmp_path) == []
