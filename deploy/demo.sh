@@ -29,6 +29,7 @@ stop_pid() {
 
 if [ "${1:-}" = stop ]; then
 	stop_pid "$var/run/intake.pid"
+	stop_pid "$var/run/worker.pid"
 	deploy/pg.sh stop "$var/pg"
 	echo "stopped"
 	exit 0
@@ -79,6 +80,14 @@ else
 	nohup build/server/tipline-intake -c "$conf" \
 		>>"$var/log/intake.log" 2>&1 </dev/null &
 	echo $! >"$var/run/intake.pid"
+fi
+
+if [ -f "$var/run/worker.pid" ] && kill -0 "$(cat "$var/run/worker.pid")" 2>/dev/null; then
+	echo "tipline-worker is already running"
+else
+	nohup build/worker/tipline-worker -c "$conf" \
+		>>"$var/log/worker.log" 2>&1 </dev/null &
+	echo $! >"$var/run/worker.pid"
 fi
 
 url=https://127.0.0.1:$INTAKE_PORT/

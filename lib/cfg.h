@@ -38,6 +38,22 @@ struct cfg {
 	long long intake_timeout_ms;
 	long long intake_shutdown_grace_ms;
 
+	/* [worker] */
+	char *worker_db_user;
+	long long worker_jobs;
+	long long worker_threads;
+	long long worker_lease_ms;
+	long long worker_max_attempts;
+	long long worker_backoff_ms;
+	long long worker_sweep_ms;
+	long long worker_shutdown_grace_ms;
+
+	/* [dedup] */
+	long long dedup_window_ms;
+	long long dedup_image_threshold;
+	long long dedup_text_threshold;
+	long long dedup_min_words;
+
 	/* [limits] */
 	long long files_per_tip;
 	long long max_file_bytes;

@@ -239,6 +239,8 @@ db_conn_prepare_next(struct db_conn *c)
 		log_info("db: connection %d ready", c->id);
 		db_conn_arm(c, EV_READ | EV_PERSIST);
 		db_dispatch(pool);
+		if (pool->o.on_up != NULL)
+			pool->o.on_up(pool->o.notify_arg);
 		return;
 	}
 	if (!ok) {

@@ -41,7 +41,9 @@ struct db_pool_opts {
 	size_t nstmts;
 	const char *listen; /* channel to LISTEN on, or NULL */
 	db_notify_fn *on_notify;
-	void *notify_arg;
+	void *notify_arg; /* also given to on_up */
+	/* Called each time a connection becomes ready, or NULL. */
+	void (*on_up)(void *notify_arg);
 };
 
 struct db_pool;

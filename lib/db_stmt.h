@@ -18,6 +18,15 @@ enum intake_stmt {
 	STMT_INTAKE_COUNT,
 };
 
+enum worker_stmt {
+	STMT_WORKER_CLAIM,
+	STMT_WORKER_TIP,
+	STMT_WORKER_APPLY,
+	STMT_WORKER_FAIL,
+	STMT_WORKER_COUNT,
+};
+
 extern const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT];
+extern const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT];
 
 #endif

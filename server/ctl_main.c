@@ -5,6 +5,8 @@
  *   tiplinectl [-c file] keygen         create missing key files (0600)
  *   tiplinectl [-c file] check-config   check the file, its keys and
  *                                       certificate
+ *   tiplinectl [-c file] jobs           queue depth, oldest job, dead jobs
+ *   tiplinectl [-c file] jobs retry ID  queue a dead job again
  *
  * It talks to PostgreSQL synchronously as [database] admin_user, the role
  * that owns the schema.  Exit status: 0 done, 1 failed, 2 bad usage or
@@ -223,6 +225,76 @@ ctl_keygen(const struct cfg *cfg)
 	return 0;
 }
 
+static int
+ctl_jobs(const struct cfg *cfg, int argc, char **argv)
+{
+	PGconn *pg;
+	PGresult *res;
+	const char *params[1];
+	int i, rv = 0;
+
+	if ((pg = ctl_connect(cfg)) == NULL)
+		return 1;
+	if (argc == 2 && strcmp(argv[0], "retry") == 0) {
+		params[0] = argv[1];
+		res = PQexecParams(pg,
+		    "UPDATE job SET state = 'queued', attempts = 0, "
+		    "run_after = now(), locked_until = NULL "
+		    "WHERE id = $1::bigint AND state = 'dead' RETURNING id",
+		    1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			fprintf(stderr, "tiplinectl: %s", PQerrorMessage(pg));
+			rv = 1;
+		} else if (PQntuples(res) == 0) {
+			fprintf(stderr, "tiplinectl: no dead job %s\n",
+			    argv[1]);
+			rv = 1;
+		} else {
+			PQclear(PQexec(pg, "NOTIFY job_ready"));
+			printf("job %s queued again\n", argv[1]);
+		}
+		PQclear(res);
+		PQfinish(pg);
+		return rv;
+	}
+	if (argc != 0) {
+		PQfinish(pg);
+		usage();
+	}
+	res =
+	    PQexec(pg, "SELECT kind, count(*) FILTER (WHERE state = 'queued'), "
+	               "coalesce(extract(epoch FROM now() - min(run_after) "
+	               "FILTER (WHERE state = 'queued'))::bigint, 0), "
+	               "count(*) FILTER (WHERE state = 'dead'), "
+	               "count(*) FILTER (WHERE state = 'done') "
+	               "FROM job GROUP BY kind ORDER BY kind");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "tiplinectl: %s", PQerrorMessage(pg));
+		PQclear(res);
+		PQfinish(pg);
+		return 1;
+	}
+	printf("%-10s %8s %12s %6s %8s\n", "kind", "queued", "oldest (s)",
+	    "dead", "done");
+	for (i = 0; i < PQntuples(res); i++)
+		printf("%-10s %8s %12s %6s %8s\n", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+	PQclear(res);
+	res = PQexec(pg, "SELECT id, kind, attempts, coalesce(last_error, '') "
+	                 "FROM job WHERE state = 'dead' ORDER BY id LIMIT 100");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+		printf("\ndead jobs (tiplinectl jobs retry ID):\n");
+		for (i = 0; i < PQntuples(res); i++)
+			printf("  %s %s after %s attempts: %s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+	}
+	PQclear(res);
+	PQfinish(pg);
+	return 0;
+}
+
 /* The file parses; the keys and the certificate it names load. */
 static int
 ctl_check(const char *path, const struct cfg *cfg)
@@ -268,7 +340,9 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + 1 > argc)
+		usage();
+	if (optind + 1 != argc && strcmp(argv[optind], "jobs") != 0)
 		usage();
 	log_init("tiplinectl", LOG_L_WARN);
 	if (sodium_init() == -1)
@@ -283,6 +357,8 @@ main(int argc, char *argv[])
 		rv = ctl_migrate(&cfg);
 	else if (strcmp(argv[optind], "keygen") == 0)
 		rv = ctl_keygen(&cfg);
+	else if (strcmp(argv[optind], "jobs") == 0)
+		rv = ctl_jobs(&cfg, argc - optind - 1, argv + optind + 1);
 	else {
 		cfg_free(&cfg);
 		usage();

@@ -1,0 +1,257 @@
+/*
+ * Claiming and finishing jobs.  The worker wakes on LISTEN job_ready and
+ * on a sweep timer (a notification sent while it was disconnected is
+ * lost), claims with FOR UPDATE SKIP LOCKED under a lease, and hands each
+ * job to the handler of its kind.  Any number of workers can share one
+ * database: SKIP LOCKED keeps them off each other's jobs, the lease brings
+ * back the jobs of a worker that died, and job_hold() in the handler's
+ * final statement keeps a worker whose lease ran out from applying a
+ * result twice.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "db_stmt.h"
+#include "job_ingest.h"
+#include "keys.h"
+#include "queue.h"
+
+static void queue_claim(struct queue *);
+
+static void
+job_free(struct job *j)
+{
+	struct queue *q = j->q;
+
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+	q->running--;
+	if (q->stopping && q->running == 0)
+		event_base_loopexit(q->base, NULL);
+	else
+		queue_fill(q);
+}
+
+void
+job_done(struct job *j, const char *result)
+{
+	j->q->n_done++;
+	jlog_info(j, "attempt=%d ms=%llu result=done %s", j->attempts,
+	    (unsigned long long)(util_now_ms() - j->started_ms), result);
+	job_free(j);
+}
+
+void
+job_lost(struct job *j)
+{
+	j->q->n_lost++;
+	jlog_warnx(j, "attempt=%d result=lost (lease passed on)", j->attempts);
+	job_free(j);
+}
+
+static void
+job_on_fail(void *arg, PGresult *res)
+{
+	struct job *j = arg;
+	const char *state = "unknown";
+
+	if (j->state != JOB_S_FINISH)
+		fatalx("%s: job in state %d", __func__, j->state);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1)
+		state = PQgetvalue(res, 0, 0);
+	if (strcmp(state, "dead") == 0)
+		j->q->n_dead++;
+	jlog_warnx(j, "attempt=%d result=%s", j->attempts,
+	    strcmp(state, "dead") == 0 ? "dead" : "retry");
+	job_free(j);
+}
+
+void
+job_failed(struct job *j, const char *why)
+{
+	struct queue *q = j->q;
+	char id[24], att[24], max[24], backoff[24];
+	const char *v[5];
+
+	q->n_failed++;
+	jlog_warnx(j, "attempt=%d ms=%llu failed: %s", j->attempts,
+	    (unsigned long long)(util_now_ms() - j->started_ms), why);
+	j->state = JOB_S_FINISH;
+	snprintf(id, sizeof(id), "%lld", j->id);
+	snprintf(att, sizeof(att), "%d", j->attempts);
+	snprintf(max, sizeof(max), "%lld", q->cfg->worker_max_attempts);
+	snprintf(backoff, sizeof(backoff), "%lld",
+	    q->cfg->worker_backoff_ms / 1000);
+	v[0] = id;
+	v[1] = att;
+	v[2] = why;
+	v[3] = max;
+	v[4] = backoff;
+	if (db_send(q->db, STMT_WORKER_FAIL, 5, v, NULL, NULL, job_on_fail,
+	        j) == NULL)
+		/* The lease runs out and the job comes back by itself. */
+		job_on_fail(j, NULL);
+}
+
+static void
+queue_on_claim(void *arg, PGresult *res)
+{
+	struct job *j = arg;
+	struct queue *q = j->q;
+
+	if (j->state != JOB_S_CLAIM)
+		fatalx("%s: job in state %d", __func__, j->state);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("claiming a job failed, sqlstate %s",
+		    db_sqlstate(res));
+		q->idle = true;
+		job_free(j);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		q->idle = true;
+		job_free(j);
+		return;
+	}
+	j->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(j->kind, sizeof(j->kind), "%s", PQgetvalue(res, 0, 1));
+	snprintf(j->tip_id, sizeof(j->tip_id), "%s", PQgetvalue(res, 0, 2));
+	j->attempts = (int)strtol(PQgetvalue(res, 0, 3), NULL, 10);
+	j->state = JOB_S_RUN;
+	j->started_ms = util_now_ms();
+	if (strcmp(j->kind, "ingest") == 0 && j->tip_id[0] != '\0')
+		job_ingest_start(j);
+	else
+		job_failed(j, "unknown job kind");
+}
+
+static void
+queue_claim(struct queue *q)
+{
+	struct job *j;
+	char lease[24];
+	const char *v[1];
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->q = q;
+	j->state = JOB_S_CLAIM;
+	snprintf(j->kind, sizeof(j->kind), "-");
+	snprintf(lease, sizeof(lease), "%lld", q->cfg->worker_lease_ms / 1000);
+	v[0] = lease;
+	q->running++;
+	if (db_send(q->db, STMT_WORKER_CLAIM, 1, v, NULL, NULL, queue_on_claim,
+	        j) == NULL) {
+		q->running--;
+		q->idle = true;
+		free(j);
+	}
+}
+
+void
+queue_fill(struct queue *q)
+{
+	while (!q->stopping && !q->idle && q->running < q->cfg->worker_jobs &&
+	       db_pool_up(q->db) > 0) {
+		int before = q->running;
+
+		queue_claim(q);
+		if (q->running == before)
+			break;
+	}
+}
+
+/* A NOTIFY job_ready or the sweep: there may be work again. */
+static void
+queue_wake(struct queue *q)
+{
+	q->idle = false;
+	queue_fill(q);
+}
+
+static void
+queue_on_notify(void *arg, const char *channel)
+{
+	(void)channel;
+	queue_wake(arg);
+}
+
+static void
+queue_on_up(void *arg)
+{
+	queue_wake(arg);
+}
+
+static void
+queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	queue_wake(arg);
+}
+
+void
+queue_init(struct queue *q, struct event_base *base, struct cfg *cfg)
+{
+	struct db_pool_opts o;
+	struct timeval tv;
+	char err[512];
+
+	memset(q, 0, sizeof(*q));
+	q->cfg = cfg;
+	q->base = base;
+	if (keys_load(cfg->key_public, 0, q->public_key, err, sizeof(err)) ==
+	        -1 ||
+	    keys_load(cfg->key_secret, 1, q->secret_key, err, sizeof(err)) ==
+	        -1 ||
+	    keys_load(cfg->key_dedup, 1, q->dedup_key, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	memset(&o, 0, sizeof(o));
+	o.conninfo = cfg->db_conninfo;
+	o.user = cfg->worker_db_user;
+	/* One connection per job in flight, and one more for claims. */
+	o.size = (int)cfg->worker_jobs + 1;
+	o.connect_timeout_ms = cfg->db_connect_timeout_ms;
+	o.query_timeout_ms = cfg->db_query_timeout_ms;
+	o.retry_max_ms = cfg->db_retry_max_ms;
+	o.stmts = db_stmts_worker;
+	o.nstmts = STMT_WORKER_COUNT;
+	o.listen = "job_ready";
+	o.on_notify = queue_on_notify;
+	o.on_up = queue_on_up;
+	o.notify_arg = q;
+	q->db = db_pool_new(base, &o);
+	q->tpool = tpool_new(base, (int)cfg->worker_threads);
+	event_assign(&q->sweep, base, -1, EV_PERSIST, queue_sweep_cb, q);
+	tv.tv_sec = cfg->worker_sweep_ms / 1000;
+	tv.tv_usec = (cfg->worker_sweep_ms % 1000) * 1000;
+	event_add(&q->sweep, &tv);
+}
+
+void
+queue_stop(struct queue *q)
+{
+	q->stopping = true;
+	event_del(&q->sweep);
+	if (q->running == 0)
+		event_base_loopexit(q->base, NULL);
+}
+
+void
+queue_free(struct queue *q)
+{
+	event_del(&q->sweep);
+	tpool_free(q->tpool);
+	db_pool_free(q->db);
+	sodium_memzero(q->secret_key, sizeof(q->secret_key));
+	sodium_memzero(q->dedup_key, sizeof(q->dedup_key));
+	log_info("jobs done %llu, failed %llu, dead %llu, lost %llu",
+	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
+	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost);
+}

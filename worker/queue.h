@@ -1,0 +1,84 @@
+/*
+ * The worker's job queue on PostgreSQL.  Up to [worker] jobs jobs run at
+ * once; each is a struct job that moves through explicit states:
+ *
+ *   JOB_S_CLAIM   job_claim() sent: lease the next due job, if any
+ *   JOB_S_RUN     the kind's handler is working (database, threads)
+ *   JOB_S_FINISH  job_fail() sent after an error
+ *
+ * A job's effect and its "done" are one transaction (the handler's last
+ * statement), so a worker killed at any point leaves the job queued, and
+ * after its lease another worker runs it again from the start.
+ */
+#ifndef TL_QUEUE_H
+#define TL_QUEUE_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "log.h"
+#include "tpool.h"
+
+#define jlog_info(j, fmt, ...)                                                 \
+	log_info("job=%lld kind=%s " fmt, (j)->id, (j)->kind, ##__VA_ARGS__)
+#define jlog_warnx(j, fmt, ...)                                                \
+	log_warnx("job=%lld kind=%s " fmt, (j)->id, (j)->kind, ##__VA_ARGS__)
+
+enum job_state {
+	JOB_S_CLAIM,  /* job_claim() in flight */
+	JOB_S_RUN,    /* the handler has it */
+	JOB_S_FINISH, /* job_fail() in flight */
+};
+
+struct queue;
+
+struct job {
+	struct queue *q;
+	enum job_state state;
+	long long id;
+	char kind[32];
+	char tip_id[40];
+	int attempts;
+	uint64_t started_ms;
+	void *data; /* the handler's */
+};
+
+struct queue {
+	struct cfg *cfg;
+	struct event_base *base;
+	struct db_pool *db;
+	struct tpool *tpool;
+	uint8_t public_key[32];
+	uint8_t secret_key[32];
+	uint8_t dedup_key[32];
+	int running; /* jobs in any state */
+	bool idle;   /* the last claim found nothing */
+	bool stopping;
+	struct event sweep;
+	/* Counters for the log and the metrics endpoint. */
+	uint64_t n_done, n_failed, n_dead, n_lost;
+};
+
+void queue_init(struct queue *, struct event_base *, struct cfg *);
+/* Claims jobs until [worker] jobs run or none is due. */
+void queue_fill(struct queue *);
+/* Stops claiming; the loop ends when running jobs are finished. */
+void queue_stop(struct queue *);
+void queue_free(struct queue *);
+
+/* For handlers: the job succeeded (its last statement marked it done). */
+void job_done(struct job *, const char *result);
+/* The job failed with a constant message (never content); it is retried
+ * with backoff or parked as dead. */
+void job_failed(struct job *, const char *why);
+/* The job's lease passed to another worker: drop it quietly. */
+void job_lost(struct job *);
+
+#endif
