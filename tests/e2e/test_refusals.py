@@ -180,8 +180,11 @@ def test_file_over_the_whole_body_limit(small_files, pg, workdir):
     big.write_bytes(sample("plain.png").read_bytes() + b"\0" * (600 << 10))
     fields = typed(lang="en")
     before = counts(pg)
-    r = submit(small_files.url, fields, [file_arg(big, "huge_shot.png")])
-    assert r.status == 413
+    r = submit(small_files.url, fields, [file_arg(big, "huge_shot.png")],
+               check=False)
+    # libevent answers 413 and closes while curl may still be sending:
+    # curl then sees the reset (55/56) before it reads the answer.
+    assert r.status == 413 or (r.rc in (55, 56) and not r.status), r
     assert counts(pg) == before
     assert curl_status(f"{small_files.url}/healthz") == 200
 
