@@ -46,10 +46,14 @@ chmod 700 "$var/conf"
 # Ports are chosen once and kept, so a second run finds what the first
 # one started.
 if [ ! -f "$var/ports" ]; then
-	echo "PGPORT=$(free_port) INTAKE_PORT=$(free_port)" >"$var/ports"
+	echo "PGPORT=$(free_port) INTAKE_PORT=$(free_port) METRICS_PORT=$(free_port)" >"$var/ports"
 fi
 # shellcheck disable=SC1091
 . "$var/ports"
+if [ -z "${METRICS_PORT:-}" ]; then
+	METRICS_PORT=$(free_port)
+	echo "METRICS_PORT=$METRICS_PORT" >>"$var/ports"
+fi
 conf=$var/conf/tipline.ini
 
 deploy/pg.sh start "$var/pg" "$PGPORT"
@@ -62,6 +66,7 @@ if [ ! -f "$conf" ]; then
 	sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
 	    -e "s|^admin_user =.*|admin_user = postgres|" \
 	    -e "s|^listen = 127.0.0.1:8443|listen = 127.0.0.1:$INTAKE_PORT|" \
+	    -e "s|^metrics =.*|metrics = 127.0.0.1:$METRICS_PORT|" \
 	    conf/tipline.ini >"$conf"
 fi
 if [ ! -f "$var/conf/intake.crt" ]; then
@@ -104,6 +109,7 @@ cat >"$env_file" <<ENV
 # Written by deploy/demo.sh; source it to reach the demo.
 INTAKE_URL=$url
 INTAKE_PORT=$INTAKE_PORT
+METRICS_URL=http://127.0.0.1:$METRICS_PORT/metrics
 PGHOST=$PGHOST
 PGPORT=$PGPORT
 PGDATABASE=tipline

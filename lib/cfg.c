@@ -100,6 +100,7 @@ static const struct cfg_key cfg_keys[] = {
 	    3600000),
 	K("worker", "max_attempts", CFG_T_INT, worker_max_attempts, "5", 1,
 	    100),
+	K("worker", "metrics", CFG_T_STR, worker_metrics, "", 0, 0),
 	K("worker", "shutdown_grace", CFG_T_DURATION, worker_shutdown_grace_ms,
 	    "30s", 0, 600000),
 	K("worker", "sweep", CFG_T_DURATION, worker_sweep_ms, "5s", 100,

@@ -44,6 +44,7 @@ struct cfg {
 	long long worker_threads;
 	long long worker_lease_ms;
 	long long worker_max_attempts;
+	char *worker_metrics;
 	long long worker_backoff_ms;
 	long long worker_sweep_ms;
 	long long worker_shutdown_grace_ms;

@@ -22,6 +22,7 @@
 #include "cfg.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "queue.h"
 
 static struct queue queue;
@@ -115,6 +116,11 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	log_route_libevent();
 	queue_init(&queue, base, &cfg);
+	if (metrics_start(base, cfg.worker_metrics, &queue, err, sizeof(err)) ==
+	    -1) {
+		log_warnx("%s: %s", path, err);
+		return 2;
+	}
 	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
 		sigs[i] = evsignal_new(base, signums[i], signal_cb, &cfg);
 		evsignal_add(sigs[i], NULL);
@@ -124,6 +130,7 @@ main(int argc, char *argv[])
 	sd_notify(0, "READY=1");
 #endif
 	event_base_dispatch(base);
+	metrics_stop();
 	queue_free(&queue);
 	log_info("stopped");
 	for (i = 0; i < (int)ARRAY_SIZE(signums); i++)

@@ -1,0 +1,112 @@
+/*
+ * /metrics in Prometheus' text format: jobs done, failed, dead and lost
+ * since start, and jobs running now.  Plain HTTP is acceptable only
+ * because the listener must be a loopback address; the counters carry no
+ * tip data.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "queue.h"
+
+static struct evhttp *metrics_http;
+
+static void
+metrics_cb(struct evhttp_request *req, void *arg)
+{
+	struct queue *q = arg;
+	struct evbuffer *b;
+	const char *path = evhttp_request_get_uri(req);
+
+	if (strcmp(path, "/metrics") != 0) {
+		evhttp_send_error(req, 404, NULL);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add_printf(b,
+	    "# HELP tipline_jobs_total Jobs finished since start, by result.\n"
+	    "# TYPE tipline_jobs_total counter\n"
+	    "tipline_jobs_total{result=\"done\"} %llu\n"
+	    "tipline_jobs_total{result=\"failed\"} %llu\n"
+	    "tipline_jobs_total{result=\"dead\"} %llu\n"
+	    "tipline_jobs_total{result=\"lost\"} %llu\n"
+	    "# HELP tipline_jobs_running Jobs this worker has in flight.\n"
+	    "# TYPE tipline_jobs_running gauge\n"
+	    "tipline_jobs_running %d\n"
+	    "# HELP tipline_db_connections Database connections up.\n"
+	    "# TYPE tipline_db_connections gauge\n"
+	    "tipline_db_connections %d\n",
+	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
+	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost,
+	    q->running, db_pool_up(q->db));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, 200, NULL, b);
+	evbuffer_free(b);
+}
+
+int
+metrics_start(struct event_base *base, const char *addr, struct queue *q,
+    char *errbuf, size_t errlen)
+{
+	char host[64];
+	const char *colon;
+	long long port;
+	const char *errstr;
+	size_t hlen;
+
+	if (addr == NULL || addr[0] == '\0')
+		return 0;
+	colon = strrchr(addr, ':');
+	if (colon == NULL ||
+	    util_parse_ll(colon + 1, 1, 65535, &port, &errstr) == -1) {
+		snprintf(errbuf, errlen, "[worker] metrics: bad address");
+		return -1;
+	}
+	hlen = (size_t)(colon - addr);
+	if (addr[0] == '[' && hlen >= 2 && addr[hlen - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, addr + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hlen, addr);
+	if (strncmp(host, "127.", 4) != 0 && strcmp(host, "::1") != 0) {
+		snprintf(errbuf, errlen,
+		    "[worker] metrics: %s is not a loopback address", host);
+		return -1;
+	}
+	if ((metrics_http = evhttp_new(base)) == NULL ||
+	    evhttp_bind_socket(metrics_http, host, (ev_uint16_t)port) != 0) {
+		snprintf(errbuf, errlen, "[worker] metrics: cannot bind %s",
+		    addr);
+		if (metrics_http != NULL)
+			evhttp_free(metrics_http);
+		metrics_http = NULL;
+		return -1;
+	}
+	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET);
+	evhttp_set_timeout(metrics_http, 10);
+	evhttp_set_max_headers_size(metrics_http, 8192);
+	evhttp_set_max_body_size(metrics_http, 0);
+	evhttp_set_gencb(metrics_http, metrics_cb, q);
+	log_info("metrics on http://%s/metrics", addr);
+	return 0;
+}
+
+void
+metrics_stop(void)
+{
+	if (metrics_http != NULL)
+		evhttp_free(metrics_http);
+	metrics_http = NULL;
+}
