@@ -38,6 +38,12 @@ struct cfg {
 	long long intake_timeout_ms;
 	long long intake_shutdown_grace_ms;
 
+	/* [retention] */
+	long long retention_closed_ms;
+	long long retention_done_jobs_ms;
+	long long retention_every_ms;
+	long long retention_batch;
+
 	/* [worker] */
 	char *worker_db_user;
 	long long worker_jobs;

@@ -41,4 +41,10 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "SELECT job_fail($1::bigint, $2::integer, $3::text, $4::integer, "
 	    "$5::integer)",
 	    5 },
+	[STMT_WORKER_PURGE_SCHEDULE] = { "worker_purge_schedule",
+	    "SELECT purge_schedule()", 0 },
+	[STMT_WORKER_PURGE_BATCH] = { "worker_purge_batch",
+	    "SELECT purge_batch($1::integer, $2::integer, $3::integer)", 3 },
+	[STMT_WORKER_FINISH] = { "worker_finish",
+	    "SELECT job_finish($1::bigint, $2::integer)", 2 },
 };

@@ -18,6 +18,7 @@
 
 #include "db_stmt.h"
 #include "job_ingest.h"
+#include "job_purge.h"
 #include "keys.h"
 #include "queue.h"
 
@@ -127,6 +128,8 @@ queue_on_claim(void *arg, PGresult *res)
 	j->started_ms = util_now_ms();
 	if (strcmp(j->kind, "ingest") == 0 && j->tip_id[0] != '\0')
 		job_ingest_start(j);
+	else if (strcmp(j->kind, "purge") == 0)
+		job_purge_start(j);
 	else
 		job_failed(j, "unknown job kind");
 }
@@ -183,6 +186,14 @@ queue_on_notify(void *arg, const char *channel)
 }
 
 static void
+queue_purge_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	job_purge_schedule(arg);
+}
+
+static void
 queue_on_up(void *arg)
 {
 	queue_wake(arg);
@@ -232,6 +243,10 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg)
 	tv.tv_sec = cfg->worker_sweep_ms / 1000;
 	tv.tv_usec = (cfg->worker_sweep_ms % 1000) * 1000;
 	event_add(&q->sweep, &tv);
+	event_assign(&q->purge, base, -1, EV_PERSIST, queue_purge_cb, q);
+	tv.tv_sec = cfg->retention_every_ms / 1000;
+	tv.tv_usec = (cfg->retention_every_ms % 1000) * 1000;
+	event_add(&q->purge, &tv);
 }
 
 void
@@ -239,6 +254,7 @@ queue_stop(struct queue *q)
 {
 	q->stopping = true;
 	event_del(&q->sweep);
+	event_del(&q->purge);
 	if (q->running == 0)
 		event_base_loopexit(q->base, NULL);
 }
@@ -247,6 +263,7 @@ void
 queue_free(struct queue *q)
 {
 	event_del(&q->sweep);
+	event_del(&q->purge);
 	tpool_free(q->tpool);
 	db_pool_free(q->db);
 	sodium_memzero(q->secret_key, sizeof(q->secret_key));

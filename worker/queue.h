@@ -62,6 +62,7 @@ struct queue {
 	bool idle;   /* the last claim found nothing */
 	bool stopping;
 	struct event sweep;
+	struct event purge; /* queues a purge job */
 	/* Counters for the log and the metrics endpoint. */
 	uint64_t n_done, n_failed, n_dead, n_lost;
 };

@@ -1,0 +1,68 @@
+-- Retention: what is past its time is deleted in small batches, each its
+-- own short transaction, so purging never holds long locks.
+
+-- Deletes up to p_batch tips whose case closed more than p_keep_s seconds
+-- ago (their attachments, keys and joins go with them), then the cases
+-- left empty, then up to p_batch finished jobs older than p_jobs_s.
+-- Returns the number of rows deleted; call again until it returns 0.
+CREATE FUNCTION purge_batch(p_keep_s integer, p_jobs_s integer,
+    p_batch integer) RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_n integer := 0;
+	v_m integer;
+BEGIN
+	DELETE FROM tip WHERE id IN (
+		SELECT t.id FROM tip t JOIN cases c ON c.id = t.case_id
+		WHERE c.status = 'closed'
+		    AND c.closed_at < now() - make_interval(secs => p_keep_s)
+		LIMIT p_batch
+		FOR UPDATE OF t SKIP LOCKED);
+	GET DIAGNOSTICS v_n = ROW_COUNT;
+	DELETE FROM cases WHERE id IN (
+		SELECT c.id FROM cases c
+		WHERE c.status = 'closed'
+		    AND c.closed_at < now() - make_interval(secs => p_keep_s)
+		    AND NOT EXISTS (SELECT 1 FROM tip t WHERE t.case_id = c.id)
+		LIMIT p_batch
+		FOR UPDATE SKIP LOCKED);
+	GET DIAGNOSTICS v_m = ROW_COUNT;
+	v_n := v_n + v_m;
+	DELETE FROM job WHERE id IN (
+		SELECT j.id FROM job j
+		WHERE j.state = 'done'
+		    AND j.created_at < now() - make_interval(secs => p_jobs_s)
+		LIMIT p_batch
+		FOR UPDATE SKIP LOCKED);
+	GET DIAGNOSTICS v_m = ROW_COUNT;
+	RETURN v_n + v_m;
+END
+$$;
+
+-- Queues a purge job unless one is queued already.
+CREATE FUNCTION purge_schedule() RETURNS void
+LANGUAGE sql
+AS $$
+	INSERT INTO job (kind, run_after, created_at)
+	SELECT 'purge', now(), date_trunc('hour', now())
+	WHERE NOT EXISTS (
+		SELECT 1 FROM job WHERE kind = 'purge' AND state = 'queued');
+	SELECT pg_notify('job_ready', 'purge');
+$$;
+
+-- Marks a job done if the caller still holds its lease.
+CREATE FUNCTION job_finish(p_job bigint, p_attempts integer) RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	PERFORM job_hold(p_job, p_attempts);
+	UPDATE job SET state = 'done', locked_until = NULL, last_error = NULL
+	WHERE id = p_job;
+END
+$$;
+
+REVOKE ALL ON FUNCTION purge_batch(integer, integer, integer),
+    purge_schedule(), job_finish(bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION purge_batch(integer, integer, integer),
+    purge_schedule(), job_finish(bigint, integer) TO tipline_worker;
