@@ -80,36 +80,67 @@ AS $$ SELECT ((h >> (48 - 16 * i)) & 65535)::integer $$;
 
 -- Every 16-bit value within Hamming distance r (0, 1 or 2) of c.
 CREATE FUNCTION mih_ball(c integer, r integer) RETURNS integer[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-	SELECT array_agg(v) FROM (
-		SELECT c AS v
-		UNION ALL
-		SELECT c # (1 << i) FROM generate_series(0, 15) i WHERE r >= 1
-		UNION ALL
-		SELECT c # (1 << i) # (1 << j)
-		FROM generate_series(0, 15) i, generate_series(0, 15) j
-		WHERE r >= 2 AND i < j
-	) s
+DECLARE
+	v integer[] := ARRAY[c];
+	i integer;
+	j integer;
+BEGIN
+	IF r >= 1 THEN
+		FOR i IN 0 .. 15 LOOP
+			v := v || (c # (1 << i));
+		END LOOP;
+	END IF;
+	IF r >= 2 THEN
+		FOR i IN 0 .. 14 LOOP
+			FOR j IN i + 1 .. 15 LOOP
+				v := v || (c # (1 << i) # (1 << j));
+			END LOOP;
+		END LOOP;
+	END IF;
+	RETURN v;
+END
 $$;
 
 -- The open case, within the merge window, holding a near key of this
--- kind within distance t of h; the closest first.
+-- kind within distance t of h; the closest first.  Each chunk's ball is a
+-- separate index lookup (a UNION, not an OR: with an OR the planner may
+-- prefer a sequential scan, hoping a LIMIT ends it early).  PL/pgSQL so
+-- that the plan is prepared once per session, not at every call.
 CREATE FUNCTION near_case(p_kind text, h bigint, t integer,
-    p_since timestamptz, OUT case_id bigint, OUT distance integer)
-LANGUAGE sql STABLE
+    p_since timestamptz)
+RETURNS TABLE (case_id bigint, distance integer)
+LANGUAGE plpgsql STABLE
 AS $$
-	SELECT nk.case_id, bit_count((nk.hash # h)::bit(64))::integer AS d
-	FROM near_key nk JOIN cases c ON c.id = nk.case_id
-	WHERE nk.kind = p_kind
-	    AND (nk.c0 = ANY (mih_ball(mih_chunk(h, 0), t / 4))
-	      OR nk.c1 = ANY (mih_ball(mih_chunk(h, 1), t / 4))
-	      OR nk.c2 = ANY (mih_ball(mih_chunk(h, 2), t / 4))
-	      OR nk.c3 = ANY (mih_ball(mih_chunk(h, 3), t / 4)))
-	    AND bit_count((nk.hash # h)::bit(64)) <= t
+#variable_conflict use_column
+DECLARE
+	b0 integer[] := mih_ball(mih_chunk(h, 0), t / 4);
+	b1 integer[] := mih_ball(mih_chunk(h, 1), t / 4);
+	b2 integer[] := mih_ball(mih_chunk(h, 2), t / 4);
+	b3 integer[] := mih_ball(mih_chunk(h, 3), t / 4);
+BEGIN
+	RETURN QUERY
+	SELECT cand.case_id, bit_count((cand.hash # h)::bit(64))::integer AS d
+	FROM (
+		SELECT nk.case_id, nk.hash FROM near_key nk
+		WHERE nk.kind = p_kind AND nk.c0 = ANY (b0)
+		UNION
+		SELECT nk.case_id, nk.hash FROM near_key nk
+		WHERE nk.kind = p_kind AND nk.c1 = ANY (b1)
+		UNION
+		SELECT nk.case_id, nk.hash FROM near_key nk
+		WHERE nk.kind = p_kind AND nk.c2 = ANY (b2)
+		UNION
+		SELECT nk.case_id, nk.hash FROM near_key nk
+		WHERE nk.kind = p_kind AND nk.c3 = ANY (b3)
+	) cand
+	JOIN cases c ON c.id = cand.case_id
+	WHERE bit_count((cand.hash # h)::bit(64)) <= t
 	    AND c.status = 'open' AND c.last_tip_at >= p_since
-	ORDER BY d, nk.case_id
-	LIMIT 1
+	ORDER BY d, cand.case_id
+	LIMIT 1;
+END
 $$;
 
 -- Where a new case goes: online only to the national unit for online
@@ -138,9 +169,13 @@ $$;
 -- runs out.  attempts counts claims; the caller must show it back.
 CREATE FUNCTION job_claim(p_lease_s integer)
 RETURNS TABLE (id bigint, kind text, tip_id uuid, attempts integer)
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-	UPDATE job j SET locked_until = now() + make_interval(secs => p_lease_s),
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	UPDATE job j SET locked_until = now()
+	        + make_interval(secs => p_lease_s),
 	    attempts = j.attempts + 1
 	WHERE j.id = (
 		SELECT q.id FROM job q
@@ -149,7 +184,8 @@ AS $$
 		ORDER BY q.run_after, q.id
 		FOR UPDATE SKIP LOCKED
 		LIMIT 1)
-	RETURNING j.id, j.kind, j.tip_id, j.attempts
+	RETURNING j.id, j.kind, j.tip_id, j.attempts;
+END
 $$;
 
 -- Locks the job if the caller still holds its lease (same attempt, not

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Benchmark of the worker: ingest throughput with 1 and 2 workers, and
+# near-duplicate lookup by multi-index hashing against a full scan, in one
+# run (see README.md here).
+#   bench/worker.sh [TIPS] [HASHES]   (default 100000 tips, 1000000 hashes)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+ntips=${1:-100000}
+nhashes=${2:-1000000}
+work=$(mktemp -d /tmp/tipline-wbench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	deploy/pg.sh stop "$work/pg"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+deploy/deps.sh test
+[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
+ninja -C build-bench >/dev/null
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+deploy/pg.sh start "$work/pg" "$pgport"
+export PGHOST=$work/pg/run PGPORT=$pgport PGUSER=postgres PGDATABASE=tipline
+createdb tipline
+conf=$work/tipline.ini
+sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
+    -e "s|^admin_user =.*|admin_user = postgres|" \
+    -e "s|^level = .*|level = warn|" \
+    -e "s|^jobs = .*|jobs = 8|" conf/tipline.ini >"$conf"
+build-bench/server/tiplinectl -c "$conf" keygen >/dev/null
+build-bench/server/tiplinectl -c "$conf" migrate >/dev/null
+
+# --- queue the tips: sealed like the intake seals them ---
+/usr/bin/python3 - "$work" "$ntips" <<'PY'
+import os, random, sys
+from nacl.public import PublicKey, SealedBox
+import psycopg
+w, n = sys.argv[1], int(sys.argv[2])
+pk = PublicKey(bytes.fromhex(open(os.path.join(w, 'seal.pub')).read().strip()))
+box = SealedBox(pk)
+rnd = random.Random(1)
+words = ('viesti solvaus uhkaus kommentti ryhmä naapuri ihmiset kaupunki '
+         'bussi koulu netti kuva video julkaisu').split()
+# 2,000 distinct posts: about 50 tips each, as when a post goes viral.
+posts = [box.encrypt(f'https://x.com/u/status/{10**18 + i}'.encode())
+         for i in range(2000)]
+descs = [box.encrypt(' '.join(rnd.choice(words) for _ in range(rnd.randint(3, 30))).encode())
+         for _ in range(500)]
+with psycopg.connect() as c, c.cursor() as cur:
+    with cur.copy("COPY tip (receipt_hash, received_at, lang, channel, platform, "
+                  "motives, feedback, sealed_description, sealed_url, text_key, "
+                  "nattachments) FROM STDIN") as cp:
+        for i in range(n):
+            cp.write_row((os.urandom(32), '2026-11-24 12:00+00', 'fi', 'online', 'x',
+                          '{ethnic}', 'receipt', rnd.choice(descs),
+                          rnd.choice(posts), os.urandom(32), 0))
+    cur.execute("INSERT INTO job (kind, tip_id, run_after, created_at) "
+                "SELECT 'ingest', id, now(), now() FROM tip")
+    c.commit()
+PY
+psql -qc "VACUUM ANALYZE" >/dev/null
+psql -qAtc "CREATE TABLE bench_pristine AS SELECT id FROM job" >/dev/null
+
+run_workers() { # n -> tips per second
+	local n=$1 i t0 t1 left
+	psql -qAtc "UPDATE tip SET case_id = NULL; DELETE FROM case_join; DELETE FROM exact_key; DELETE FROM near_key; DELETE FROM cases; UPDATE job SET state = 'queued', attempts = 0, locked_until = NULL, run_after = now()" >/dev/null
+	psql -qc "VACUUM ANALYZE" >/dev/null
+	t0=$(date +%s.%N)
+	for i in $(seq "$n"); do
+		build-bench/worker/tipline-worker -c "$conf" 2>>"$work/worker.log" &
+		pids+=($!)
+	done
+	while :; do
+		left=$(psql -qAtc "SELECT count(*) FROM job WHERE state <> 'done'")
+		[ "$left" -eq 0 ] && break
+		sleep 0.2
+	done
+	t1=$(date +%s.%N)
+	for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+	pids=()
+	python3 -c "print('%.0f' % ($ntips / ($t1 - $t0)))"
+}
+one=$(run_workers 1)
+two=$(run_workers 2)
+cases=$(psql -qAtc "SELECT count(*) FROM cases")
+joined=$(psql -qAtc "SELECT count(*) FROM case_join")
+
+# --- near-duplicate lookup at NHASHES stored hashes ---
+/usr/bin/python3 - "$nhashes" <<'PY' >"$work/lookup"
+import random, statistics, sys, time
+import psycopg
+n = int(sys.argv[1])
+rnd = random.Random(2)
+with psycopg.connect() as c, c.cursor() as cur:
+    cur.execute("SELECT id FROM cases ORDER BY id LIMIT 1")
+    case = cur.fetchone()[0]
+    cur.execute("SELECT id FROM tip LIMIT 1")
+    tip = cur.fetchone()[0]
+    cur.execute("""
+        INSERT INTO near_key (kind, hash, c0, c1, c2, c3, case_id, tip_id)
+        SELECT 'image', h, mih_chunk(h, 0), mih_chunk(h, 1), mih_chunk(h, 2),
+            mih_chunk(h, 3), %s, %s
+        FROM (SELECT (random() * 18446744073709551615::numeric
+            - 9223372036854775808::numeric)::bigint AS h
+            FROM generate_series(1, %s)) s""", (case, tip, n))
+    c.commit()
+    cur.execute("ANALYZE near_key")
+    c.commit()
+    cur.execute("SELECT hash FROM near_key ORDER BY random() LIMIT 500")
+    stored = [r[0] for r in cur.fetchall()]
+    def flip(h, k):
+        for b in rnd.sample(range(64), k):
+            h ^= 1 << b
+        return h - (1 << 64) if h >= 1 << 63 else h
+    # Half the queries are near a stored hash, half are not.
+    qs = [flip(h & ((1 << 64) - 1), rnd.randint(0, 7)) for h in stored] + \
+         [rnd.getrandbits(64) - (1 << 63) for _ in range(500)]
+    def timed(sql, q):
+        t = time.perf_counter()
+        cur.execute(sql, (q,))
+        r = cur.fetchall()
+        return (time.perf_counter() - t) * 1000, r
+    mih = "SELECT * FROM near_case('image', %s::bigint, 7, '-infinity')"
+    scan = ("SELECT nk.case_id, bit_count((nk.hash # h)::bit(64)) AS d "
+            "FROM near_key nk, (SELECT %s::bigint AS h) q "
+            "WHERE nk.kind = 'image' AND bit_count((nk.hash # h)::bit(64)) <= 7 "
+            "ORDER BY d LIMIT 1")
+    for q in qs[:20]:
+        timed(mih, q)  # warm the cache
+    mt, found = [], 0
+    for q in qs:
+        ms, r = timed(mih, q)
+        mt.append(ms)
+        found += len(r) > 0
+    st, sfound = [], 0
+    for q in qs[::50]:
+        ms, r = timed(scan, q)
+        st.append(ms)
+    for q in qs[::50]:
+        _, a = timed(mih, q)
+        _, b = timed(scan, q)
+        assert bool(a) == bool(b), q  # same answer
+    mt.sort(); st.sort()
+    p = lambda xs, f: xs[min(len(xs) - 1, int(len(xs) * f))]
+    print(f"mih_p50={p(mt, .5):.3f} mih_p99={p(mt, .99):.3f} scan_p50={p(st, .5):.1f} "
+          f"scan_p99={p(st, .99):.1f} found={found}/{len(qs)}")
+PY
+read -r lookup <"$work/lookup"
+echo
+echo "tipline worker benchmark: $(date -u +%F), $(nproc) cores, $ntips tips, $nhashes hashes"
+echo "ingest, 1 worker:  $one tips/s"
+echo "ingest, 2 workers: $two tips/s   ($cases cases, $joined tips joined)"
+echo "near-duplicate lookup (ms): $lookup"
