@@ -50,6 +50,7 @@ struct cfg {
 	long long worker_threads;
 	long long worker_lease_ms;
 	long long worker_max_attempts;
+	long long worker_ocr_time_limit_ms;
 	char *worker_metrics;
 	long long worker_backoff_ms;
 	long long worker_sweep_ms;
@@ -60,6 +61,7 @@ struct cfg {
 	long long dedup_image_threshold;
 	long long dedup_text_threshold;
 	long long dedup_min_words;
+	long long dedup_screenshot_threshold;
 
 	/* [limits] */
 	long long files_per_tip;

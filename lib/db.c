@@ -71,6 +71,7 @@ struct db_pool {
 	struct db_queue queue;
 	struct event sweep; /* deadlines of queued queries */
 	int up;
+	bool closing; /* db_pool_free() is running */
 };
 
 static void db_conn_start(struct db_conn *);
@@ -475,18 +476,24 @@ db_pool_free(struct db_pool *pool)
 
 	if (pool == NULL)
 		return;
+	/* Callbacks of the queries failed below may try to send more: with
+	 * no connection up, db_send() refuses them at once. */
+	pool->up = 0;
+	pool->closing = true;
 	while ((q = TAILQ_FIRST(&pool->queue)) != NULL) {
 		TAILQ_REMOVE(&pool->queue, q, entry);
 		db_query_finish(q, NULL);
 	}
 	for (i = 0; i < pool->o.size; i++) {
 		struct db_conn *c = &pool->conns[i];
+		struct db_query *cur = c->cur;
 
 		if (c->ev_set)
 			event_del(&c->ev);
 		evtimer_del(&c->timer);
-		if (c->cur != NULL)
-			db_query_finish(c->cur, NULL);
+		c->cur = NULL;
+		if (cur != NULL)
+			db_query_finish(cur, NULL);
 		if (c->res != NULL)
 			PQclear(c->res);
 		if (c->pg != NULL)
@@ -510,7 +517,7 @@ db_send(struct db_pool *pool, size_t stmt, int nparams,
 	if (stmt >= pool->o.nstmts || nparams != pool->o.stmts[stmt].nparams)
 		fatalx("%s: statement %zu called with %d parameters", __func__,
 		    stmt, nparams);
-	if (pool->up == 0)
+	if (pool->up == 0 || pool->closing)
 		return NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;

@@ -26,6 +26,9 @@ CREATE TABLE cases (
 CREATE INDEX cases_queue_idx ON cases (department_id, status, priority DESC);
 
 ALTER TABLE tip ADD COLUMN case_id bigint REFERENCES cases (id);
+-- The text the worker read in a screenshot, sealed: officers search it and
+-- screen readers read it.
+ALTER TABLE attachment ADD COLUMN sealed_text bytea;
 CREATE INDEX tip_case_idx ON tip (case_id);
 
 -- How each tip came into its case: the key that matched (or 'new'), and
@@ -78,7 +81,8 @@ CREATE FUNCTION mih_chunk(h bigint, i integer) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT ((h >> (48 - 16 * i)) & 65535)::integer $$;
 
--- Every 16-bit value within Hamming distance r (0, 1 or 2) of c.
+-- Every 16-bit value within Hamming distance r (0 to 3) of c: 1, 17, 137
+-- or 697 values.
 CREATE FUNCTION mih_ball(c integer, r integer) RETURNS integer[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -86,6 +90,7 @@ DECLARE
 	v integer[] := ARRAY[c];
 	i integer;
 	j integer;
+	k integer;
 BEGIN
 	IF r >= 1 THEN
 		FOR i IN 0 .. 15 LOOP
@@ -96,6 +101,16 @@ BEGIN
 		FOR i IN 0 .. 14 LOOP
 			FOR j IN i + 1 .. 15 LOOP
 				v := v || (c # (1 << i) # (1 << j));
+			END LOOP;
+		END LOOP;
+	END IF;
+	IF r >= 3 THEN
+		FOR i IN 0 .. 13 LOOP
+			FOR j IN i + 1 .. 14 LOOP
+				FOR k IN j + 1 .. 15 LOOP
+					v := v || (c # (1 << i) # (1 << j)
+					    # (1 << k));
+				END LOOP;
 			END LOOP;
 		END LOOP;
 	END IF;
@@ -144,14 +159,16 @@ END
 $$;
 
 -- Where a new case goes: online only to the national unit for online
--- hate; a municipality to its department (Åland's to Åland's police); a
--- place without a known municipality to the national unit, flagged.
+-- hate (even when the tipster chose a municipality: the post is the
+-- offence, and the unit forwards what is local); a place or both, to the
+-- municipality's department (Åland's to Åland's police); a place without
+-- a known municipality to the national unit, flagged.
 CREATE FUNCTION route_case(p_channel text, p_municipality text,
     OUT department_id smallint, OUT needs_routing boolean)
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-	IF p_municipality IS NOT NULL THEN
+	IF p_municipality IS NOT NULL AND p_channel <> 'online' THEN
 		SELECT m.department_id INTO department_id
 		FROM municipality m WHERE m.code = p_municipality;
 	END IF;
@@ -167,24 +184,44 @@ $$;
 -- Claims the next job that is due and not leased, leasing it for
 -- p_lease_s seconds.  A job whose worker died is due again when its lease
 -- runs out.  attempts counts claims; the caller must show it back.
-CREATE FUNCTION job_claim(p_lease_s integer)
+CREATE FUNCTION job_claim(p_lease_s integer, p_max integer)
 RETURNS TABLE (id bigint, kind text, tip_id uuid, attempts integer)
 LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
+DECLARE
+	v_id bigint;
+	v_attempts integer;
 BEGIN
-	RETURN QUERY
-	UPDATE job j SET locked_until = now()
-	        + make_interval(secs => p_lease_s),
-	    attempts = j.attempts + 1
-	WHERE j.id = (
-		SELECT q.id FROM job q
-		WHERE q.state = 'queued' AND q.run_after <= now()
-		    AND (q.locked_until IS NULL OR q.locked_until < now())
-		ORDER BY q.run_after, q.id
-		FOR UPDATE SKIP LOCKED
-		LIMIT 1)
-	RETURNING j.id, j.kind, j.tip_id, j.attempts;
+	LOOP
+		UPDATE job j SET locked_until = now()
+		        + make_interval(secs => p_lease_s),
+		    attempts = j.attempts + 1
+		WHERE j.id = (
+			SELECT q.id FROM job q
+			WHERE q.state = 'queued' AND q.run_after <= now()
+			    AND (q.locked_until IS NULL
+			        OR q.locked_until < now())
+			ORDER BY q.run_after, q.id
+			FOR UPDATE SKIP LOCKED
+			LIMIT 1)
+		RETURNING j.id, j.attempts INTO v_id, v_attempts;
+		IF v_id IS NULL THEN
+			RETURN;
+		END IF;
+		-- Every attempt so far ended without a result: its worker
+		-- died each time (a job that crashes workers).  Park it.
+		IF v_attempts > p_max THEN
+			UPDATE job SET state = 'dead', locked_until = NULL,
+			    last_error = 'no attempt finished: the worker '
+			        || 'stopped during each'
+			WHERE job.id = v_id;
+			CONTINUE;
+		END IF;
+		RETURN QUERY SELECT j.id, j.kind, j.tip_id, j.attempts
+		    FROM job j WHERE j.id = v_id;
+		RETURN;
+	END LOOP;
 END
 $$;
 
@@ -234,7 +271,8 @@ $$;
 -- end in one case.
 CREATE FUNCTION ingest_apply(p_job bigint, p_attempts integer, p_tip uuid,
     p_link_key bytea, p_text_key bytea, p_text_hash bigint,
-    p_window_s integer, p_image_t integer, p_text_t integer)
+    p_window_s integer, p_image_t integer, p_text_t integer,
+    p_shot_hashes bigint[], p_shot_texts bytea[], p_shot_t integer)
 RETURNS bigint
 LANGUAGE plpgsql
 AS $$
@@ -247,6 +285,7 @@ DECLARE
 	v_dept smallint;
 	v_flag boolean;
 	a record;
+	i integer;
 BEGIN
 	PERFORM job_hold(p_job, p_attempts);
 	SELECT * INTO v_tip FROM tip WHERE id = p_tip FOR UPDATE;
@@ -286,6 +325,19 @@ BEGIN
 			FROM near_case('image', a.phash, p_image_t, v_since) n;
 			IF v_case IS NOT NULL THEN
 				v_matched := 'image_near';
+				EXIT;
+			END IF;
+		END LOOP;
+	END IF;
+	-- The same words read in a screenshot (another phone, another width).
+	IF v_case IS NULL THEN
+		FOR i IN 1 .. coalesce(array_length(p_shot_hashes, 1), 0) LOOP
+			CONTINUE WHEN p_shot_hashes[i] IS NULL;
+			SELECT n.case_id, n.distance INTO v_case, v_distance
+			FROM near_case('screenshot_text', p_shot_hashes[i],
+			    p_shot_t, v_since) n;
+			IF v_case IS NOT NULL THEN
+				v_matched := 'screenshot_text';
 				EXIT;
 			END IF;
 		END LOOP;
@@ -347,6 +399,21 @@ BEGIN
 		    mih_chunk(p_text_hash, 3), v_case, p_tip);
 	END IF;
 
+	FOR i IN 1 .. coalesce(array_length(p_shot_hashes, 1), 0) LOOP
+		CONTINUE WHEN p_shot_hashes[i] IS NULL;
+		INSERT INTO near_key (kind, hash, c0, c1, c2, c3, case_id,
+		    tip_id)
+		VALUES ('screenshot_text', p_shot_hashes[i],
+		    mih_chunk(p_shot_hashes[i], 0),
+		    mih_chunk(p_shot_hashes[i], 1),
+		    mih_chunk(p_shot_hashes[i], 2),
+		    mih_chunk(p_shot_hashes[i], 3), v_case, p_tip);
+	END LOOP;
+	FOR i IN 1 .. coalesce(array_length(p_shot_texts, 1), 0) LOOP
+		UPDATE attachment SET sealed_text = p_shot_texts[i]
+		WHERE tip_id = p_tip AND seq = i AND p_shot_texts[i] IS NOT NULL;
+	END LOOP;
+
 	UPDATE job SET state = 'done', locked_until = NULL, last_error = NULL
 	WHERE id = p_job;
 	RETURN v_case;
@@ -358,11 +425,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cases, case_join, exact_key,
 GRANT SELECT, UPDATE ON cases TO tipline_console;
 GRANT SELECT ON case_join TO tipline_console;
 
-REVOKE ALL ON FUNCTION job_claim(integer), job_hold(bigint, integer),
+REVOKE ALL ON FUNCTION job_claim(integer, integer), job_hold(bigint, integer),
     job_fail(bigint, integer, text, integer, integer),
     ingest_apply(bigint, integer, uuid, bytea, bytea, bigint, integer,
-    integer, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION job_claim(integer), job_hold(bigint, integer),
+    integer, integer, bigint[], bytea[], integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION job_claim(integer, integer), job_hold(bigint, integer),
     job_fail(bigint, integer, text, integer, integer),
     ingest_apply(bigint, integer, uuid, bytea, bytea, bigint, integer,
-    integer, integer) TO tipline_worker;
+    integer, integer, bigint[], bytea[], integer) TO tipline_worker;

@@ -138,8 +138,8 @@ static void
 queue_claim(struct queue *q)
 {
 	struct job *j;
-	char lease[24];
-	const char *v[1];
+	char lease[24], max[24];
+	const char *v[2];
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return;
@@ -147,9 +147,11 @@ queue_claim(struct queue *q)
 	j->state = JOB_S_CLAIM;
 	snprintf(j->kind, sizeof(j->kind), "-");
 	snprintf(lease, sizeof(lease), "%lld", q->cfg->worker_lease_ms / 1000);
+	snprintf(max, sizeof(max), "%lld", q->cfg->worker_max_attempts);
 	v[0] = lease;
+	v[1] = max;
 	q->running++;
-	if (db_send(q->db, STMT_WORKER_CLAIM, 1, v, NULL, NULL, queue_on_claim,
+	if (db_send(q->db, STMT_WORKER_CLAIM, 2, v, NULL, NULL, queue_on_claim,
 	        j) == NULL) {
 		q->running--;
 		q->idle = true;

@@ -1,0 +1,407 @@
+"""The job queue under failure: workers killed with SIGKILL at random
+points, a job that always fails, a worker stopped past its lease, and
+SIGTERM with jobs in flight.  The invariant throughout: every tip ends in
+exactly one case, and no job's effect is applied twice.
+
+Tips are stored straight with tip_submit() (as postgres) with
+descriptions and links sealed here to the session's seal.pub: thousands
+in a second, where the intake would take minutes.
+"""
+import collections
+import re
+import signal
+import time
+
+from e2elib import ctl
+import worklib
+from worklib import check_one_case_per_tip, insert_tips, wait_jobs_done
+
+N_CRASH = 2000
+N_POSTS = 397
+
+# Fixtures (see worklib).
+start_worker = worklib.start_worker
+wenv = worklib.wenv
+
+
+def crash_tips():
+    """Nine in ten about one of N_POSTS X posts (four or five tips each,
+    links in three forms); one in ten with no link.  Descriptions are short, so
+    links alone decide.  Returns (tips, group of each tip: the post id
+    or None)."""
+    forms = ["https://x.com/u/status/{}?s=20",
+             "https://mobile.twitter.com/someone/status/{}",
+             "twitter.com/u/status/{}#m"]
+    tips, groups = [], []
+    for i in range(N_CRASH):
+        if i % 10 == 9:
+            tips.append({"description": f"crash tip {i}"})
+            groups.append(None)
+        else:
+            post = 9000000000000000000 + i % N_POSTS
+            tips.append({"description": f"crash tip {i}",
+                         "url": forms[i % 3].format(post)})
+            groups.append(post)
+    return tips, groups
+
+
+def test_sigkill_every_second(wenv, start_worker, request):
+    db = wenv.db
+    first_job = db.one("SELECT coalesce(max(id), 0) FROM job") + 1
+    t0 = time.monotonic()
+    tips, groups = crash_tips()
+    hashes = insert_tips(wenv, tips)
+    t_insert = time.monotonic() - t0
+    assert db.one("SELECT count(*) FROM job WHERE id >= %s",
+                  (first_job,)) == N_CRASH
+
+    conf = wenv.conf
+    t0 = time.monotonic()
+    slots = [start_worker(conf, "w0-0.log", wait=False),
+             start_worker(conf, "w1-0.log", wait=False)]
+    kills = 0
+    deadline = t0 + 120
+    next_kill = t0 + 1.0
+    t_most = None
+    while True:
+        left = db.one("SELECT count(*) FROM job WHERE state <> 'done'")
+        if left <= 8 and t_most is None:
+            t_most = time.monotonic() - t0
+        if left == 0:
+            break
+        if time.monotonic() > deadline:
+            wait_jobs_done(db, timeout=0, workers=slots)
+        if time.monotonic() >= next_kill:
+            i = kills % 2
+            assert slots[i].kill() == -signal.SIGKILL, slots[i].log()
+            kills += 1
+            slots[i] = start_worker(conf, f"w{i}-{kills}.log", wait=False)
+            next_kill += 1.0
+        time.sleep(0.05)
+    elapsed = time.monotonic() - t0
+    rate = N_CRASH / elapsed
+    retried = db.one("SELECT count(*) FROM job WHERE id >= %s AND "
+                     "attempts > 1", (first_job,))
+    report = (f"{N_CRASH} tips inserted in {t_insert:.1f} s; ingested by 2 "
+              f"workers in {elapsed:.1f} s ({rate:.0f} jobs/s; all but 8 "
+              f"in {t_most:.1f} s) with {kills} SIGKILLs; {retried} jobs "
+              "claimed more than once")
+    print("\n" + report)
+    request.node.user_properties.append(("crash", report))
+
+    # Every job done, every tip in one case, nothing counted twice.
+    assert db.one("SELECT count(*) FROM job WHERE state <> 'done'") == 0
+    check_one_case_per_tip(db)
+    # Tips of one post in one case, of different posts in different ones.
+    rows = db.q("SELECT receipt_hash, case_id FROM tip WHERE "
+                "receipt_hash = ANY (%s)", (hashes,))
+    case_of = {bytes(h): c for h, c in rows}
+    assert len(case_of) == N_CRASH
+    by_group = collections.defaultdict(set)
+    for h, g in zip(hashes, groups):
+        by_group[g if g is not None else h].add(case_of[h])
+    assert all(len(cs) == 1 for cs in by_group.values()), \
+        [g for g, cs in by_group.items() if len(cs) > 1][:5]
+    n_posts = len({g for g in groups if g is not None})
+    n_cases = n_posts + groups.count(None)
+    assert n_posts == N_POSTS
+    assert len({next(iter(cs)) for cs in by_group.values()}) == \
+        len(by_group) == n_cases
+    # matched: the first tip of a post opened the case, the others
+    # joined by link; every linkless tip opened its own.
+    m = dict(db.q("SELECT cj.matched, count(*) FROM case_join cj JOIN tip t "
+                  "ON t.id = cj.tip_id WHERE t.receipt_hash = ANY (%s) "
+                  "GROUP BY 1", (hashes,)))
+    assert m == {"new": n_cases, "link": N_CRASH - n_cases}, m
+    # One link key per linked tip: no apply left a duplicate behind.
+    assert db.one("SELECT count(*) FROM exact_key k JOIN tip t ON "
+                  "t.id = k.tip_id WHERE t.receipt_hash = ANY (%s)",
+                  (hashes,)) == N_CRASH - groups.count(None)
+
+    # Secondary: the logs never report one job done twice, and report
+    # at least every job but those lost with a killed worker (applied,
+    # then killed before the log line).
+    done = [j for w in start_worker.started for j in w.done_jobs()
+            if j >= first_job]
+    dup = [j for j, n in collections.Counter(done).items() if n > 1]
+    assert not dup, f"jobs logged done twice: {dup[:10]}"
+    assert N_CRASH - 4 * kills <= len(done) <= N_CRASH
+
+
+def test_two_workers_share_the_queue(wenv, start_worker):
+    db = wenv.db
+    first_job = db.one("SELECT coalesce(max(id), 0) FROM job") + 1
+    ws = [start_worker(name="a.log"), start_worker(name="b.log")]
+    insert_tips(wenv, [{"description": f"shared queue tip {i}",
+                        "url": f"https://youtu.be/shared{i % 50:05d}"}
+                       for i in range(400)])
+    wait_jobs_done(db, timeout=60, workers=ws)
+    jobs = [r[0] for r in db.q("SELECT id FROM job WHERE id >= %s "
+                               "ORDER BY id", (first_job,))]
+    assert len(jobs) == 400
+    done = [w.done_jobs() for w in ws]
+    assert all(done), "one worker did nothing"
+    assert sorted(done[0] + done[1]) == jobs, "a job done twice or never"
+    assert db.one("SELECT count(DISTINCT case_id) FROM tip t JOIN job j "
+                  "ON j.tip_id = t.id WHERE j.id >= %s", (first_job,)) == 50
+    check_one_case_per_tip(db)
+
+
+# ------------------------------------------------------------- poison job
+
+def tip_id_of(db, h):
+    return db.one("SELECT id FROM tip WHERE receipt_hash = %s", (h,))
+
+
+def job_of(db, tip_id):
+    rows = db.q("SELECT id, state, attempts, last_error FROM job "
+                "WHERE tip_id = %s", (tip_id,))
+    assert len(rows) == 1
+    return dict(zip(("id", "state", "attempts", "last_error"), rows[0]))
+
+
+def test_poison_job(wenv, start_worker):
+    db = wenv.db
+    hashes = insert_tips(wenv, [
+        {"description": "poison test tip a",
+         "url": "https://x.com/u/status/8100000000000000001"},
+        {"description": "poison test tip b",
+         "url": "https://x.com/u/status/8100000000000000002"},
+        {"description": "poison test tip c",
+         "url": "https://x.com/u/status/8100000000000000001"},
+        {"description": "poison test tip d"},
+        {"description": "poison test tip e",
+         "url": "https://x.com/u/status/8100000000000000003"},
+        {"description": "poison test tip f"},
+    ])
+    bad, bad_link = tip_id_of(db, hashes[1]), tip_id_of(db, hashes[4])
+    orig = bytes(db.one("SELECT sealed_description FROM tip WHERE id = %s",
+                        (bad,)))
+    orig_link = bytes(db.one("SELECT sealed_url FROM tip WHERE id = %s",
+                             (bad_link,)))
+    db.q("UPDATE tip SET sealed_description = '\\x00' WHERE id = %s",
+         (bad,))
+    db.q("UPDATE tip SET sealed_url = '\\x00' WHERE id = %s", (bad_link,))
+
+    w = start_worker()
+    # Backoff 1 s, then 2 s; dead at the third failure.
+    wait_jobs_done(db, timeout=30, workers=[w], allow_dead=True)
+    j, jl = job_of(db, bad), job_of(db, bad_link)
+    assert (j["state"], j["attempts"], j["last_error"]) == \
+        ("dead", 3, "cannot unseal the description"), j
+    assert (jl["state"], jl["attempts"], jl["last_error"]) == \
+        ("dead", 3, "cannot unseal the link"), jl
+    # The others went on.
+    others = [tip_id_of(db, h) for i, h in enumerate(hashes) if i not in
+              (1, 4)]
+    assert all(job_of(db, t)["state"] == "done" for t in others)
+    assert db.one("SELECT count(*) FROM tip WHERE id IN (%s, %s) AND "
+                  "case_id IS NOT NULL", (bad, bad_link)) == 0
+    log = w.log()
+    assert len(re.findall(rf"job={j['id']} kind=ingest attempt=\d ms=\d+ "
+                          r"failed: cannot unseal the description",
+                          log)) == 3, log
+    assert f"job={j['id']} kind=ingest attempt=3 result=dead" in log, log
+    # Nothing of the tip's content in the log.
+    assert "8100000000000000002" not in log
+
+    p = ctl(wenv.conf, "jobs")
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"(?m)^ingest\s+0\s+\d+\s+2\s+\d+$", p.stdout), p.stdout
+    assert f"  {j['id']} ingest after 3 attempts: cannot unseal the " \
+        "description" in p.stdout, p.stdout
+    assert f"  {jl['id']} ingest after 3 attempts: cannot unseal the " \
+        "link" in p.stdout, p.stdout
+
+    # Only dead jobs can be retried.
+    done_job = job_of(db, others[0])["id"]
+    p = ctl(wenv.conf, "jobs", "retry", str(done_job))
+    assert p.returncode == 1 and "no dead job" in p.stderr, p
+    p = ctl(wenv.conf, "jobs", "retry", "notanumber")
+    assert p.returncode == 1, p
+
+    # Fixed by hand and queued again: done, in the case of its post.
+    db.q("UPDATE tip SET sealed_description = %s WHERE id = %s",
+         (orig, bad))
+    db.q("UPDATE tip SET sealed_url = %s WHERE id = %s",
+         (orig_link, bad_link))
+    for job in (j, jl):
+        p = ctl(wenv.conf, "jobs", "retry", str(job["id"]))
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.strip() == f"job {job['id']} queued again"
+    wait_jobs_done(db, timeout=15, workers=[w])
+    j = job_of(db, bad)
+    assert (j["state"], j["last_error"]) == ("done", None)
+    cases = dict(db.q("SELECT id, case_id FROM tip WHERE id = ANY (%s)",
+                      ([bad, bad_link],)))
+    assert all(cases.values())
+    assert cases[bad] != cases[bad_link]
+    p = ctl(wenv.conf, "jobs")
+    assert "dead jobs" not in p.stdout, p.stdout
+    check_one_case_per_tip(db)
+
+
+# ------------------------------------------------------ lease and SIGSTOP
+
+class TipLock:
+    """Holds ACCESS EXCLUSIVE on tip in a transaction of its own, so that
+    a worker that claimed a job waits in its first query (reading the
+    tip): a job held in flight for as long as the test wants."""
+
+    def __init__(self, db):
+        self.conn = db.connect()
+
+    def __enter__(self):
+        self.conn.execute("LOCK TABLE tip IN ACCESS EXCLUSIVE MODE")
+        return self
+
+    def release(self):
+        if self.conn is not None:
+            self.conn.rollback()
+            self.conn.close()
+            self.conn = None
+
+    def __exit__(self, *a):
+        self.release()
+
+
+def job_ids(db, hashes):
+    return [r[0] for r in db.q(
+        "SELECT j.id FROM job j JOIN tip t ON t.id = j.tip_id "
+        "WHERE t.receipt_hash = ANY (%s) ORDER BY j.id", (hashes,))]
+
+
+# These touch only the job table: the tip table may be locked.
+
+def hold_jobs(db, jobs):
+    """Makes these jobs not due (run_after in an hour)."""
+    db.q("UPDATE job SET run_after = now() + interval '1 hour' "
+         "WHERE id = ANY (%s)", (jobs,))
+
+
+def release_jobs(db, jobs):
+    db.q("UPDATE job SET run_after = now() WHERE id = ANY (%s)", (jobs,))
+    db.q("NOTIFY job_ready")
+
+
+def wait_claimed(db, jobs, n, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        k = db.one("SELECT count(*) FROM job WHERE locked_until > now() AND "
+                   "state = 'queued' AND id = ANY (%s)", (jobs,))
+        if k >= n:
+            return
+        assert time.monotonic() < deadline, f"{k} of {n} jobs claimed"
+        time.sleep(0.02)
+
+
+def test_stopped_worker_loses_its_lease(wenv, start_worker):
+    db = wenv.db
+    h, = insert_tips(wenv, [{
+        "description": "lease test tip",
+        "url": "https://x.com/u/status/8200000000000000001"}])
+    # The job is queued; no worker runs.  Make it wait, start worker A,
+    # lock the tip table, then let A claim the job: A waits reading the
+    # tip, with the job leased for 3 s.
+    jobs = job_ids(db, [h])
+    hold_jobs(db, jobs)
+    a = start_worker(name="a.log")
+    tip = tip_id_of(db, h)
+    with TipLock(db) as lock:
+        release_jobs(db, jobs)
+        wait_claimed(db, jobs, 1)
+        a.proc.send_signal(signal.SIGSTOP)
+        lock.release()
+    job = job_of(db, tip)
+    assert (job["state"], job["attempts"]) == ("queued", 1)
+    # B takes the job when the lease runs out and applies it.
+    b = start_worker(name="b.log")
+    t0 = time.monotonic()
+    wait_jobs_done(db, timeout=10, workers=[b])
+    assert job_of(db, tip)["attempts"] == 2
+    assert f"job={job['id']} kind=ingest attempt=2 ms=" in b.log()
+    case_id = db.one("SELECT case_id FROM tip WHERE id = %s", (tip,))
+    # A continues: its late apply is refused, the job left as B left it.
+    a.proc.send_signal(signal.SIGCONT)
+    a.wait_log(rf"job={job['id']} kind=ingest attempt=1 result=lost", 15)
+    assert "result=done" not in a.log()
+    assert time.monotonic() - t0 < 9, "query timeout would have interfered"
+    j = job_of(db, tip)
+    assert (j["state"], j["attempts"]) == ("done", 2)
+    assert db.one("SELECT case_id FROM tip WHERE id = %s", (tip,)) == \
+        case_id
+    assert db.one("SELECT count(*) FROM case_join WHERE tip_id = %s",
+                  (tip,)) == 1
+    assert db.one("SELECT ntips FROM cases WHERE id = %s", (case_id,)) == 1
+    # A is still well: it takes new work.
+    b.check_stopped_cleanly(b.stop())
+    insert_tips(wenv, [{"description": "lease test tip 2"}])
+    wait_jobs_done(db, timeout=10, workers=[a])
+    assert re.search(r"result=done", a.log())
+    check_one_case_per_tip(db)
+
+
+# -------------------------------------------------------------- SIGTERM
+
+def test_sigterm_waits_for_jobs_in_flight(wenv, start_worker):
+    db = wenv.db
+    hashes = insert_tips(wenv, [{"description": f"sigterm test {i}"}
+                                for i in range(12)])
+    jobs = job_ids(db, hashes)
+    hold_jobs(db, jobs)
+    w = start_worker(name="w.log")
+    with TipLock(db) as lock:
+        release_jobs(db, jobs)
+        wait_claimed(db, jobs, 4)       # [worker] jobs = 4
+        w.proc.send_signal(signal.SIGTERM)
+        w.wait_log(r"stopping")
+        time.sleep(0.5)
+        assert w.running(), w.log()
+        lock.release()
+    rc = w.stop(timeout=15)
+    w.check_stopped_cleanly(rc)
+    log = w.log()
+    after = log[log.index("stopping"):]
+    assert len(re.findall(r"result=done", after)) == 4, log
+    assert "jobs done 4, failed 0, dead 0, lost 0" in log, log
+    assert db.one("SELECT count(*) FROM job WHERE state = 'done' AND "
+                  "tip_id IN (SELECT id FROM tip WHERE receipt_hash = "
+                  "ANY (%s))", (hashes,)) == 4
+    # The rest were never claimed and wait for the next worker.
+    assert db.one("SELECT count(*) FROM job WHERE state = 'queued' AND "
+                  "attempts = 0 AND locked_until IS NULL") == 8
+    w2 = start_worker(name="w2.log")
+    wait_jobs_done(db, timeout=15, workers=[w2])
+    check_one_case_per_tip(db)
+
+
+def test_sigterm_past_the_grace_period(wenv, start_worker):
+    db = wenv.db
+    conf = wenv.write_conf("grace.ini", settings={"shutdown_grace": "1s"})
+    hashes = insert_tips(wenv, [{"description": f"grace test {i}"}
+                                for i in range(6)])
+    jobs = job_ids(db, hashes)
+    hold_jobs(db, jobs)
+    w = start_worker(conf, name="w.log")
+    with TipLock(db) as lock:
+        release_jobs(db, jobs)
+        wait_claimed(db, jobs, 4)
+        w.proc.send_signal(signal.SIGTERM)
+        # The jobs cannot finish: the worker gives up after 1 s.
+        try:
+            rc = w.proc.wait(10)
+        finally:
+            lock.release()
+    rc = w.stop()
+    w.check_stopped_cleanly(rc)
+    assert "shutdown grace period over" in w.log()
+    # Giving up is not a failure of the jobs: no error recorded, no
+    # attempt spent beyond the claim, no backoff.
+    rows = db.q("SELECT id, attempts, last_error, run_after > now() FROM "
+                "job WHERE id = ANY (%s) AND (last_error IS NOT NULL OR "
+                "attempts > 1 OR run_after > now())", (jobs,))
+    assert rows == [], f"jobs marked failed by the shutdown: {rows}"
+    # Their leases bring the jobs back to the next worker.
+    w2 = start_worker(name="w2.log")
+    wait_jobs_done(db, timeout=20, workers=[w2])
+    check_one_case_per_tip(db)
