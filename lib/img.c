@@ -11,20 +11,32 @@
  * the pixels, since the tag that carried it is gone.
  *
  * Decisions:
- * - PNG is written with zlib level 3 and the UP filter only (timings
- *   below) and no ancillary chunk at all, not even gAMA or sRGB: viewers
- *   take untagged pixels as sRGB anyway.  The source's colour chunks and
- *   ICC profiles are skipped on read, so a Display P3 screenshot comes out
- *   a little less saturated; its profile would name the device family.
- * - JPEG is written at quality 90 with 4:4:4 chroma (no subsampling): red
- *   or blue text on white smears at 4:2:0, and legibility of the hateful
- *   text is the point of the tip.  Only a minimal JFIF APP0 is written.
+ * - PNG is written here, not by libpng: the signature, IHDR, IDAT and
+ *   IEND, nothing else, not even gAMA or sRGB (viewers take untagged
+ *   pixels as sRGB anyway).  It is our own data, so there is nothing to
+ *   parse; the rows are deflated by ISA-L's igzip at level 1, about 10
+ *   times faster than zlib level 1 (timings below).  The source's colour
+ *   chunks and ICC profiles are skipped on read, so a Display P3
+ *   screenshot comes out a little less saturated; its profile would name
+ *   the device family.
+ * - JPEG is re-encoded at quality 90 from the decoder's own YCbCr planes
+ *   when the source is 4:2:0, 4:4:4 or grayscale (nearly every file): no
+ *   colour conversion and no chroma resampling either way, so it is both
+ *   faster and closer to the source, and a 4:2:0 source keeps the chroma
+ *   it has rather than being upsampled into 4:4:4.  The planes' padding
+ *   beyond the picture (the source's, invisible) is overwritten with
+ *   copies of the edge, as libjpeg's own encoder pads.  Any other sampling,
+ *   CMYK or RGB JPEG goes through RGB and comes out 4:4:4: red or blue
+ *   text on white smears at 4:2:0, and legibility of the hateful text is
+ *   the point of the tip.  Only a minimal JFIF APP0 is written.
  * - Any libjpeg warning about the data (premature end, bad Huffman code,
  *   missing RST, ...) makes the file IMG_E_CORRUPT: libjpeg would pad a
  *   truncated file with grey and call it decoded.  Tolerated: extraneous
  *   bytes before a marker, an unknown JFIF revision or Adobe transform, a
  *   bad ICC marker (ICC is never read).  A PNG without IEND, or with a short
- *   IDAT, a bad critical CRC or bad Adler-32, is corrupt too.
+ *   IDAT or a bad critical CRC, is corrupt too.  Its zlib Adler-32 is not
+ *   checked (10% of the PNG time): the CRC-32 of each IDAT chunk already
+ *   covers every compressed byte, and a stream that inflates is pixels.
  * - Lossless WebP stays lossless (exact RGB under transparent pixels);
  *   lossy WebP becomes lossy q90.  Animated WebP is IMG_E_TYPE; an APNG
  *   loses its animation and keeps its default image.
@@ -39,31 +51,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <jpeglib.h>
 #include <jerror.h>
 #include <magic.h>
+#include <openssl/sha.h>
 #include <png.h>
-#include <sodium.h>
 #include <webp/decode.h>
 #include <webp/encode.h>
 
 #include "img.h"
 
 /*
- * Encoder settings, measured on a 1080 x 2340 synthetic screenshot (text
- * only / with a photo), sanitise CPU time and output bytes:
- * PNG, zlib 3 + UP filter:          42 ms 136 KB / 70 ms 612 KB
- *      zlib 1 + SUB:                42 ms 188 KB / 59 ms 776 KB
- *      libpng default (6, all):     95 ms  87 KB / 210 ms 653 KB
- * JPEG q90 4:4:4, no Huffman optimisation: 20-23 ms; optimising saves
- *      7-11% for +20 ms; 4:2:0 saves 13% and 3-5 ms but smears colour text.
+ * Encoder settings, measured on 1080 x 2340 pictures (bench/sanitise.sh
+ * makes them: make_png.py's synthetic screenshot / a headless browser's
+ * chat screenshot / make_photo.py's noisy gradients; one shared machine,
+ * +-20%).  PNG, deflating the filtered rows, ms and KB:
+ *   zlib 3, UP (libpng, before):    19 / 33 / 254 ms, 404 / 366 / 3852 KB
+ *   libdeflate 1.14, best level:    14 / 17 /  39 ms, 331 / 299 / 3310 KB
+ *   igzip 1, NONE:                 2.1 / 2.6 /  18 ms, 547 / 373 / 5766 KB
+ *   igzip 1, SUB:                  2.4 / 2.6 /  21 ms, 591 / 422 / 3347 KB
+ *   igzip 1, NONE or SUB by band:  2.4 / 2.6 /  21 ms, 547 / 378 / 3347 KB
+ *   libdeflate spends 2 ns a byte even on blank rows; igzip levels 2 and 3
+ *   gain under 1%.  igzip's single-probe matcher wants one filter over
+ *   many rows: libpng's per-row choice (least sum of residuals) costs it
+ *   8-13%, so the filter is chosen per band of IMG_PNG_BAND_ROWS rows, NONE
+ *   where most bytes repeat the pixel to their left (drawn content), SUB
+ *   elsewhere (photographs).  The synthetic screenshot's dithered "glyphs"
+ *   are igzip's worst case; real text comes out within 4%.
+ * JPEG q90, decode and encode, 4:2:0 screenshot / 12 MP photo: 15 / 48 ms
+ *   from the source's YCbCr planes against 22 / 82 ms through RGB and
+ *   4:4:4, with a mean difference from the source's decoded pixels of 0.2
+ *   / 0.01 against 0.46 / 0.2; streaming an iMCU row at a time saves 4 / 7
+ *   ms more.  IFAST DCTs save nothing measurable (libjpeg-turbo has AVX2
+ *   ISLOW); quality 85 is no faster; no Huffman optimisation (7-11%
+ *   smaller for +20 ms).
  * WebP lossy q90, method 2: 88-105 ms; method 4 is 1.7x slower for 3-6%;
  *      sharp YUV +130 ms for nothing: a lossy source is already 4:2:0.
  * WebP lossless preset 1: 180-210 ms, output ~1.1x the source; preset 0
  *      is 2x faster but up to 10x larger, preset 2 1.7x slower.
  */
-#define IMG_PNG_ZLEVEL          3
-#define IMG_PNG_FILTERS         PNG_FILTER_UP
+#define IMG_PNG_BAND_ROWS       128
+#define IMG_PNG_IDAT_BYTES      (256 * 1024) /* data of each IDAT chunk */
+#define IMG_PNG_STAGE_BYTES     (256 * 1024) /* filtered rows per feed */
 #define IMG_JPEG_QUALITY        90
 #define IMG_WEBP_QUALITY        90
 #define IMG_WEBP_METHOD         2
@@ -80,6 +111,24 @@
 	    MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_JSON |                    \
 	    MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_APPTYPE |                      \
 	    MAGIC_NO_CHECK_TOKENS)
+
+/* The perceptual hash, taken a row at a time (see img_ph_init()). */
+#define IMG_PH_N 32
+
+struct img_ph {
+	double bx[IMG_PH_N + 1]; /* cell edges */
+	double by[IMG_PH_N + 1];
+	double gy[IMG_PH_N + 1][IMG_PH_N]; /* integrals up to each by[] */
+	double t[IMG_PH_N]; /* integrals up to the rows summed in col */
+	uint32_t *col;      /* column sums of bytes, of Y for RGBA */
+	size_t ncol;
+	uint32_t w, h, y;
+	uint32_t rows; /* rows summed in col */
+	unsigned ch, k;
+};
+
+/* JPEG components read and written as planes: Y, or Y, Cb and Cr. */
+#define IMG_MAX_PLANES 3
 
 /* A growing output file; old copies are wiped, never left to realloc(). */
 struct img_buf {
@@ -119,6 +168,30 @@ struct img_job {
 	uint8_t *tmp; /* one CMYK row */
 	size_t tmplen;
 	struct img_buf out;
+
+	/* JPEG as YCbCr planes (nplanes > 0) instead of pix; stream: an
+	 * iMCU row at a time, straight from decoder to encoder. */
+	unsigned nplanes;
+	bool stream;
+	int hs[IMG_MAX_PLANES]; /* sampling factors */
+	int vs[IMG_MAX_PLANES];
+	uint8_t *plane[IMG_MAX_PLANES];
+	size_t planelen[IMG_MAX_PLANES];
+	JSAMPARRAY prow[IMG_MAX_PLANES]; /* its rows */
+	size_t pstride[IMG_MAX_PLANES];  /* whole 8 x 8 blocks */
+	uint32_t prows[IMG_MAX_PLANES];  /* whole iMCU rows */
+	uint32_t pcols[IMG_MAX_PLANES];  /* samples that are picture */
+	uint32_t plines[IMG_MAX_PLANES];
+
+	/* PNG output: the deflater, its tables, filtered rows for it. */
+	struct isal_zstream z;
+	uint8_t *zlevel;
+	uint8_t *stage;
+	size_t stagelen;
+	size_t idat; /* offset of the open IDAT chunk */
+
+	struct img_ph ph;
+	bool hashed; /* ph has taken every row */
 
 	png_structp png;
 	png_infop info;
@@ -254,64 +327,54 @@ img_check_pixels(struct img_job *j, uint64_t w, uint64_t h)
 }
 
 /*
- * libmagic: a magic_t is not thread-safe, so each thread opens its own on
- * first use (0.2-0.4 ms, the database is mmap'd and shared) and closes it
- * when the thread exits.
+ * libmagic: one handle for the process, loaded once, and every call under
+ * a mutex.  A magic_t is not thread-safe, and per-thread handles loaded
+ * while another thread was typing a file gave a wrong answer in a stress
+ * test once; the lock costs about 0.1 ms of a 15 ms sanitise.
  */
 static pthread_mutex_t img_magic_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t img_magic_once = PTHREAD_ONCE_INIT;
-static pthread_key_t img_magic_key;
-static bool img_magic_key_ok;
+static magic_t img_magic_handle;
+static bool img_magic_failed;
 
-static void
-img_magic_close(void *m)
-{
-	magic_close(m);
-}
-
-static void
-img_magic_init(void)
-{
-	img_magic_key_ok =
-	    pthread_key_create(&img_magic_key, img_magic_close) == 0;
-}
-
-static magic_t
-img_magic(void)
+/* The file's MIME type, into out; -1 if libmagic cannot be loaded. */
+static int
+img_magic_type(const uint8_t *buf, size_t len, char *out, size_t outlen)
 {
 	size_t bytes = IMG_MAGIC_BYTES;
-	magic_t m;
+	const char *mime;
+	int rv = 0;
 
-	if (pthread_once(&img_magic_once, img_magic_init) != 0 ||
-	    !img_magic_key_ok)
-		return NULL;
-	if ((m = pthread_getspecific(img_magic_key)) != NULL)
-		return m;
-	/* libmagic fills some static tables on first load: one at a time. */
 	pthread_mutex_lock(&img_magic_lock);
-	if ((m = magic_open(IMG_MAGIC_FLAGS)) != NULL &&
-	    (magic_setparam(m, MAGIC_PARAM_BYTES_MAX, &bytes) == -1 ||
-	        magic_load(m, NULL) == -1 ||
-	        pthread_setspecific(img_magic_key, m) != 0)) {
-		magic_close(m);
-		m = NULL;
+	if (img_magic_handle == NULL && !img_magic_failed) {
+		img_magic_handle = magic_open(IMG_MAGIC_FLAGS);
+		if (img_magic_handle != NULL &&
+		    (magic_setparam(img_magic_handle, MAGIC_PARAM_BYTES_MAX,
+		         &bytes) == -1 ||
+		        magic_load(img_magic_handle, NULL) == -1)) {
+			magic_close(img_magic_handle);
+			img_magic_handle = NULL;
+		}
+		img_magic_failed = img_magic_handle == NULL;
+	}
+	if (img_magic_handle == NULL)
+		rv = -1;
+	else {
+		mime = magic_buffer(img_magic_handle, buf, len);
+		snprintf(out, outlen, "%s", mime != NULL ? mime : "");
 	}
 	pthread_mutex_unlock(&img_magic_lock);
-	return m;
+	return rv;
 }
 
 static int
 img_sniff(struct img_job *j)
 {
-	const char *mime;
-	magic_t m;
+	char mime[64];
 
-	if ((m = img_magic()) == NULL) {
+	if (img_magic_type(j->buf, j->len, mime, sizeof(mime)) == -1) {
 		j->err = IMG_E_INTERNAL;
 		return -1;
 	}
-	if ((mime = magic_buffer(m, j->buf, j->len)) == NULL)
-		mime = "";
 	if (strcmp(mime, "image/png") == 0)
 		j->type = IMG_PNG;
 	else if (strcmp(mime, "image/jpeg") == 0)
@@ -385,18 +448,84 @@ img_exif_orientation(const uint8_t *buf, size_t len)
 }
 
 /*
- * Turns the decoded pixels upright.  For each output pixel (dx, dy) the
- * source pixel is found as the EXIF specification describes the tag: 2
- * mirrors, 3 turns 180 degrees, 4 flips, 5 transposes, 6 turns 90 degrees
- * clockwise, 7 transverses, 8 turns 90 degrees anticlockwise.
+ * Copies src (sw x sh pixels of ch bytes, sstride bytes a row) into dst
+ * (dstride bytes a row) turned upright, as the EXIF specification
+ * describes the Orientation tag o: 2 mirrors, 3 turns 180 degrees, 4
+ * flips, 5 transposes, 6 turns 90 degrees clockwise, 7 transverses, 8
+ * turns 90 degrees anticlockwise.  For 5-8 dst is sh pixels wide.  Each
+ * output row walks the source from the pixel that lands at its start by
+ * a fixed step: ax bytes per output pixel, ay per output row.  The output
+ * is written in tiles of IMG_ROT_TILE square, so that a turn reads the
+ * source a few cache lines at a time rather than a column of the whole
+ * picture for every output row (5 times faster on a 12 MP photo).
  */
+#define IMG_ROT_TILE 32
+
+static void
+img_rotate(const uint8_t *src, uint32_t sw, uint32_t sh, size_t sstride,
+    unsigned ch, int o, uint8_t *dst, size_t dstride)
+{
+	ptrdiff_t ss = (ptrdiff_t)sstride, c = (ptrdiff_t)ch, ax, ay, i;
+	ptrdiff_t right = (ptrdiff_t)(sw - 1) * c;
+	ptrdiff_t bottom = (ptrdiff_t)(sh - 1) * ss;
+	uint32_t dw = o >= 5 ? sh : sw, dh = o >= 5 ? sw : sh, dx, dy;
+	uint32_t tx, ty, ex, ey;
+	ptrdiff_t start;
+	uint8_t *d;
+
+	switch (o) {
+	case 2:
+		start = right, ax = -c, ay = ss;
+		break;
+	case 3:
+		start = right + bottom, ax = -c, ay = -ss;
+		break;
+	case 4:
+		start = bottom, ax = c, ay = -ss;
+		break;
+	case 5:
+		start = 0, ax = ss, ay = c;
+		break;
+	case 6:
+		start = bottom, ax = -ss, ay = c;
+		break;
+	case 7:
+		start = right + bottom, ax = -ss, ay = -c;
+		break;
+	case 8:
+		start = right, ax = ss, ay = -c;
+		break;
+	default:
+		start = 0, ax = c, ay = ss;
+		break;
+	}
+	for (ty = 0; ty < dh; ty += IMG_ROT_TILE) {
+		ey = dh - ty > IMG_ROT_TILE ? ty + IMG_ROT_TILE : dh;
+		for (tx = 0; tx < dw; tx += IMG_ROT_TILE) {
+			ex = dw - tx > IMG_ROT_TILE ? tx + IMG_ROT_TILE : dw;
+			for (dy = ty; dy < ey; dy++) {
+				d = dst + (size_t)dy * dstride +
+				    (size_t)tx * ch;
+				i = start + (ptrdiff_t)dy * ay +
+				    (ptrdiff_t)tx * ax;
+				if (ch == 1)
+					for (dx = tx; dx < ex; dx++, i += ax)
+						*d++ = src[i];
+				else
+					for (dx = tx; dx < ex;
+					     dx++, i += ax, d += ch)
+						memcpy(d, src + i, ch);
+			}
+		}
+	}
+}
+
+/* Turns j->pix upright by j->orientation. */
 static int
 img_orient(struct img_job *j)
 {
-	uint32_t sw = j->w, sh = j->h, dw, dh, dx, dy, sx, sy;
 	int o = j->orientation;
-	uint8_t *np, *d;
-	unsigned ch = j->ch;
+	uint8_t *np;
 
 	if (o < 2 || o > 8)
 		return 0;
@@ -404,48 +533,25 @@ img_orient(struct img_job *j)
 		j->err = IMG_E_NOMEM;
 		return -1;
 	}
-	dw = o >= 5 ? sh : sw;
-	dh = o >= 5 ? sw : sh;
-	d = np;
-	for (dy = 0; dy < dh; dy++) {
-		for (dx = 0; dx < dw; dx++, d += ch) {
-			switch (o) {
-			case 2:
-				sx = sw - 1 - dx, sy = dy;
-				break;
-			case 3:
-				sx = sw - 1 - dx, sy = sh - 1 - dy;
-				break;
-			case 4:
-				sx = dx, sy = sh - 1 - dy;
-				break;
-			case 5:
-				sx = dy, sy = dx;
-				break;
-			case 6:
-				sx = dy, sy = sh - 1 - dx;
-				break;
-			case 7:
-				sx = sw - 1 - dy, sy = sh - 1 - dx;
-				break;
-			default: /* 8 */
-				sx = sw - 1 - dy, sy = dx;
-				break;
-			}
-			memcpy(d, j->pix + ((size_t)sy * sw + sx) * ch, ch);
-		}
-	}
+	img_rotate(j->pix, j->w, j->h, (size_t)j->w * j->ch, j->ch, o, np,
+	    (size_t)(o >= 5 ? j->h : j->w) * j->ch);
 	util_free_secret(j->pix, j->pixlen);
 	j->pix = np;
-	j->w = dw;
-	j->h = dh;
+	if (o >= 5) {
+		uint32_t t = j->w;
+
+		j->w = j->h;
+		j->h = t;
+	}
 	return 0;
 }
 
 /*
  * pHash, after pHash.org's ph_dct_imagehash() with exact area averaging
  * in place of its mean filter and nearest-neighbour resize:
- * 1. luma Y = (77 R + 150 G + 29 B) / 256, alpha laid over white;
+ * 1. luma Y = 77 R + 150 G + 29 B (256 times the luma, not rounded per
+ *    pixel), alpha laid over white; a JPEG kept as YCbCr gives its Y plane,
+ *    which is the same luma (JFIF's 0.299, 0.587, 0.114);
  * 2. resized to 32 x 32 by area averaging (each output cell is the mean
  *    of the source area it covers, fractional pixels weighted);
  * 3. 2-D DCT-II of the 32 x 32 block;
@@ -453,33 +559,21 @@ img_orient(struct img_job *j)
  *    rest of row and column 0 are skipped (brightness and plain ramps);
  * 5. bit (v - 1) * 8 + (u - 1) is set when C(u, v) exceeds the median of
  *    the 64.
+ * Only the order of the coefficients matters, so the scale of Y does not.
  */
-#define IMG_PH_N 32
 
-static unsigned
+/* Y of one pixel of ch bytes (1: Y, 3: RGB, 4: RGBA), as in step 1. */
+static uint64_t
 img_luma(const uint8_t *p, unsigned ch)
 {
-	unsigned y = (77 * p[0] + 150 * p[1] + 29 * p[2] + 128) >> 8;
+	uint32_t y;
 
-	if (ch == 4)
-		y = (y * p[3] + 255 * (255 - p[3]) + 127) / 255;
+	if (ch == 1)
+		return p[0];
+	y = 77 * p[0] + 150 * p[1] + 29 * p[2];
+	if (ch == 4) /* scaled by 255 more: over white (255 * 256) */
+		return (uint64_t)y * p[3] + 65280 * (uint64_t)(255 - p[3]);
 	return y;
-}
-
-/* Sum of the luma of n pixels; the loops are kept apart to vectorise. */
-static uint64_t
-img_luma_sum(const uint8_t *p, uint32_t n, unsigned ch)
-{
-	uint64_t s = 0;
-	uint32_t x;
-
-	if (ch == 3)
-		for (x = 0; x < n; x++, p += 3)
-			s += img_luma(p, 3);
-	else
-		for (x = 0; x < n; x++, p += 4)
-			s += img_luma(p, 4);
-	return s;
 }
 
 static int
@@ -491,66 +585,151 @@ img_cmp_double(const void *a, const void *b)
 }
 
 /*
- * Area averaging in one pass and constant memory: the integral of the
- * image up to each of the 33 cell edges is taken as the pixels go by
- * (whole pixels summed, the pixel an edge cuts counted by the fraction
- * before the edge), and a cell is the difference of its two edges.  The
- * cells all have the same area, so they are left unnormalised.
+ * Area averaging in one pass, fed a row at a time: the integral of the
+ * image up to each of the 33 cell edges is taken as the rows go by, and a
+ * cell is the difference of its two edges.  Rows that no edge cuts are
+ * only added up column by column (bytes into 32-bit sums, which the
+ * compiler vectorises); the horizontal integrals, whole columns summed and
+ * the column an edge cuts counted by the fraction before the edge, are
+ * taken of those sums and of each row an edge cuts, 33 times or so in
+ * all.  The cells all have the same area, so they are left unnormalised.
+ * Y is linear in R, G and B, so column sums of bytes give the sums of Y;
+ * not so over white, so RGBA sums Y itself, and more often.
  */
-static void
-img_phash_cells(const uint8_t *pix, uint32_t w, uint32_t h, unsigned ch,
-    double cell[IMG_PH_N][IMG_PH_N])
-{
-	double bx[IMG_PH_N + 1], by[IMG_PH_N + 1], fx[IMG_PH_N + 1];
-	double gy[IMG_PH_N + 1][IMG_PH_N], hrow[IMG_PH_N], t[IMG_PH_N];
-	const uint8_t *p;
-	uint32_t x, y, e;
-	unsigned i, k;
-	uint64_t s;
+static void img_ph_reset(struct img_ph *);
 
+static int
+img_ph_init(struct img_ph *ph, uint32_t w, uint32_t h, unsigned ch)
+{
+	unsigned i;
+
+	img_ph_reset(ph);
+	memset(ph, 0, sizeof(*ph));
+	ph->w = w;
+	ph->h = h;
+	ph->ch = ch;
+	ph->k = 1;
 	for (i = 0; i <= IMG_PH_N; i++) {
-		bx[i] = (double)w * i / IMG_PH_N;
-		by[i] = (double)h * i / IMG_PH_N;
+		ph->bx[i] = (double)w * i / IMG_PH_N;
+		ph->by[i] = (double)h * i / IMG_PH_N;
 	}
-	memset(gy, 0, sizeof(gy));
-	memset(t, 0, sizeof(t));
-	for (y = 0, k = 1; y < h; y++) {
-		p = pix + (size_t)y * w * ch;
-		fx[0] = 0;
-		for (i = 1, x = 0, s = 0; i <= IMG_PH_N; i++) {
-			/* Whole pixels up to the edge, then the cut one. */
-			e = (uint32_t)bx[i] < w ? (uint32_t)bx[i] : w;
-			s += img_luma_sum(p + (size_t)x * ch, e - x, ch);
-			x = e;
-			fx[i] = s;
-			if (e < w && bx[i] > e)
-				fx[i] += (bx[i] - e) *
-				         img_luma(p + (size_t)e * ch, ch);
-		}
-		for (i = 0; i < IMG_PH_N; i++)
-			hrow[i] = fx[i + 1] - fx[i];
-		for (; k <= IMG_PH_N && by[k] < y + 1; k++)
-			for (i = 0; i < IMG_PH_N; i++)
-				gy[k][i] = t[i] + (by[k] - y) * hrow[i];
-		for (i = 0; i < IMG_PH_N; i++)
-			t[i] += hrow[i];
-	}
-	for (; k <= IMG_PH_N; k++)
-		memcpy(gy[k], t, sizeof(t));
-	for (k = 0; k < IMG_PH_N; k++)
-		for (i = 0; i < IMG_PH_N; i++)
-			cell[k][i] = gy[k + 1][i] - gy[k][i];
+	ph->ncol = ch == 4 ? w : (size_t)w * ch;
+	if ((ph->col = calloc(ph->ncol, sizeof(*ph->col))) == NULL)
+		return -1;
+	return 0;
 }
 
+static void
+img_ph_reset(struct img_ph *ph)
+{
+	util_free_secret(ph->col, ph->ncol * sizeof(*ph->col));
+	ph->col = NULL;
+}
+
+/* Y of column x: of the pixel in row p, or of the column sums c. */
 static uint64_t
-img_phash(const uint8_t *pix, uint32_t w, uint32_t h, unsigned ch)
+img_ph_y(const struct img_ph *ph, const uint8_t *p, const uint32_t *c, size_t x)
+{
+	if (p != NULL)
+		return img_luma(p + x * ph->ch, ph->ch);
+	if (ph->ch != 3) /* a Y plane, or the Y of RGBA */
+		return c[x];
+	return 77 * (uint64_t)c[3 * x] + 150 * (uint64_t)c[3 * x + 1] +
+	       29 * (uint64_t)c[3 * x + 2];
+}
+
+/*
+ * Horizontal integrals over the cells, out[i] for cell column i, of one
+ * row of pixels p, or of the column sums c: whole columns summed, then
+ * the column an edge cuts counted by the fraction before the edge.
+ */
+static void
+img_ph_cells(const struct img_ph *ph, const uint8_t *p, const uint32_t *c,
+    double out[IMG_PH_N])
+{
+	uint32_t x, e, w = ph->w;
+	double fx[IMG_PH_N + 1];
+	uint64_t s = 0;
+	unsigned i;
+
+	fx[0] = 0;
+	for (i = 1, x = 0; i <= IMG_PH_N; i++) {
+		e = (uint32_t)ph->bx[i] < w ? (uint32_t)ph->bx[i] : w;
+		for (; x < e; x++)
+			s += img_ph_y(ph, p, c, x);
+		fx[i] = (double)s;
+		if (e < w && ph->bx[i] > e)
+			fx[i] +=
+			    (ph->bx[i] - e) * (double)img_ph_y(ph, p, c, e);
+	}
+	for (i = 0; i < IMG_PH_N; i++)
+		out[i] = fx[i + 1] - fx[i];
+}
+
+/* Adds the column sums into t and empties them. */
+static void
+img_ph_flush(struct img_ph *ph)
+{
+	double h[IMG_PH_N];
+	unsigned i;
+
+	if (ph->rows == 0)
+		return;
+	img_ph_cells(ph, NULL, ph->col, h);
+	for (i = 0; i < IMG_PH_N; i++)
+		ph->t[i] += h[i];
+	memset(ph->col, 0, ph->ncol * sizeof(*ph->col));
+	ph->rows = 0;
+}
+
+/* Takes the next row, w pixels of ch bytes. */
+static void
+img_ph_row(struct img_ph *ph, const uint8_t *p)
+{
+	uint32_t y = ph->y++, *c = ph->col, x;
+	double h[IMG_PH_N];
+	size_t i, n = ph->ncol;
+	unsigned k;
+
+	if (ph->k <= IMG_PH_N && ph->by[ph->k] < y + 1) {
+		/* Edges cut this row: the integrals up to each. */
+		img_ph_flush(ph);
+		img_ph_cells(ph, p, NULL, h);
+		for (; ph->k <= IMG_PH_N && ph->by[ph->k] < y + 1; ph->k++)
+			for (k = 0; k < IMG_PH_N; k++)
+				ph->gy[ph->k][k] =
+				    ph->t[k] + (ph->by[ph->k] - y) * h[k];
+		for (k = 0; k < IMG_PH_N; k++)
+			ph->t[k] += h[k];
+		return;
+	}
+	/* Sums stay below 2^32: 2^24 rows of bytes, 256 rows of RGBA Y. */
+	if (ph->rows == (ph->ch == 4 ? 256u : 1u << 24))
+		img_ph_flush(ph);
+	if (ph->ch == 4)
+		for (x = 0; x < ph->w; x++)
+			c[x] += (uint32_t)img_luma(p + (size_t)x * 4, 4);
+	else
+		for (i = 0; i < n; i++)
+			c[i] += p[i];
+	ph->rows++;
+}
+
+/* The hash, once every row has been taken. */
+static uint64_t
+img_ph_end(struct img_ph *ph)
 {
 	double cell[IMG_PH_N][IMG_PH_N], cs[9][IMG_PH_N], r[IMG_PH_N][9];
 	double c[64], s[64], med;
-	unsigned u, v, x, y;
+	unsigned u, v, x, y, k;
 	uint64_t hash = 0;
 
-	img_phash_cells(pix, w, h, ch, cell);
+	img_ph_flush(ph);
+	for (k = ph->k; k <= IMG_PH_N; k++)
+		memcpy(ph->gy[k], ph->t, sizeof(ph->t));
+	for (k = 0; k < IMG_PH_N; k++)
+		for (x = 0; x < IMG_PH_N; x++)
+			cell[k][x] = ph->gy[k + 1][x] - ph->gy[k][x];
 	for (u = 1; u <= 8; u++)
 		for (x = 0; x < IMG_PH_N; x++)
 			cs[u][x] = cos(M_PI * (2 * x + 1) * u / (2 * IMG_PH_N));
@@ -573,6 +752,24 @@ img_phash(const uint8_t *pix, uint32_t w, uint32_t h, unsigned ch)
 		if (c[u] > med)
 			hash |= (uint64_t)1 << u;
 	return hash;
+}
+
+/* Gives j->ph the whole picture, from the planes or from pix. */
+static int
+img_ph_all(struct img_job *j)
+{
+	uint32_t y;
+
+	if (img_ph_init(&j->ph, j->w, j->h, j->nplanes > 0 ? 1 : j->ch) == -1) {
+		j->err = IMG_E_NOMEM;
+		return -1;
+	}
+	for (y = 0; y < j->h; y++)
+		img_ph_row(&j->ph, j->nplanes > 0
+		                       ? j->prow[0][y]
+		                       : j->pix + (size_t)y * j->w * j->ch);
+	j->hashed = true;
+	return 0;
 }
 
 /* PNG: libpng with an error handler that never prints and never exits. */
@@ -624,6 +821,8 @@ img_png_decode(struct img_job *j)
 	}
 	/* Skip every chunk but IHDR, PLTE, tRNS, IDAT and IEND unread. */
 	png_set_keep_unknown_chunks(j->png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+	/* The CRC of every IDAT already covers the compressed bytes. */
+	(void)png_set_option(j->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
 	png_set_read_fn(j->png, j, img_png_read);
 	png_read_info(j->png, j->info);
 	png_get_IHDR(j->png, j->info, &w, &h, &depth, &ctype, NULL, NULL, NULL);
@@ -650,58 +849,213 @@ img_png_decode(struct img_job *j)
 	return 0;
 }
 
+/*
+ * PNG output.  The filtered rows go to igzip a stage at a time (a stage
+ * holds whole rows, so it is never smaller than one), and igzip writes
+ * straight into IDAT chunks opened in the output, each closed with its
+ * length and CRC once full.
+ */
 static void
-img_png_write(png_structp png, png_bytep data, size_t n)
+img_be32(uint8_t *p, uint32_t v)
 {
-	struct img_job *j = png_get_io_ptr(png);
-
-	if (img_buf_append(&j->out, data, n) == -1) {
-		j->err = IMG_E_NOMEM;
-		png_error(png, "nomem");
-	}
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
-static void
-img_png_flush(png_structp png)
+/* Appends a whole chunk: length, type, n bytes of data, CRC. */
+static int
+img_png_chunk(struct img_job *j, const char *type, const uint8_t *data,
+    size_t n)
 {
-	(void)png;
+	uint8_t *c;
+
+	if (img_buf_reserve(&j->out, 12 + n) == -1) {
+		j->err = IMG_E_NOMEM;
+		return -1;
+	}
+	c = j->out.p + j->out.len;
+	img_be32(c, (uint32_t)n);
+	memcpy(c + 4, type, 4);
+	if (n > 0)
+		memcpy(c + 8, data, n);
+	img_be32(c + 8 + n, crc32_gzip_refl(0, c + 4, n + 4));
+	j->out.len += 12 + n;
+	return 0;
+}
+
+/* Opens an IDAT chunk at the end of the output for igzip to fill. */
+static int
+img_png_idat_open(struct img_job *j)
+{
+	if (img_buf_reserve(&j->out, 12 + IMG_PNG_IDAT_BYTES) == -1) {
+		j->err = IMG_E_NOMEM;
+		return -1;
+	}
+	j->idat = j->out.len;
+	j->out.len += 8;
+	j->z.next_out = j->out.p + j->out.len;
+	j->z.avail_out = IMG_PNG_IDAT_BYTES;
+	return 0;
+}
+
+/* Closes it around what igzip wrote: length, type, CRC. */
+static void
+img_png_idat_close(struct img_job *j)
+{
+	uint8_t *c = j->out.p + j->idat;
+	size_t n = IMG_PNG_IDAT_BYTES - j->z.avail_out;
+
+	img_be32(c, (uint32_t)n);
+	memcpy(c + 4, "IDAT", 4);
+	img_be32(c + 8 + n, crc32_gzip_refl(0, c + 4, n + 4));
+	j->out.len += n + 4;
+}
+
+/* Deflates n bytes of filtered rows; last ends the zlib stream. */
+static int
+img_png_feed(struct img_job *j, uint8_t *p, size_t n, bool last)
+{
+	struct isal_zstream *z = &j->z;
+	uint32_t in, out, state;
+	size_t k;
+
+	do {
+		k = n < (1u << 30) ? n : 1u << 30;
+		z->next_in = p;
+		z->avail_in = (uint32_t)k;
+		z->end_of_stream = last && k == n;
+		for (;;) {
+			if (z->avail_out == 0) {
+				img_png_idat_close(j);
+				if (img_png_idat_open(j) == -1)
+					return -1;
+			}
+			in = z->avail_in;
+			out = z->avail_out;
+			state = z->internal_state.state;
+			/* No progress at all: do not loop for ever. */
+			if (isal_deflate(z) != COMP_OK ||
+			    (z->avail_in == in && z->avail_out == out &&
+			        z->internal_state.state == state &&
+			        state != ZSTATE_END)) {
+				j->err = IMG_E_INTERNAL;
+				return -1;
+			}
+			if (z->avail_in > 0)
+				continue;
+			if (!z->end_of_stream ||
+			    z->internal_state.state == ZSTATE_END)
+				break;
+		}
+		p += k;
+		n -= k;
+	} while (n > 0);
+	return 0;
+}
+
+/*
+ * Whether rows y0 to y1 are drawn rather than photographed: at least half
+ * the bytes of every fourth row repeat the byte one pixel to their left.
+ */
+static bool
+img_png_flat(const struct img_job *j, uint32_t y0, uint32_t y1)
+{
+	size_t stride = (size_t)j->w * j->ch, i, same, all = 0, nsame = 0;
+	const uint8_t *r;
+	uint32_t y;
+
+	for (y = y0; y < y1; y += 4) {
+		r = j->pix + (size_t)y * stride;
+		for (i = j->ch, same = 0; i < stride; i++)
+			same += r[i] == r[i - j->ch];
+		nsame += same;
+		all += stride - j->ch;
+	}
+	return nsame >= all - nsame;
+}
+
+/* One row with its filter byte: NONE (0) or SUB (1). */
+static void
+img_png_filter(uint8_t *d, const uint8_t *s, size_t stride, unsigned ch,
+    bool sub)
+{
+	size_t i;
+
+	d[0] = sub;
+	memcpy(d + 1, s, sub ? ch : stride);
+	if (sub)
+		for (i = ch; i < stride; i++)
+			d[1 + i] = (uint8_t)(s[i] - s[i - ch]);
 }
 
 static int
 img_png_encode(struct img_job *j)
 {
-	j->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, j,
-	    img_png_error, img_png_warning);
-	if (j->png != NULL)
-		j->info = png_create_info_struct(j->png);
-	if (j->info == NULL) {
-		png_destroy_write_struct(&j->png, NULL);
+	size_t stride = (size_t)j->w * j->ch, rowlen = stride + 1, fill = 0;
+	uint32_t y, y0, y1;
+	uint8_t ihdr[13];
+	bool sub;
+
+	if (j->w > 0x7fffffff || j->h > 0x7fffffff) { /* libpng's too */
+		j->err = IMG_E_INTERNAL;
+		return -1;
+	}
+	j->stagelen = rowlen < IMG_PNG_STAGE_BYTES
+	                  ? IMG_PNG_STAGE_BYTES / rowlen * rowlen
+	                  : rowlen;
+	/* Zeroed: igzip may look past the bytes it is given. */
+	if ((j->stage = calloc(1, j->stagelen)) == NULL ||
+	    (j->zlevel = malloc(ISAL_DEF_LVL1_DEFAULT)) == NULL) {
 		j->err = IMG_E_NOMEM;
 		return -1;
 	}
-	if (setjmp(png_jmpbuf(j->png))) {
-		png_destroy_write_struct(&j->png, &j->info);
-		if (j->err == IMG_OK)
-			j->err = IMG_E_INTERNAL;
+	if (img_ph_init(&j->ph, j->w, j->h, j->ch) == -1) {
+		j->err = IMG_E_NOMEM;
 		return -1;
 	}
-	if (img_rows(j) == -1) {
+	isal_deflate_init(&j->z);
+	j->z.level = 1;
+	j->z.level_buf = j->zlevel;
+	j->z.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	j->z.gzip_flag = IGZIP_ZLIB;
+	j->z.flush = NO_FLUSH;
+	img_be32(ihdr, j->w);
+	img_be32(ihdr + 4, j->h);
+	ihdr[8] = 8;                        /* bits per sample */
+	ihdr[9] = j->ch == 4 ? 6 : 2;       /* RGBA or RGB */
+	ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, filters, progressive */
+	if (img_buf_append(&j->out, "\x89PNG\r\n\x1a\n", 8) == -1) {
 		j->err = IMG_E_NOMEM;
-		png_error(j->png, "nomem");
+		return -1;
 	}
-	png_set_write_fn(j->png, j, img_png_write, img_png_flush);
-	png_set_IHDR(j->png, j->info, j->w, j->h, 8,
-	    j->ch == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB,
-	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-	    PNG_FILTER_TYPE_DEFAULT);
-	png_set_compression_level(j->png, IMG_PNG_ZLEVEL);
-	png_set_filter(j->png, PNG_FILTER_TYPE_BASE, IMG_PNG_FILTERS);
-	png_set_compression_buffer_size(j->png, 64 * 1024);
-	png_write_info(j->png, j->info);
-	png_write_image(j->png, j->rows);
-	png_write_end(j->png, NULL);
-	png_destroy_write_struct(&j->png, &j->info);
-	return 0;
+	if (img_png_chunk(j, "IHDR", ihdr, sizeof(ihdr)) == -1 ||
+	    img_png_idat_open(j) == -1)
+		return -1;
+	for (y0 = 0; y0 < j->h; y0 = y1) {
+		y1 = j->h - y0 > IMG_PNG_BAND_ROWS ? y0 + IMG_PNG_BAND_ROWS
+		                                   : j->h;
+		sub = !img_png_flat(j, y0, y1);
+		for (y = y0; y < y1; y++) {
+			if (j->stagelen - fill < rowlen) {
+				if (img_png_feed(j, j->stage, fill, false) ==
+				    -1)
+					return -1;
+				fill = 0;
+			}
+			/* The row is in cache now: hash it too. */
+			img_png_filter(j->stage + fill,
+			    j->pix + (size_t)y * stride, stride, j->ch, sub);
+			img_ph_row(&j->ph, j->pix + (size_t)y * stride);
+			fill += rowlen;
+		}
+	}
+	if (img_png_feed(j, j->stage, fill, true) == -1)
+		return -1;
+	img_png_idat_close(j);
+	j->hashed = true;
+	return img_png_chunk(j, "IEND", NULL, 0);
 }
 
 /* JPEG: libjpeg-turbo with the same kind of error handling. */
@@ -789,12 +1143,179 @@ img_cmyk_to_rgb(uint8_t *d, const uint8_t *s, uint32_t w, bool inverted)
 	}
 }
 
+/*
+ * Whether the source can be kept as YCbCr planes: one gray component, or
+ * YCbCr at 4:4:4 or 4:2:0, the sampling that turning a picture leaves as
+ * it is.
+ */
+static bool
+img_jpeg_planar(const struct jpeg_decompress_struct *d)
+{
+	const jpeg_component_info *c = d->comp_info;
+
+	if (d->num_components == 1 && d->jpeg_color_space == JCS_GRAYSCALE)
+		return c[0].h_samp_factor == 1 && c[0].v_samp_factor == 1;
+	if (d->num_components != 3 || d->jpeg_color_space != JCS_YCbCr)
+		return false;
+	if (c[1].h_samp_factor != 1 || c[1].v_samp_factor != 1 ||
+	    c[2].h_samp_factor != 1 || c[2].v_samp_factor != 1)
+		return false;
+	return c[0].h_samp_factor == c[0].v_samp_factor &&
+	       (c[0].h_samp_factor == 1 || c[0].h_samp_factor == 2);
+}
+
+/*
+ * Allocates plane i for a j->w x j->h picture as libjpeg lays out raw
+ * data: ceil(w * hs / max) samples of picture across, whole 8 x 8 blocks,
+ * whole iMCU rows (max_v * 8 picture rows) down, or only one iMCU row
+ * when streaming.
+ */
+static int
+img_plane_alloc(struct img_job *j, unsigned i, int maxh, int maxv)
+{
+	uint64_t pw, ph, stride, rows;
+	uint32_t y;
+
+	pw = ((uint64_t)j->w * j->hs[i] + maxh - 1) / maxh;
+	ph = ((uint64_t)j->h * j->vs[i] + maxv - 1) / maxv;
+	stride = (pw + DCTSIZE - 1) / DCTSIZE * DCTSIZE;
+	rows = ((uint64_t)j->h + maxv * DCTSIZE - 1) / (maxv * DCTSIZE) *
+	       j->vs[i] * DCTSIZE;
+	if (j->stream)
+		rows = (uint64_t)j->vs[i] * DCTSIZE;
+	if (stride * rows > SIZE_MAX ||
+	    (j->plane[i] = malloc((size_t)(stride * rows))) == NULL ||
+	    (j->prow[i] = calloc((size_t)rows, sizeof(JSAMPROW))) == NULL) {
+		j->err = IMG_E_NOMEM;
+		return -1;
+	}
+	j->planelen[i] = (size_t)(stride * rows);
+	j->pstride[i] = (size_t)stride;
+	j->prows[i] = (uint32_t)rows;
+	j->pcols[i] = (uint32_t)pw;
+	j->plines[i] = (uint32_t)ph;
+	for (y = 0; y < rows; y++)
+		j->prow[i][y] = j->plane[i] + (size_t)y * stride;
+	return 0;
+}
+
+static void
+img_plane_free(struct img_job *j, unsigned i)
+{
+	util_free_secret(j->plane[i], j->planelen[i]);
+	free(j->prow[i]);
+	j->plane[i] = NULL;
+	j->prow[i] = NULL;
+}
+
+/*
+ * Fills plane i beyond the picture with copies of its last column and
+ * row, as libjpeg pads what it encodes: whatever the source had there
+ * (invisible, yet it would be encoded again) is gone.  The buffer holds
+ * the plane's rows from r0 on (all of them, or one iMCU row); every iMCU
+ * row holds at least one row of picture, so the last one is in it.
+ */
+static void
+img_plane_pad(struct img_job *j, unsigned i, uint32_t r0)
+{
+	size_t stride = j->pstride[i], pw = j->pcols[i];
+	uint32_t k, last = j->plines[i] - 1;
+	uint8_t *r;
+
+	for (k = 0; k < j->prows[i]; k++) {
+		r = j->prow[i][k];
+		if (r0 + k <= last)
+			memset(r + pw, r[pw - 1], stride - pw);
+		else
+			memcpy(r, j->prow[i][last - r0], stride);
+	}
+}
+
+/* Turns every plane upright; 4:2:0 and 4:4:4 stay what they are. */
+static int
+img_planes_orient(struct img_job *j, int maxh, int maxv)
+{
+	uint8_t *old[IMG_MAX_PLANES];
+	JSAMPARRAY oldrow[IMG_MAX_PLANES];
+	size_t oldlen[IMG_MAX_PLANES], oldstride[IMG_MAX_PLANES];
+	uint32_t oldw[IMG_MAX_PLANES], oldh[IMG_MAX_PLANES], t;
+	int o = j->orientation, rc = 0;
+	unsigned i;
+
+	if (o < 2 || o > 8)
+		return 0;
+	for (i = 0; i < j->nplanes; i++) {
+		old[i] = j->plane[i], oldrow[i] = j->prow[i];
+		oldlen[i] = j->planelen[i], oldstride[i] = j->pstride[i];
+		oldw[i] = j->pcols[i], oldh[i] = j->plines[i];
+		j->plane[i] = NULL, j->prow[i] = NULL;
+	}
+	if (o >= 5) {
+		t = j->w;
+		j->w = j->h;
+		j->h = t;
+	}
+	for (i = 0; i < j->nplanes; i++) {
+		if (rc == 0 && img_plane_alloc(j, i, maxh, maxv) == 0) {
+			img_rotate(old[i], oldw[i], oldh[i], oldstride[i], 1, o,
+			    j->plane[i], j->pstride[i]);
+			img_plane_pad(j, i, 0);
+		} else
+			rc = -1;
+		util_free_secret(old[i], oldlen[i]);
+		free(oldrow[i]);
+	}
+	return rc;
+}
+
+/*
+ * Starts reading the source as planes (img_jpeg_planar() said it can be)
+ * and, unless streaming, reads all of it.
+ */
+static void
+img_jpeg_read_planes(struct img_job *j)
+{
+	struct jpeg_decompress_struct *d = &j->dinfo;
+	JSAMPARRAY rows[IMG_MAX_PLANES];
+	JDIMENSION lines = (JDIMENSION)d->max_v_samp_factor * DCTSIZE, imcu;
+	unsigned i;
+
+	d->raw_data_out = TRUE;
+	(void)jpeg_start_decompress(d);
+	if (d->output_width != j->w || d->output_height != j->h)
+		img_jpeg_fail(j, IMG_E_CORRUPT);
+	for (i = 0; i < j->nplanes; i++) {
+		if (img_plane_alloc(j, i, d->max_h_samp_factor,
+		        d->max_v_samp_factor) == -1)
+			img_jpeg_fail(j, j->err);
+		/* libjpeg must agree on the layout. */
+		if (d->comp_info[i].width_in_blocks * DCTSIZE !=
+		        j->pstride[i] ||
+		    d->comp_info[i].downsampled_width != j->pcols[i] ||
+		    d->comp_info[i].downsampled_height != j->plines[i])
+			img_jpeg_fail(j, IMG_E_INTERNAL);
+	}
+	if (j->stream)
+		return; /* img_jpeg_stream() reads the rest */
+	while (d->output_scanline < d->output_height) {
+		imcu = d->output_scanline / lines;
+		for (i = 0; i < j->nplanes; i++)
+			rows[i] =
+			    j->prow[i] + (size_t)imcu * j->vs[i] * DCTSIZE;
+		if (jpeg_read_raw_data(d, rows, lines) != lines)
+			img_jpeg_fail(j, IMG_E_CORRUPT);
+	}
+	for (i = 0; i < j->nplanes; i++)
+		img_plane_pad(j, i, 0);
+}
+
 static int
 img_jpeg_decode(struct img_job *j)
 {
 	jpeg_saved_marker_ptr mk;
 	uint64_t memcap;
 	JSAMPROW row;
+	unsigned i;
 	bool cmyk;
 
 	j->dinfo.err = img_jpeg_err_init(j);
@@ -825,6 +1346,21 @@ img_jpeg_decode(struct img_job *j)
 			    img_exif_orientation(mk->data, mk->data_length);
 			break;
 		}
+	if (img_jpeg_planar(&j->dinfo)) {
+		j->nplanes = (unsigned)j->dinfo.num_components;
+		for (i = 0; i < j->nplanes; i++) {
+			j->hs[i] = j->dinfo.comp_info[i].h_samp_factor;
+			j->vs[i] = j->dinfo.comp_info[i].v_samp_factor;
+		}
+		/* Nothing to turn: img_jpeg_encode() decodes as it goes. */
+		j->stream = j->orientation < 2 || j->orientation > 8;
+		img_jpeg_read_planes(j);
+		if (j->stream)
+			return 0;
+		(void)jpeg_finish_decompress(&j->dinfo);
+		jpeg_destroy_decompress(&j->dinfo);
+		return 0;
+	}
 	cmyk = j->dinfo.jpeg_color_space == JCS_CMYK ||
 	       j->dinfo.jpeg_color_space == JCS_YCCK;
 	j->gray = j->dinfo.jpeg_color_space == JCS_GRAYSCALE;
@@ -886,6 +1422,64 @@ img_jpeg_dest_term(j_compress_ptr c)
 	j->out.len = j->out.cap - c->dest->free_in_buffer;
 }
 
+/*
+ * Streaming: decodes iMCU row imcu into the planes' one-row buffers, pads
+ * it and gives its picture rows to the hash.
+ */
+static void
+img_jpeg_read_imcu(struct img_job *j, JDIMENSION imcu, JDIMENSION lines)
+{
+	uint32_t y, y1;
+	unsigned i;
+
+	if (jpeg_read_raw_data(&j->dinfo, j->prow, lines) != lines)
+		img_jpeg_fail(j, IMG_E_CORRUPT);
+	for (i = 0; i < j->nplanes; i++)
+		img_plane_pad(j, i, imcu * (uint32_t)j->vs[i] * DCTSIZE);
+	y1 = j->h - imcu * lines > lines ? (imcu + 1) * lines : j->h;
+	for (y = imcu * lines; y < y1; y++)
+		img_ph_row(&j->ph, j->prow[0][y - imcu * lines]);
+}
+
+/*
+ * Writes the planes as they are: no colour conversion, no resampling.
+ * Streaming, each iMCU row is decoded just before it is encoded.
+ */
+static void
+img_jpeg_write_planes(struct img_job *j)
+{
+	struct jpeg_compress_struct *c = &j->cinfo;
+	JSAMPARRAY rows[IMG_MAX_PLANES];
+	JDIMENSION lines, imcu;
+	unsigned i;
+
+	c->raw_data_in = TRUE;
+	jpeg_start_compress(c, TRUE);
+	lines = (JDIMENSION)c->max_v_samp_factor * DCTSIZE;
+	for (i = 0; i < j->nplanes; i++)
+		if (c->comp_info[i].width_in_blocks * DCTSIZE != j->pstride[i])
+			img_jpeg_fail(j, IMG_E_INTERNAL);
+	if (j->stream && img_ph_init(&j->ph, j->w, j->h, 1) == -1)
+		img_jpeg_fail(j, IMG_E_NOMEM);
+	while (c->next_scanline < c->image_height) {
+		imcu = c->next_scanline / lines;
+		if (j->stream)
+			img_jpeg_read_imcu(j, imcu, lines);
+		for (i = 0; i < j->nplanes; i++)
+			rows[i] =
+			    j->prow[i] +
+			    (j->stream ? 0 : (size_t)imcu * j->vs[i] * DCTSIZE);
+		if (jpeg_write_raw_data(c, rows, lines) != lines)
+			img_jpeg_fail(j, IMG_E_INTERNAL);
+	}
+	jpeg_finish_compress(c);
+	if (j->stream) {
+		(void)jpeg_finish_decompress(&j->dinfo);
+		jpeg_destroy_decompress(&j->dinfo);
+		j->hashed = true;
+	}
+}
+
 static int
 img_jpeg_encode(struct img_job *j)
 {
@@ -895,7 +1489,9 @@ img_jpeg_encode(struct img_job *j)
 	j->cinfo.err = img_jpeg_err_init(j);
 	j->cinfo.client_data = j;
 	if (setjmp(j->jerr.jb)) {
+		/* Streaming, the decoder may still be at work. */
 		jpeg_destroy_compress(&j->cinfo);
+		jpeg_destroy_decompress(&j->dinfo);
 		j->err = j->jerr.err != IMG_OK ? j->jerr.err : IMG_E_INTERNAL;
 		return -1;
 	}
@@ -907,16 +1503,30 @@ img_jpeg_encode(struct img_job *j)
 	j->cinfo.dest = &j->dest;
 	j->cinfo.image_width = j->w;
 	j->cinfo.image_height = j->h;
-	j->cinfo.input_components = 3;
-	j->cinfo.in_color_space = JCS_RGB;
+	if (j->nplanes > 0) {
+		j->cinfo.input_components = (int)j->nplanes;
+		j->cinfo.in_color_space =
+		    j->nplanes == 1 ? JCS_GRAYSCALE : JCS_YCbCr;
+	} else {
+		j->cinfo.input_components = 3;
+		j->cinfo.in_color_space = JCS_RGB;
+	}
 	jpeg_set_defaults(&j->cinfo);
-	if (j->gray)
+	if (j->gray && j->nplanes == 0)
 		jpeg_set_colorspace(&j->cinfo, JCS_GRAYSCALE);
 	jpeg_set_quality(&j->cinfo, IMG_JPEG_QUALITY, TRUE);
 	for (i = 0; i < j->cinfo.num_components; i++) {
-		/* 4:4:4: full-resolution chroma keeps coloured text sharp. */
-		j->cinfo.comp_info[i].h_samp_factor = 1;
-		j->cinfo.comp_info[i].v_samp_factor = 1;
+		/* The source's sampling, or 4:4:4 from RGB: full-resolution
+		 * chroma keeps coloured text sharp. */
+		j->cinfo.comp_info[i].h_samp_factor =
+		    j->nplanes > 0 ? j->hs[i] : 1;
+		j->cinfo.comp_info[i].v_samp_factor =
+		    j->nplanes > 0 ? j->vs[i] : 1;
+	}
+	if (j->nplanes > 0) {
+		img_jpeg_write_planes(j);
+		jpeg_destroy_compress(&j->cinfo);
+		return 0;
 	}
 	jpeg_start_compress(&j->cinfo, TRUE);
 	while (j->cinfo.next_scanline < j->h) {
@@ -1040,11 +1650,23 @@ img_webp_encode(struct img_job *j)
 static void
 img_job_free(struct img_job *j)
 {
+	unsigned i;
+
+	/* Both no-ops unless a failure left one behind. */
+	jpeg_destroy_decompress(&j->dinfo);
+	jpeg_destroy_compress(&j->cinfo);
 	util_free_secret(j->pix, j->pixlen);
 	util_free_secret(j->tmp, j->tmplen);
 	free(j->rows);
 	util_free_secret(j->out.p, j->out.cap);
-	j->pix = j->tmp = NULL;
+	util_free_secret(j->stage, j->stagelen);
+	util_free_secret(j->zlevel,
+	    j->zlevel != NULL ? ISAL_DEF_LVL1_DEFAULT : 0);
+	explicit_bzero(&j->z, sizeof(j->z)); /* its history holds rows */
+	img_ph_reset(&j->ph);
+	for (i = 0; i < IMG_MAX_PLANES; i++)
+		img_plane_free(j, i);
+	j->pix = j->tmp = j->stage = j->zlevel = NULL;
 	j->rows = NULL;
 	j->out.p = NULL;
 }
@@ -1073,13 +1695,21 @@ img_sanitise(const uint8_t *buf, size_t len, const struct img_limits *limits,
 	}
 	if (img_sniff(j) == -1)
 		goto fail;
+	/* Room for the output, which seldom outgrows the input by half:
+	 * growing it costs a copy and a wipe each time. */
+	if (img_buf_reserve(&j->out, len + len / 2 + 64 * 1024) == -1) {
+		j->err = IMG_E_NOMEM;
+		goto fail;
+	}
 	switch (j->type) {
 	case IMG_PNG:
 		if (img_png_decode(j) == -1 || img_png_encode(j) == -1)
 			goto fail;
 		break;
 	case IMG_JPEG:
-		if (img_jpeg_decode(j) == -1 || img_orient(j) == -1 ||
+		if (img_jpeg_decode(j) == -1 ||
+		    (j->nplanes > 0 ? img_planes_orient(j, j->hs[0], j->vs[0])
+		                    : img_orient(j)) == -1 ||
 		    img_jpeg_encode(j) == -1)
 			goto fail;
 		break;
@@ -1092,11 +1722,13 @@ img_sanitise(const uint8_t *buf, size_t len, const struct img_limits *limits,
 		j->err = IMG_E_INTERNAL;
 		goto fail;
 	}
+	if (!j->hashed && img_ph_all(j) == -1)
+		goto fail;
 	out->type = j->type;
 	out->width = j->w;
 	out->height = j->h;
-	out->phash = img_phash(j->pix, j->w, j->h, j->ch);
-	crypto_hash_sha256(out->sha256, j->out.p, j->out.len);
+	out->phash = img_ph_end(&j->ph);
+	(void)SHA256(j->out.p, j->out.len, out->sha256);
 	out->data = j->out.p;
 	out->len = j->out.len;
 	j->out.p = NULL;

@@ -188,6 +188,32 @@ shot(uint32_t w, uint32_t h, unsigned ch, uint32_t seed)
 	return p;
 }
 
+/*
+ * A photograph-like picture: smooth colour ramps with noise, which the
+ * sanitiser's PNG encoder filters with SUB rather than NONE.
+ */
+static uint8_t *
+photo(uint32_t w, uint32_t h, unsigned ch, uint32_t seed)
+{
+	uint8_t *p = malloc((size_t)w * h * ch), *d;
+	uint32_t x, y;
+	unsigned k;
+
+	assert_non_null(p);
+	rng_state = seed * 2654435761u + 1;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			d = p + ((size_t)y * w + x) * ch;
+			for (k = 0; k < 3; k++)
+				d[k] =
+				    (uint8_t)((x * (k + 1) + y * (3 - k)) / 4 +
+				              rng() % 9);
+			if (ch == 4)
+				d[3] = (uint8_t)(128 + rng() % 128);
+		}
+	return p;
+}
+
 /* PNG writing and reading with libpng. */
 static void
 png_wr(png_structp png, png_bytep data, size_t n)
@@ -292,6 +318,7 @@ png_insert(struct blob *b, const char *type, const void *data, size_t n)
 struct jpeg_opts {
 	int quality;
 	bool subsample;
+	bool s422; /* with subsample: 4:2:2 rather than 4:2:0 */
 	bool progressive;
 	bool many_scans;
 	bool gray;
@@ -333,6 +360,8 @@ enc_jpeg(const uint8_t *pix, uint32_t w, uint32_t h, const struct jpeg_opts *o)
 		for (i = 0; i < c.num_components; i++)
 			c.comp_info[i].h_samp_factor =
 			    c.comp_info[i].v_samp_factor = 1;
+	else if (o->s422)
+		c.comp_info[0].v_samp_factor = 1;
 	if (o->progressive)
 		jpeg_simple_progression(&c);
 	if (o->many_scans) {
@@ -998,6 +1027,80 @@ test_png_truncated(void **state)
 	free(rgb);
 }
 
+static size_t
+png_count(const struct img_clean *c, const char *type)
+{
+	size_t off = 8, n, k = 0;
+
+	while (off + 12 <= c->len) {
+		n = be32(c->data + off);
+		k += memcmp(c->data + off + 4, type, 4) == 0;
+		off += 12 + n;
+	}
+	return k;
+}
+
+/* Photographs, half photograph, and several IDAT chunks, all exact. */
+static void
+test_png_photo(void **state)
+{
+	uint32_t w = 640, h = 480;
+	uint8_t *rgb = photo(w, h, 3, 41), *rgba = photo(200, 150, 4, 42);
+	uint8_t *mix = shot(w, h, 3, 43);
+	struct img_clean c;
+	struct blob b;
+
+	(void)state;
+	b = enc_png(rgb, w, h, 3);
+	check_png_exact(&b, rgb, w, h, 3);
+	c = sanitise_ok(&b);
+	assert_true(png_count(&c, "IDAT") >= 2); /* over 256 KB */
+	img_clean_free(&c);
+	blob_free(&b);
+	b = enc_png(rgba, 200, 150, 4);
+	check_png_exact(&b, rgba, 200, 150, 4);
+	blob_free(&b);
+	/* Drawn above, photographed below: both filters in one stream. */
+	memcpy(mix + (size_t)w * 3 * (h / 2), rgb + (size_t)w * 3 * (h / 2),
+	    (size_t)w * 3 * (h - h / 2));
+	b = enc_png(mix, w, h, 3);
+	check_png_exact(&b, mix, w, h, 3);
+	blob_free(&b);
+	/* One pixel wide and one pixel high. */
+	b = enc_png(rgb, 1, h, 3);
+	check_png_exact(&b, rgb, 1, h, 3);
+	blob_free(&b);
+	b = enc_png(rgb, w, 1, 3);
+	check_png_exact(&b, rgb, w, 1, 3);
+	blob_free(&b);
+	free(rgb);
+	free(rgba);
+	free(mix);
+}
+
+/* A wrong zlib Adler-32 under a right CRC: not checked, by decision. */
+static void
+test_png_adler(void **state)
+{
+	uint8_t *rgb = shot(100, 150, 3, 44), *idat, *q;
+	struct blob b = enc_png(rgb, 100, 150, 3);
+	uint32_t crc;
+	size_t n;
+
+	(void)state;
+	idat = memmem(b.p, b.len, "IDAT", 4);
+	assert_non_null(idat);
+	n = be32(idat - 4);
+	q = idat + 4 + n; /* its CRC; the Adler-32 ends the data */
+	assert_null(memmem(q, b.len - (size_t)(q - b.p), "IDAT", 4));
+	q[-1] ^= 0x01;
+	crc = crc32_of(0, idat, n + 4);
+	q[0] = crc >> 24, q[1] = crc >> 16, q[2] = crc >> 8, q[3] = crc;
+	check_png_exact(&b, rgb, 100, 150, 3);
+	blob_free(&b);
+	free(rgb);
+}
+
 static void
 test_jpeg_roundtrip(void **state)
 {
@@ -1082,22 +1185,28 @@ near(const uint8_t *p, int r, int g, int b)
 	return abs(p[0] - r) < 40 && abs(p[1] - g) < 40 && abs(p[2] - b) < 40;
 }
 
+/*
+ * Corners land where the EXIF orientation says, for 4:4:4 and 4:2:0
+ * sources (turned as planes) and 4:2:2 (turned as RGB), of even and odd
+ * sizes.
+ */
 static void
-test_jpeg_orientation(void **state)
+check_orientation(uint32_t sw, uint32_t sh, bool subsample, bool s422)
 {
 	static const enum corner red_at[9] = { 0, TL, TR, BR, BL, TL, TR, BR,
 		BL };
 	static const enum corner green_at[9] = { 0, TR, TL, BL, BR, BL, BR, TR,
 		TL };
 	static const struct jpeg_opts to = { .quality = 80 };
-	uint32_t sw = 96, sh = 48, x, y, w, h, px, py;
+	uint32_t x, y, w, h, px, py;
 	uint8_t *rgb = calloc(1, (size_t)sw * sh * 3), *pix, *small;
 	struct blob thumb, exif, b;
-	struct jpeg_opts o = { .quality = 95 };
+	struct jpeg_opts o = { .quality = 95,
+		.subsample = subsample,
+		.s422 = s422 };
 	struct img_clean c;
 	int k;
 
-	(void)state;
 	small = shot(16, 16, 3, 9);
 	thumb = enc_jpeg(small, 16, 16, &to);
 	memset(rgb, 255, (size_t)sw * sh * 3);
@@ -1123,11 +1232,12 @@ test_jpeg_orientation(void **state)
 		assert_int_equal(c.height, h);
 		corner_xy(red_at[k], w, h, &px, &py);
 		if (!near(pix + ((size_t)py * w + px) * 3, 220, 0, 0))
-			fail_msg("orientation %d: no red at %u,%u", k, px, py);
+			fail_msg("%ux%u orientation %d: no red at %u,%u", sw,
+			    sh, k, px, py);
 		corner_xy(green_at[k], w, h, &px, &py);
 		if (!near(pix + ((size_t)py * w + px) * 3, 0, 200, 0))
-			fail_msg("orientation %d: no green at %u,%u", k, px,
-			    py);
+			fail_msg("%ux%u orientation %d: no green at %u,%u", sw,
+			    sh, k, px, py);
 		free(pix);
 		img_clean_free(&c);
 		blob_free(&b);
@@ -1136,6 +1246,182 @@ test_jpeg_orientation(void **state)
 	blob_free(&thumb);
 	free(small);
 	free(rgb);
+}
+
+static void
+test_jpeg_orientation(void **state)
+{
+	(void)state;
+	check_orientation(96, 48, false, false);
+	check_orientation(96, 48, true, false);
+	check_orientation(97, 51, true, false);
+	check_orientation(97, 51, false, false);
+	check_orientation(97, 51, true, true);
+}
+
+/* The sampling factors of the frame's components, as 0xHV. */
+static void
+jpeg_sampling(const struct img_clean *c, uint8_t f[3], int *n)
+{
+	uint8_t *sof = memmem(c->data, c->len, "\xff\xc0", 2);
+	int i;
+
+	assert_non_null(sof);
+	*n = sof[9];
+	for (i = 0; i < *n && i < 3; i++)
+		f[i] = sof[10 + 3 * i + 1];
+}
+
+/*
+ * 4:2:0 stays 4:2:0 (from the decoder's planes), 4:4:4 stays 4:4:4,
+ * 4:2:2 becomes 4:4:4 (through RGB); all close to the source's pixels.
+ */
+static void
+test_jpeg_sampling(void **state)
+{
+	static const struct jpeg_opts s420 = { .quality = 90,
+		.subsample = true };
+	static const struct jpeg_opts s422 = { .quality = 90,
+		.subsample = true,
+		.s422 = true };
+	static const struct jpeg_opts s444 = { .quality = 90 };
+	static const struct jpeg_opts prog = { .quality = 90,
+		.subsample = true,
+		.progressive = true };
+	const struct {
+		const struct jpeg_opts *o;
+		uint8_t y;
+	} v[] = { { &s420, 0x22 }, { &s422, 0x11 }, { &s444, 0x11 },
+		{ &prog, 0x22 } };
+	uint32_t sw = 251, sh = 181, w, h;
+	uint8_t *rgb = photo(sw, sh, 3, 45), *src, *pix, f[3];
+	struct img_clean c;
+	struct blob b;
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		b = enc_jpeg(rgb, sw, sh, v[i].o);
+		c = sanitise_ok(&b);
+		assert_jpeg_clean(&c);
+		jpeg_sampling(&c, f, &n);
+		assert_int_equal(n, 3);
+		assert_int_equal(f[0], v[i].y);
+		assert_int_equal(f[1], 0x11);
+		assert_int_equal(f[2], 0x11);
+		src = dec_jpeg(b.p, b.len, &w, &h);
+		pix = dec_jpeg(c.data, c.len, &w, &h);
+		assert_int_equal(w, sw);
+		assert_int_equal(h, sh);
+		if (mean_abs_diff(pix, src, (size_t)w * h * 3) > 1.5)
+			fail_msg("variant %zu: %.2f from the source", i,
+			    mean_abs_diff(pix, src, (size_t)w * h * 3));
+		free(src);
+		free(pix);
+		img_clean_free(&c);
+		blob_free(&b);
+	}
+	free(rgb);
+}
+
+/*
+ * One gray plane as libjpeg's raw data, whole 8 x 8 blocks: the picture
+ * is val, the padding beyond it (never shown) is pad.
+ */
+static struct blob
+enc_gray_padded(uint32_t w, uint32_t h, uint8_t val, uint8_t pad)
+{
+	size_t stride = (w + 7) / 8 * 8, rows = (h + 7) / 8 * 8;
+	uint8_t *plane = malloc(stride * rows);
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr e;
+	unsigned char *out = NULL;
+	unsigned long outlen = 0;
+	struct blob b = { 0 };
+	JSAMPROW rp[8];
+	JSAMPARRAY planes[1] = { rp };
+	uint32_t y, k;
+
+	assert_non_null(plane);
+	memset(plane, pad, stride * rows);
+	for (y = 0; y < h; y++)
+		memset(plane + y * stride, val, w);
+	c.err = jpeg_std_error(&e);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &out, &outlen);
+	c.image_width = w;
+	c.image_height = h;
+	c.input_components = 1;
+	c.in_color_space = JCS_GRAYSCALE;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, 95, TRUE);
+	c.raw_data_in = TRUE;
+	jpeg_start_compress(&c, TRUE);
+	while (c.next_scanline < h) {
+		for (k = 0; k < 8; k++)
+			rp[k] = plane + (c.next_scanline + k) * stride;
+		jpeg_write_raw_data(&c, planes, 8);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	blob_add(&b, out, outlen);
+	free(out);
+	free(plane);
+	return b;
+}
+
+/* The least sample of a gray JPEG's padding, read as raw data. */
+static int
+gray_padding_min(const uint8_t *p, size_t n, uint32_t w, uint32_t h)
+{
+	struct jpeg_decompress_struct d;
+	struct jpeg_error_mgr e;
+	size_t stride, rows, x, y;
+	uint8_t *plane;
+	JSAMPROW rp[8];
+	JSAMPARRAY planes[1] = { rp };
+	int k, least = 255;
+
+	d.err = jpeg_std_error(&e);
+	jpeg_create_decompress(&d);
+	jpeg_mem_src(&d, p, n);
+	assert_int_equal(jpeg_read_header(&d, TRUE), JPEG_HEADER_OK);
+	d.raw_data_out = TRUE;
+	jpeg_start_decompress(&d);
+	stride = d.comp_info[0].width_in_blocks * DCTSIZE;
+	rows = d.total_iMCU_rows * DCTSIZE;
+	plane = calloc(stride, rows);
+	assert_non_null(plane);
+	while (d.output_scanline < d.output_height) {
+		for (k = 0; k < 8; k++)
+			rp[k] = plane + (d.output_scanline + k) * stride;
+		jpeg_read_raw_data(&d, planes, 8);
+	}
+	jpeg_finish_decompress(&d);
+	jpeg_destroy_decompress(&d);
+	for (y = 0; y < rows; y++)
+		for (x = y < h ? w : 0; x < stride; x++)
+			if (plane[y * stride + x] < least)
+				least = plane[y * stride + x];
+	free(plane);
+	return least;
+}
+
+/* What a source hides beyond the picture's edge is not kept. */
+static void
+test_jpeg_padding(void **state)
+{
+	struct blob b = enc_gray_padded(21, 13, 200, 0);
+	struct img_clean c;
+
+	(void)state;
+	assert_true(gray_padding_min(b.p, b.len, 21, 13) < 50);
+	c = sanitise_ok(&b);
+	assert_jpeg_clean(&c);
+	assert_true(gray_padding_min(c.data, c.len, 21, 13) > 150);
+	img_clean_free(&c);
+	blob_free(&b);
 }
 
 static void
@@ -1465,6 +1751,8 @@ struct thr_arg {
 	size_t n;
 	uint8_t (*want)[32];
 	int bad;
+	size_t bad_in;        /* the last input that went wrong */
+	enum img_err bad_err; /* IMG_OK when the bytes differed */
 };
 
 static void *
@@ -1480,10 +1768,13 @@ thr_run(void *p)
 			if (img_sanitise(t->in[i].p, t->in[i].len, NULL, &c,
 			        &err) != 0) {
 				t->bad++;
+				t->bad_in = i, t->bad_err = err;
 				continue;
 			}
-			if (memcmp(c.sha256, t->want[i], 32) != 0)
+			if (memcmp(c.sha256, t->want[i], 32) != 0) {
 				t->bad++;
+				t->bad_in = i, t->bad_err = IMG_OK;
+			}
 			img_clean_free(&c);
 		}
 	return NULL;
@@ -1511,13 +1802,16 @@ test_threads(void **state)
 		img_clean_free(&c);
 	}
 	for (i = 0; i < 4; i++) {
-		args[i] = (struct thr_arg){ in, 4, want, 0 };
+		args[i] = (struct thr_arg){ in, 4, want, 0, 0, IMG_OK };
 		assert_int_equal(
 		    pthread_create(&th[i], NULL, thr_run, &args[i]), 0);
 	}
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
-		assert_int_equal(args[i].bad, 0);
+		if (args[i].bad != 0)
+			fail_msg("thread %zu: %d wrong, input %zu: %s", i,
+			    args[i].bad, args[i].bad_in,
+			    img_err_name(args[i].bad_err));
 	}
 	for (i = 0; i < 4; i++)
 		blob_free(&in[i]);
@@ -1590,9 +1884,13 @@ main(void)
 		cmocka_unit_test(test_png_metadata),
 		cmocka_unit_test(test_png_bomb),
 		cmocka_unit_test(test_png_truncated),
+		cmocka_unit_test(test_png_photo),
+		cmocka_unit_test(test_png_adler),
 		cmocka_unit_test(test_jpeg_roundtrip),
 		cmocka_unit_test(test_jpeg_metadata),
 		cmocka_unit_test(test_jpeg_orientation),
+		cmocka_unit_test(test_jpeg_sampling),
+		cmocka_unit_test(test_jpeg_padding),
 		cmocka_unit_test(test_jpeg_colour_spaces),
 		cmocka_unit_test(test_jpeg_bad),
 		cmocka_unit_test(test_webp),
