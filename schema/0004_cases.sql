@@ -193,6 +193,8 @@ DECLARE
 	v_id bigint;
 	v_attempts integer;
 BEGIN
+	-- A lease lost in a server crash only lets the job be claimed again.
+	PERFORM set_config('synchronous_commit', 'off', true);
 	LOOP
 		UPDATE job j SET locked_until = now()
 		        + make_interval(secs => p_lease_s),
@@ -287,6 +289,11 @@ DECLARE
 	a record;
 	i integer;
 BEGIN
+	-- No need to wait for the disk: if the server crashes before this
+	-- commit is flushed, the effect and the job's "done" are lost
+	-- together, and the job runs again after its lease.  The lock below
+	-- is then held for the work only, not for an fsync.
+	PERFORM set_config('synchronous_commit', 'off', true);
 	PERFORM job_hold(p_job, p_attempts);
 	SELECT * INTO v_tip FROM tip WHERE id = p_tip FOR UPDATE;
 	IF NOT FOUND THEN
