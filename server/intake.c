@@ -42,17 +42,18 @@ struct intake_req {
 	uint64_t id;
 };
 
-static const char *const intake_platforms[] = { "facebook", "instagram", "x",
-	"tiktok", "youtube", "telegram", "discord", "reddit", "snapchat",
-	"whatsapp", "suomi24", "ylilauta", "vauva", "news", "other" };
+const char *const intake_platforms[INTAKE_NPLATFORMS] = { "facebook",
+	"instagram", "x", "tiktok", "youtube", "telegram", "discord", "reddit",
+	"snapchat", "whatsapp", "suomi24", "ylilauta", "vauva", "news",
+	"other" };
 
 /* Brand names are the same in every language. */
 static const char *const intake_platform_names[] = { "Facebook", "Instagram",
 	"X (Twitter)", "TikTok", "YouTube", "Telegram", "Discord", "Reddit",
 	"Snapchat", "WhatsApp", "Suomi24", "Ylilauta", "Vauva.fi", NULL, NULL };
 
-static const char *const intake_motives[] = { "ethnic", "skin", "religion",
-	"orientation", "gender", "disability", "other", "unknown" };
+const char *const intake_motives[INTAKE_NMOTIVES] = { "ethnic", "skin",
+	"religion", "orientation", "gender", "disability", "other", "unknown" };
 
 static const char *const intake_lang_labels[LANG_COUNT] = { "Suomeksi",
 	"På svenska", "In English" };

@@ -38,6 +38,13 @@
 #define rlog_debug(r, fmt, ...)                                                \
 	log_debug("req=%llu " fmt, (unsigned long long)(r)->id, ##__VA_ARGS__)
 
+/* The form's choices, as the form posts them and the database stores
+ * them (schema/0003_tips.sql checks the same lists). */
+#define INTAKE_NPLATFORMS 15
+#define INTAKE_NMOTIVES   8
+extern const char *const intake_platforms[INTAKE_NPLATFORMS];
+extern const char *const intake_motives[INTAKE_NMOTIVES];
+
 struct stash_entry;
 TAILQ_HEAD(stash_list, stash_entry);
 

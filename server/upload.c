@@ -69,13 +69,6 @@ static const char *const upload_field_names[UF_COUNT] = { "description",
 	"channel", "platform", "url", "municipality", "place", "date", "motive",
 	"screenshot", "feedback", "email" };
 
-static const char *const upload_platforms[] = { "facebook", "instagram", "x",
-	"tiktok", "youtube", "telegram", "discord", "reddit", "snapchat",
-	"whatsapp", "suomi24", "ylilauta", "vauva", "news", "other" };
-
-static const char *const upload_motives[] = { "ethnic", "skin", "religion",
-	"orientation", "gender", "disability", "other", "unknown" };
-
 struct upload_file {
 	struct span data;             /* new upload: into the request body */
 	char name[UPLOAD_NAME_BYTES]; /* shown back to the tipster only */
@@ -96,7 +89,7 @@ struct upload {
 	struct arena arena;
 	struct form form;
 	const char *val[UF_COUNT]; /* NUL-terminated, in the arena */
-	unsigned motives;          /* bit i: upload_motives[i] */
+	unsigned motives;          /* bit i: intake_motives[i] */
 	const char *err[UF_COUNT]; /* message ids */
 	struct upload_file files[UPLOAD_MAX_FILES];
 	size_t nfiles;
@@ -285,7 +278,7 @@ upload_mark_choices(struct upload *up, json_t *ctx)
 	}
 	json_array_foreach(json_object_get(ctx, "motives"), i, item)
 	{
-		if (i < ARRAY_SIZE(upload_motives) && (up->motives & (1u << i)))
+		if (i < ARRAY_SIZE(intake_motives) && (up->motives & (1u << i)))
 			json_object_set_new(item, "checked", json_true());
 	}
 	json_array_foreach(json_object_get(ctx, "municipalities"), i, item)
@@ -527,8 +520,8 @@ upload_check_fields(struct upload *up)
 
 	up->val[UF_PLATFORM] = upload_text(up, UF_PLATFORM, 16, NULL);
 	if (up->val[UF_PLATFORM][0] != '\0' &&
-	    !upload_one_of(up->val[UF_PLATFORM], upload_platforms,
-	        ARRAY_SIZE(upload_platforms)))
+	    !upload_one_of(up->val[UF_PLATFORM], intake_platforms,
+	        ARRAY_SIZE(intake_platforms)))
 		up->err[UF_PLATFORM] = "err.platform.invalid";
 
 	up->val[UF_URL] = upload_trim(up,
@@ -563,12 +556,12 @@ upload_check_fields(struct upload *up)
 		p = &up->form.parts[i];
 		if (p->name.len != 6 || memcmp(p->name.p, "motive", 6) != 0)
 			continue;
-		for (k = 0; k < ARRAY_SIZE(upload_motives); k++)
-			if (p->body.len == strlen(upload_motives[k]) &&
-			    memcmp(p->body.p, upload_motives[k], p->body.len) ==
+		for (k = 0; k < ARRAY_SIZE(intake_motives); k++)
+			if (p->body.len == strlen(intake_motives[k]) &&
+			    memcmp(p->body.p, intake_motives[k], p->body.len) ==
 			        0)
 				break;
-		if (k == ARRAY_SIZE(upload_motives))
+		if (k == ARRAY_SIZE(intake_motives))
 			up->err[UF_MOTIVE] = "err.motive.invalid";
 		else
 			up->motives |= 1u << k;
@@ -754,9 +747,9 @@ upload_store(struct upload *up)
 	buf_init(&shas, 0);
 	buf_init(&phashes, 0);
 	buf_puts(&motives, "{");
-	for (i = 0; i < ARRAY_SIZE(upload_motives); i++)
+	for (i = 0; i < ARRAY_SIZE(intake_motives); i++)
 		if (up->motives & (1u << i))
-			upload_array_add(&motives, upload_motives[i]);
+			upload_array_add(&motives, intake_motives[i]);
 	buf_puts(&motives, "}");
 	buf_puts(&mimes, "{");
 	buf_puts(&widths, "{");
