@@ -29,8 +29,7 @@ createdb tipline
 conf=$work/tipline.ini
 sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
     -e "s|^admin_user =.*|admin_user = postgres|" \
-    -e "s|^level = .*|level = warn|" \
-    -e "s|^jobs = .*|jobs = 8|" conf/tipline.ini >"$conf"
+    -e "s|^level = .*|level = warn|" conf/tipline.ini >"$conf"
 build-bench/server/tiplinectl -c "$conf" keygen >/dev/null
 build-bench/server/tiplinectl -c "$conf" migrate >/dev/null
 
@@ -67,7 +66,7 @@ psql -qAtc "CREATE TABLE bench_pristine AS SELECT id FROM job" >/dev/null
 
 run_workers() { # n -> tips per second
 	local n=$1 i t0 t1 left
-	psql -qAtc "UPDATE tip SET case_id = NULL; DELETE FROM case_join; DELETE FROM exact_key; DELETE FROM near_key; DELETE FROM cases; UPDATE job SET state = 'queued', attempts = 0, locked_until = NULL, run_after = now()" >/dev/null
+	psql -qAtc "DELETE FROM case_join; DELETE FROM exact_key; DELETE FROM near_key; DELETE FROM cases; UPDATE job SET state = 'queued', attempts = 0, locked_until = NULL, run_after = now()" >/dev/null
 	psql -qc "VACUUM ANALYZE" >/dev/null
 	t0=$(date +%s.%N)
 	for i in $(seq "$n"); do

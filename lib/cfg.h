@@ -47,6 +47,8 @@ struct cfg {
 	/* [worker] */
 	char *worker_db_user;
 	long long worker_jobs;
+	long long worker_batch;
+	long long worker_screenshots;
 	long long worker_threads;
 	long long worker_lease_ms;
 	long long worker_max_attempts;

@@ -27,22 +27,23 @@ const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 
 const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	[STMT_WORKER_CLAIM] = { "worker_claim",
-	    "SELECT id, kind, tip_id, attempts "
-	    "FROM job_claim($1::integer, $2::integer)",
-	    2 },
-	[STMT_WORKER_TIP] = { "worker_tip",
-	    "SELECT sealed_description, sealed_url FROM tip "
-	    "WHERE id = $1::uuid",
-	    1 },
+	    "SELECT id, kind, tip_id, attempts, sealed_description, "
+	    "sealed_url, nattachments "
+	    "FROM job_claim($1::integer, $2::integer, $3::integer, "
+	    "$4::integer)",
+	    4 },
 	[STMT_WORKER_SHOTS] = { "worker_shots",
-	    "SELECT seq, sealed FROM attachment WHERE tip_id = $1::uuid "
-	    "ORDER BY seq",
+	    "SELECT x.i, a.seq, a.sealed "
+	    "FROM unnest($1::uuid[]) WITH ORDINALITY x (id, i) "
+	    "JOIN attachment a ON a.tip_id = x.id ORDER BY x.i, a.seq",
 	    1 },
 	[STMT_WORKER_APPLY] = { "worker_apply",
-	    "SELECT ingest_apply($1::bigint, $2::integer, $3::uuid, $4::bytea, "
-	    "$5::bytea, $6::bigint, $7::integer, $8::integer, $9::integer, "
-	    "$10::bigint[], $11::bytea[], $12::integer)",
-	    12 },
+	    "SELECT job_id, case_id FROM ingest_batch($1::bigint[], "
+	    "$2::integer[], $3::uuid[], $4::bytea[], $5::bytea[], "
+	    "$6::bigint[], $7::integer[], $8::integer[], $9::bigint[], "
+	    "$10::bytea[], $11::integer, $12::integer, $13::integer, "
+	    "$14::integer)",
+	    14 },
 	[STMT_WORKER_FAIL] = { "worker_fail",
 	    "SELECT job_fail($1::bigint, $2::integer, $3::text, $4::integer, "
 	    "$5::integer)",

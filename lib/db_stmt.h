@@ -20,7 +20,6 @@ enum intake_stmt {
 
 enum worker_stmt {
 	STMT_WORKER_CLAIM,
-	STMT_WORKER_TIP,
 	STMT_WORKER_SHOTS,
 	STMT_WORKER_APPLY,
 	STMT_WORKER_FAIL,

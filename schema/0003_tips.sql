@@ -68,7 +68,7 @@ CREATE TABLE job (
 	last_error text,
 	created_at timestamptz NOT NULL
 );
-CREATE INDEX job_ready_idx ON job (run_after) WHERE state = 'queued';
+CREATE INDEX job_ready_idx ON job (run_after, id) WHERE state = 'queued';
 
 -- Stores one tip.  Attachments come as parallel arrays of their plain
 -- metadata and up to five sealed images as separate (binary) parameters.

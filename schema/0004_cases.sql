@@ -2,10 +2,10 @@
 --
 -- A case gathers the tips about one thing (one post, one screenshot, one
 -- incident) and belongs to one department.  The worker computes a tip's
--- keys outside the database (it holds the private key) and hands them to
--- ingest_apply(), which in one transaction finds the open case they match,
--- or opens a new one routed to the right police, records which key
--- matched, and marks the job done.
+-- keys outside the database (it holds the private key) and hands a batch
+-- of tips to ingest_batch(), which in one transaction finds for each the
+-- open case its keys match, or opens a new one routed to the right police,
+-- records which key matched, and marks the jobs done.
 
 CREATE TABLE cases (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -25,15 +25,14 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_queue_idx ON cases (department_id, status, priority DESC);
 
-ALTER TABLE tip ADD COLUMN case_id bigint REFERENCES cases (id);
 -- The text the worker read in a screenshot, sealed: officers search it and
 -- screen readers read it.
 ALTER TABLE attachment ADD COLUMN sealed_text bytea;
-CREATE INDEX tip_case_idx ON tip (case_id);
 
--- How each tip came into its case: the key that matched (or 'new'), and
--- for near-duplicates the Hamming distance.  One row per tip: a tip is in
--- exactly one case, and a job that ran twice would violate the key.
+-- Which case each tip is in, and how it came there: the key that matched
+-- (or 'new'), and for near-duplicates the Hamming distance.  One row per
+-- tip: a tip is in exactly one case, and a job that ran twice would
+-- violate the key.
 CREATE TABLE case_join (
 	tip_id uuid PRIMARY KEY REFERENCES tip (id) ON DELETE CASCADE,
 	case_id bigint NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -181,49 +180,58 @@ BEGIN
 END
 $$;
 
--- Claims the next job that is due and not leased, leasing it for
--- p_lease_s seconds.  A job whose worker died is due again when its lease
--- runs out.  attempts counts claims; the caller must show it back.
-CREATE FUNCTION job_claim(p_lease_s integer, p_max integer)
-RETURNS TABLE (id bigint, kind text, tip_id uuid, attempts integer)
+-- Claims up to p_n jobs that are due and not leased, oldest first,
+-- leasing them for p_lease_s seconds, and stopping before the jobs' tips
+-- bring more than p_shots screenshots (the first job always comes:
+-- reading screenshots' text is slow, and every job claimed must finish
+-- within its lease).  A job whose worker died is due again when its lease
+-- runs out.  attempts counts claims; the caller must show it back.  A job
+-- claimed more than p_max times without any attempt finishing (it crashes
+-- its workers) is parked as dead instead.  An ingest job comes with its
+-- tip's sealed fields, saving the worker a query.
+CREATE FUNCTION job_claim(p_lease_s integer, p_max integer, p_n integer,
+    p_shots integer)
+RETURNS TABLE (id bigint, kind text, tip_id uuid, attempts integer,
+    sealed_description bytea, sealed_url bytea, nattachments integer)
 LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
-DECLARE
-	v_id bigint;
-	v_attempts integer;
 BEGIN
 	-- A lease lost in a server crash only lets the job be claimed again.
 	PERFORM set_config('synchronous_commit', 'off', true);
-	LOOP
-		UPDATE job j SET locked_until = now()
-		        + make_interval(secs => p_lease_s),
-		    attempts = j.attempts + 1
-		WHERE j.id = (
-			SELECT q.id FROM job q
-			WHERE q.state = 'queued' AND q.run_after <= now()
-			    AND (q.locked_until IS NULL
-			        OR q.locked_until < now())
-			ORDER BY q.run_after, q.id
-			FOR UPDATE SKIP LOCKED
-			LIMIT 1)
-		RETURNING j.id, j.attempts INTO v_id, v_attempts;
-		IF v_id IS NULL THEN
-			RETURN;
-		END IF;
-		-- Every attempt so far ended without a result: its worker
-		-- died each time (a job that crashes workers).  Park it.
-		IF v_attempts > p_max THEN
-			UPDATE job SET state = 'dead', locked_until = NULL,
-			    last_error = 'no attempt finished: the worker '
-			        || 'stopped during each'
-			WHERE job.id = v_id;
-			CONTINUE;
-		END IF;
-		RETURN QUERY SELECT j.id, j.kind, j.tip_id, j.attempts
-		    FROM job j WHERE j.id = v_id;
-		RETURN;
-	END LOOP;
+	RETURN QUERY
+	WITH due AS (
+		SELECT q.id, q.tip_id FROM job q
+		WHERE q.state = 'queued' AND q.run_after <= now()
+		    AND (q.locked_until IS NULL OR q.locked_until < now())
+		ORDER BY q.run_after, q.id
+		LIMIT p_n
+		FOR UPDATE SKIP LOCKED),
+	fits AS (
+		SELECT d.id, sum(coalesce(t.nattachments, 0))
+		        OVER (ORDER BY d.id)
+		    - coalesce(t.nattachments, 0) AS shots_before
+		FROM due d LEFT JOIN tip t ON t.id = d.tip_id),
+	claimed AS (
+		UPDATE job j SET
+		    attempts = j.attempts + 1,
+		    locked_until = CASE WHEN j.attempts >= p_max THEN NULL
+		        ELSE now() + make_interval(secs => p_lease_s) END,
+		    state = CASE WHEN j.attempts >= p_max THEN 'dead'
+		        ELSE j.state END,
+		    last_error = CASE WHEN j.attempts >= p_max
+		        THEN 'no attempt finished: the worker stopped during '
+		            || 'each'
+		        ELSE j.last_error END
+		FROM fits f
+		WHERE j.id = f.id AND (f.shots_before = 0
+		    OR f.shots_before < p_shots)
+		RETURNING j.id, j.kind, j.tip_id, j.attempts, j.state)
+	SELECT c.id, c.kind, c.tip_id, c.attempts, t.sealed_description,
+	    t.sealed_url, t.nattachments::integer
+	FROM claimed c LEFT JOIN tip t ON t.id = c.tip_id
+	WHERE c.state = 'queued'
+	ORDER BY c.id;
 END
 $$;
 
@@ -266,164 +274,245 @@ BEGIN
 END
 $$;
 
--- The ingest job's effect, all or nothing: joins the tip to the open case
--- its keys match (strongest key first) or opens a routed case, stores
--- the keys, and marks the job done.  Matching runs under one advisory
--- lock, so two tips about one post ingested at once by two workers still
--- end in one case.
-CREATE FUNCTION ingest_apply(p_job bigint, p_attempts integer, p_tip uuid,
-    p_link_key bytea, p_text_key bytea, p_text_hash bigint,
-    p_window_s integer, p_image_t integer, p_text_t integer,
-    p_shot_hashes bigint[], p_shot_texts bytea[], p_shot_t integer)
-RETURNS bigint
+-- The effect of a batch of ingest jobs, all or nothing: each tip in turn
+-- joins the open case its keys match (strongest key first) or opens a
+-- routed case, and its keys are stored at once, so that a later tip of
+-- the same batch finds them; then the joins are recorded, the cases
+-- counted and the jobs marked done.  Returns each job with its case.
+--
+-- The worker computes the keys outside the database (it holds the private
+-- key).  Per tip (arrays of the batch's length): job, attempt, tip, HMAC
+-- of the canonical link, HMAC of the normalised description and its
+-- SimHash (NULL when absent or too short).  Per screenshot whose text was
+-- read (arrays of their own length): the tip's index in the batch, the
+-- screenshot's seq, its text's SimHash (NULL when too short) and the text
+-- sealed.  Image keys (SHA-256, pHash) are in the attachment rows.
+--
+-- Matching runs under one advisory lock, so two tips about one post
+-- ingested at once by two workers still end in one case; a batch takes it
+-- once, which is what makes batches fast.  If any job's lease was lost the
+-- whole batch is refused (SQLSTATE 55000), and if a tip is gone, 02000:
+-- the worker then applies the jobs one by one, so that one bad job holds
+-- up no other.
+CREATE FUNCTION ingest_batch(p_jobs bigint[], p_attempts integer[],
+    p_tips uuid[], p_link_keys bytea[], p_text_keys bytea[],
+    p_text_hashes bigint[], p_shot_tip integer[], p_shot_seq integer[],
+    p_shot_hashes bigint[], p_shot_texts bytea[], p_window_s integer,
+    p_image_t integer, p_text_t integer, p_shot_t integer)
+RETURNS TABLE (job_id bigint, case_id bigint)
 LANGUAGE plpgsql
+-- Every lookup here is meant to be an index probe.  Plans are cached per
+-- session, and a plan made while a table was small would scan it for
+-- good as it grows.
+SET enable_seqscan = off
 AS $$
+#variable_conflict use_column
 DECLARE
-	v_tip tip%ROWTYPE;
+	n integer := coalesce(array_length(p_jobs, 1), 0);
 	v_since timestamptz := now() - make_interval(secs => p_window_s);
+	v_channel text[];
+	v_muni text[];
+	v_recv timestamptz[];
+	v_found integer;
+	-- The batch's attachments, in tip order, then seq.
+	v_att_tip integer[];
+	v_att_sha bytea[];
+	v_att_phash bigint[];
+	ap integer := 1;
+	sp integer := 1;
+	-- One tip's keys.
+	v_shas bytea[];
+	v_phashes bigint[];
+	v_shot_hs bigint[];
 	v_case bigint;
 	v_matched text;
 	v_distance integer;
 	v_dept smallint;
 	v_flag boolean;
-	a record;
+	v_h bigint;
+	-- What each tip joined.
+	v_cases bigint[] := '{}';
+	v_how text[] := '{}';
+	v_dist integer[] := '{}';
 	i integer;
 BEGIN
 	-- No need to wait for the disk: if the server crashes before this
-	-- commit is flushed, the effect and the job's "done" are lost
-	-- together, and the job runs again after its lease.  The lock below
-	-- is then held for the work only, not for an fsync.
+	-- commit is flushed, the effect and the jobs' "done" are lost
+	-- together, and the jobs run again after their lease.  The lock
+	-- below is then held for the work only, not for an fsync.
 	PERFORM set_config('synchronous_commit', 'off', true);
-	PERFORM job_hold(p_job, p_attempts);
-	SELECT * INTO v_tip FROM tip WHERE id = p_tip FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'tip of job % is gone', p_job
-		    USING ERRCODE = '02000';
+	IF n = 0 THEN
+		RETURN;
 	END IF;
 	PERFORM pg_advisory_xact_lock(7436978);
 
-	-- The same clean image.
-	SELECT k.case_id INTO v_case
-	FROM attachment at JOIN exact_key k ON k.kind = 'image'
-	    AND k.key = at.sha256
-	JOIN cases c ON c.id = k.case_id
-	WHERE at.tip_id = p_tip AND c.status = 'open'
-	    AND c.last_tip_at >= v_since
-	ORDER BY k.case_id LIMIT 1;
-	IF v_case IS NOT NULL THEN
-		v_matched := 'image';
+	SELECT array_agg(t.channel ORDER BY x.i),
+	    array_agg(t.municipality ORDER BY x.i),
+	    array_agg(t.received_at ORDER BY x.i), count(t.id)
+	INTO v_channel, v_muni, v_recv, v_found
+	FROM unnest(p_tips) WITH ORDINALITY x (id, i)
+	LEFT JOIN tip t ON t.id = x.id;
+	IF v_found <> n THEN
+		RAISE EXCEPTION 'a tip of the batch is gone'
+		    USING ERRCODE = '02000';
 	END IF;
-	-- The same post.
-	IF v_case IS NULL AND p_link_key IS NOT NULL THEN
-		SELECT k.case_id INTO v_case
-		FROM exact_key k JOIN cases c ON c.id = k.case_id
-		WHERE k.kind = 'link' AND k.key = p_link_key
-		    AND c.status = 'open' AND c.last_tip_at >= v_since
-		ORDER BY k.case_id LIMIT 1;
-		IF v_case IS NOT NULL THEN
-			v_matched := 'link';
-		END IF;
-	END IF;
-	-- A near-duplicate image.
-	IF v_case IS NULL THEN
-		FOR a IN SELECT phash FROM attachment WHERE tip_id = p_tip
-		    ORDER BY seq LOOP
-			SELECT n.case_id, n.distance INTO v_case, v_distance
-			FROM near_case('image', a.phash, p_image_t, v_since) n;
-			IF v_case IS NOT NULL THEN
-				v_matched := 'image_near';
-				EXIT;
-			END IF;
-		END LOOP;
-	END IF;
-	-- The same words read in a screenshot (another phone, another width).
-	IF v_case IS NULL THEN
-		FOR i IN 1 .. coalesce(array_length(p_shot_hashes, 1), 0) LOOP
-			CONTINUE WHEN p_shot_hashes[i] IS NULL;
-			SELECT n.case_id, n.distance INTO v_case, v_distance
-			FROM near_case('screenshot_text', p_shot_hashes[i],
-			    p_shot_t, v_since) n;
-			IF v_case IS NOT NULL THEN
-				v_matched := 'screenshot_text';
-				EXIT;
-			END IF;
-		END LOOP;
-	END IF;
-	-- The same text, then nearly the same.
-	IF v_case IS NULL AND p_text_key IS NOT NULL THEN
-		SELECT k.case_id INTO v_case
-		FROM exact_key k JOIN cases c ON c.id = k.case_id
-		WHERE k.kind = 'text' AND k.key = p_text_key
-		    AND c.status = 'open' AND c.last_tip_at >= v_since
-		ORDER BY k.case_id LIMIT 1;
-		IF v_case IS NOT NULL THEN
-			v_matched := 'text';
-		END IF;
-	END IF;
-	IF v_case IS NULL AND p_text_hash IS NOT NULL THEN
-		SELECT n.case_id, n.distance INTO v_case, v_distance
-		FROM near_case('text', p_text_hash, p_text_t, v_since) n;
-		IF v_case IS NOT NULL THEN
-			v_matched := 'text_near';
-		END IF;
-	END IF;
+	SELECT array_agg(x.i ORDER BY x.i, a.seq),
+	    array_agg(a.sha256 ORDER BY x.i, a.seq),
+	    array_agg(a.phash ORDER BY x.i, a.seq)
+	INTO v_att_tip, v_att_sha, v_att_phash
+	FROM unnest(p_tips) WITH ORDINALITY x (id, i)
+	JOIN attachment a ON a.tip_id = x.id;
 
-	IF v_case IS NULL THEN
-		SELECT r.department_id, r.needs_routing INTO v_dept, v_flag
-		FROM route_case(v_tip.channel, v_tip.municipality) r;
-		INSERT INTO cases (department_id, needs_routing, opened_at,
-		    last_tip_at)
-		VALUES (v_dept, v_flag, v_tip.received_at, v_tip.received_at)
-		RETURNING id INTO v_case;
-		v_matched := 'new';
-	END IF;
+	FOR i IN 1 .. n LOOP
+		v_shas := '{}';
+		v_phashes := '{}';
+		v_shot_hs := '{}';
+		WHILE ap <= coalesce(array_length(v_att_tip, 1), 0)
+		    AND v_att_tip[ap] = i LOOP
+			v_shas := v_shas || v_att_sha[ap];
+			v_phashes := v_phashes || v_att_phash[ap];
+			ap := ap + 1;
+		END LOOP;
+		WHILE sp <= coalesce(array_length(p_shot_tip, 1), 0)
+		    AND p_shot_tip[sp] = i LOOP
+			IF p_shot_hashes[sp] IS NOT NULL THEN
+				v_shot_hs := v_shot_hs || p_shot_hashes[sp];
+			END IF;
+			sp := sp + 1;
+		END LOOP;
+		v_case := NULL;
+		v_matched := NULL;
+		v_distance := NULL;
 
-	UPDATE cases SET ntips = ntips + 1, priority = ntips + 1,
-	    last_tip_at = greatest(last_tip_at, v_tip.received_at)
-	WHERE id = v_case;
-	UPDATE tip SET case_id = v_case WHERE id = p_tip;
+		-- The same clean image.
+		IF cardinality(v_shas) > 0 THEN
+			SELECT k.case_id INTO v_case
+			FROM exact_key k JOIN cases c ON c.id = k.case_id
+			WHERE k.kind = 'image' AND k.key = ANY (v_shas)
+			    AND c.status = 'open' AND c.last_tip_at >= v_since
+			ORDER BY k.case_id LIMIT 1;
+			v_matched := CASE WHEN v_case IS NOT NULL THEN 'image'
+			    END;
+		END IF;
+		-- The same post.
+		IF v_case IS NULL AND p_link_keys[i] IS NOT NULL THEN
+			SELECT k.case_id INTO v_case
+			FROM exact_key k JOIN cases c ON c.id = k.case_id
+			WHERE k.kind = 'link' AND k.key = p_link_keys[i]
+			    AND c.status = 'open' AND c.last_tip_at >= v_since
+			ORDER BY k.case_id LIMIT 1;
+			v_matched := CASE WHEN v_case IS NOT NULL THEN 'link'
+			    END;
+		END IF;
+		-- A near-duplicate image.
+		IF v_case IS NULL THEN
+			FOREACH v_h IN ARRAY v_phashes LOOP
+				SELECT nc.case_id, nc.distance
+				INTO v_case, v_distance
+				FROM near_case('image', v_h, p_image_t,
+				    v_since) nc;
+				IF v_case IS NOT NULL THEN
+					v_matched := 'image_near';
+					EXIT;
+				END IF;
+			END LOOP;
+		END IF;
+		-- The same words read in a screenshot (another phone, another
+		-- width).
+		IF v_case IS NULL THEN
+			FOREACH v_h IN ARRAY v_shot_hs LOOP
+				SELECT nc.case_id, nc.distance
+				INTO v_case, v_distance
+				FROM near_case('screenshot_text', v_h, p_shot_t,
+				    v_since) nc;
+				IF v_case IS NOT NULL THEN
+					v_matched := 'screenshot_text';
+					EXIT;
+				END IF;
+			END LOOP;
+		END IF;
+		-- The same text, then nearly the same.
+		IF v_case IS NULL AND p_text_keys[i] IS NOT NULL THEN
+			SELECT k.case_id INTO v_case
+			FROM exact_key k JOIN cases c ON c.id = k.case_id
+			WHERE k.kind = 'text' AND k.key = p_text_keys[i]
+			    AND c.status = 'open' AND c.last_tip_at >= v_since
+			ORDER BY k.case_id LIMIT 1;
+			v_matched := CASE WHEN v_case IS NOT NULL THEN 'text'
+			    END;
+		END IF;
+		IF v_case IS NULL AND p_text_hashes[i] IS NOT NULL THEN
+			SELECT nc.case_id, nc.distance INTO v_case, v_distance
+			FROM near_case('text', p_text_hashes[i], p_text_t,
+			    v_since) nc;
+			v_matched := CASE WHEN v_case IS NOT NULL
+			    THEN 'text_near' END;
+		END IF;
+
+		IF v_case IS NULL THEN
+			SELECT r.department_id, r.needs_routing
+			INTO v_dept, v_flag
+			FROM route_case(v_channel[i], v_muni[i]) r;
+			INSERT INTO cases (department_id, needs_routing,
+			    opened_at, last_tip_at)
+			VALUES (v_dept, v_flag, v_recv[i], v_recv[i])
+			RETURNING id INTO v_case;
+			v_matched := 'new';
+			v_distance := NULL;
+		END IF;
+		v_cases := v_cases || v_case;
+		v_how := v_how || v_matched;
+		v_dist := v_dist || v_distance;
+
+		-- The tip's keys, for the tips after it.
+		INSERT INTO exact_key (kind, key, case_id, tip_id)
+		SELECT k.kind, k.key, v_case, p_tips[i]
+		FROM (SELECT 'image', unnest(v_shas)
+		    UNION ALL VALUES ('link', p_link_keys[i]),
+		        ('text', p_text_keys[i])) k (kind, key)
+		WHERE k.key IS NOT NULL;
+		IF cardinality(v_phashes) > 0 OR cardinality(v_shot_hs) > 0
+		    OR p_text_hashes[i] IS NOT NULL THEN
+			INSERT INTO near_key (kind, hash, c0, c1, c2, c3,
+			    case_id, tip_id)
+			SELECT k.kind, k.h, mih_chunk(k.h, 0),
+			    mih_chunk(k.h, 1), mih_chunk(k.h, 2),
+			    mih_chunk(k.h, 3), v_case, p_tips[i]
+			FROM (SELECT 'image', unnest(v_phashes)
+			    UNION ALL SELECT 'screenshot_text',
+			        unnest(v_shot_hs)
+			    UNION ALL VALUES ('text', p_text_hashes[i])) k (kind, h)
+			WHERE k.h IS NOT NULL;
+		END IF;
+	END LOOP;
+
 	INSERT INTO case_join (tip_id, case_id, matched, distance, joined_at)
-	VALUES (p_tip, v_case, v_matched, v_distance, v_tip.received_at);
+	SELECT x.tip, x.cs, x.how, x.dist, x.recv
+	FROM unnest(p_tips, v_cases, v_how, v_dist, v_recv)
+	    x (tip, cs, how, dist, recv);
+	UPDATE cases c SET ntips = c.ntips + x.n, priority = c.ntips + x.n,
+	    last_tip_at = greatest(c.last_tip_at, x.last)
+	FROM (SELECT u.cs, count(*) AS n, max(u.recv) AS last
+	    FROM unnest(v_cases, v_recv) u (cs, recv) GROUP BY u.cs) x
+	WHERE c.id = x.cs;
+	UPDATE attachment a SET sealed_text = s.text
+	FROM unnest(p_shot_tip, p_shot_seq, p_shot_texts) s (i, seq, text)
+	WHERE a.tip_id = p_tips[s.i] AND a.seq = s.seq
+	    AND s.text IS NOT NULL;
 
-	INSERT INTO exact_key (kind, key, case_id, tip_id)
-	SELECT 'image', sha256, v_case, p_tip FROM attachment
-	WHERE tip_id = p_tip;
-	IF p_link_key IS NOT NULL THEN
-		INSERT INTO exact_key VALUES ('link', p_link_key, v_case, p_tip);
+	-- Done, if every lease still holds: a worker whose lease passed to
+	-- another must not apply its result.
+	UPDATE job j SET state = 'done', locked_until = NULL, last_error = NULL
+	FROM unnest(p_jobs, p_attempts) x (id, attempts)
+	WHERE j.id = x.id AND j.attempts = x.attempts AND j.state = 'queued'
+	    AND j.locked_until >= now();
+	GET DIAGNOSTICS v_found = ROW_COUNT;
+	IF v_found <> n THEN
+		RAISE EXCEPTION 'the lease of a job of the batch was lost'
+		    USING ERRCODE = '55000';
 	END IF;
-	IF p_text_key IS NOT NULL THEN
-		INSERT INTO exact_key VALUES ('text', p_text_key, v_case, p_tip);
-	END IF;
-	INSERT INTO near_key (kind, hash, c0, c1, c2, c3, case_id, tip_id)
-	SELECT 'image', phash, mih_chunk(phash, 0), mih_chunk(phash, 1),
-	    mih_chunk(phash, 2), mih_chunk(phash, 3), v_case, p_tip
-	FROM attachment WHERE tip_id = p_tip;
-	IF p_text_hash IS NOT NULL THEN
-		INSERT INTO near_key (kind, hash, c0, c1, c2, c3, case_id,
-		    tip_id)
-		VALUES ('text', p_text_hash, mih_chunk(p_text_hash, 0),
-		    mih_chunk(p_text_hash, 1), mih_chunk(p_text_hash, 2),
-		    mih_chunk(p_text_hash, 3), v_case, p_tip);
-	END IF;
-
-	FOR i IN 1 .. coalesce(array_length(p_shot_hashes, 1), 0) LOOP
-		CONTINUE WHEN p_shot_hashes[i] IS NULL;
-		INSERT INTO near_key (kind, hash, c0, c1, c2, c3, case_id,
-		    tip_id)
-		VALUES ('screenshot_text', p_shot_hashes[i],
-		    mih_chunk(p_shot_hashes[i], 0),
-		    mih_chunk(p_shot_hashes[i], 1),
-		    mih_chunk(p_shot_hashes[i], 2),
-		    mih_chunk(p_shot_hashes[i], 3), v_case, p_tip);
-	END LOOP;
-	FOR i IN 1 .. coalesce(array_length(p_shot_texts, 1), 0) LOOP
-		UPDATE attachment SET sealed_text = p_shot_texts[i]
-		WHERE tip_id = p_tip AND seq = i AND p_shot_texts[i] IS NOT NULL;
-	END LOOP;
-
-	UPDATE job SET state = 'done', locked_until = NULL, last_error = NULL
-	WHERE id = p_job;
-	RETURN v_case;
+	RETURN QUERY SELECT x.job, x.cs
+	    FROM unnest(p_jobs, v_cases) x (job, cs);
 END
 $$;
 
@@ -432,11 +521,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cases, case_join, exact_key,
 GRANT SELECT, UPDATE ON cases TO tipline_console;
 GRANT SELECT ON case_join TO tipline_console;
 
-REVOKE ALL ON FUNCTION job_claim(integer, integer), job_hold(bigint, integer),
+REVOKE ALL ON FUNCTION job_claim(integer, integer, integer, integer),
+    job_hold(bigint, integer),
     job_fail(bigint, integer, text, integer, integer),
-    ingest_apply(bigint, integer, uuid, bytea, bytea, bigint, integer,
-    integer, integer, bigint[], bytea[], integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION job_claim(integer, integer), job_hold(bigint, integer),
+    ingest_batch(bigint[], integer[], uuid[], bytea[], bytea[], bigint[],
+    integer[], integer[], bigint[], bytea[], integer, integer, integer,
+    integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION job_claim(integer, integer, integer, integer),
+    job_hold(bigint, integer),
     job_fail(bigint, integer, text, integer, integer),
-    ingest_apply(bigint, integer, uuid, bytea, bytea, bigint, integer,
-    integer, integer, bigint[], bytea[], integer) TO tipline_worker;
+    ingest_batch(bigint[], integer[], uuid[], bytea[], bytea[], bigint[],
+    integer[], integer[], bigint[], bytea[], integer, integer, integer,
+    integer) TO tipline_worker;

@@ -14,7 +14,8 @@ DECLARE
 	v_m integer;
 BEGIN
 	DELETE FROM tip WHERE id IN (
-		SELECT t.id FROM tip t JOIN cases c ON c.id = t.case_id
+		SELECT t.id FROM tip t JOIN case_join cj ON cj.tip_id = t.id
+		JOIN cases c ON c.id = cj.case_id
 		WHERE c.status = 'closed'
 		    AND c.closed_at < now() - make_interval(secs => p_keep_s)
 		LIMIT p_batch
@@ -24,7 +25,8 @@ BEGIN
 		SELECT c.id FROM cases c
 		WHERE c.status = 'closed'
 		    AND c.closed_at < now() - make_interval(secs => p_keep_s)
-		    AND NOT EXISTS (SELECT 1 FROM tip t WHERE t.case_id = c.id)
+		    AND NOT EXISTS (SELECT 1 FROM case_join cj
+		        WHERE cj.case_id = c.id)
 		LIMIT p_batch
 		FOR UPDATE SKIP LOCKED);
 	GET DIAGNOSTICS v_m = ROW_COUNT;

@@ -91,6 +91,7 @@ main(int argc, char *argv[])
 {
 	const char *path = "conf/tipline.ini";
 	struct event *sigs[4];
+	sigset_t mask;
 	struct cfg cfg;
 	struct tls *tls;
 	char err[1024];
@@ -154,8 +155,17 @@ main(int argc, char *argv[])
 	event_base_dispatch(base);
 	log_info("stopped");
 	intake_free(&intake);
+	/* Freeing the events restores the default actions: a late signal
+	 * must not turn a clean exit into a kill.  Blocked, then ignored
+	 * (which discards one pending). */
+	sigemptyset(&mask);
 	for (i = 0; i < (int)ARRAY_SIZE(signums); i++)
+		sigaddset(&mask, signums[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
 		event_free(sigs[i]);
+		signal(signums[i], SIG_IGN);
+	}
 	if (grace_ev != NULL)
 		event_free(grace_ev);
 	event_base_free(base);

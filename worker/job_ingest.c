@@ -1,14 +1,25 @@
 /*
- * Ingest: read the tip's sealed description and link, unseal them on the
- * thread pool, compute the dedup keys the intake could not (it cannot read
- * what it stored), and call ingest_apply(), which matches, routes, stores
- * the keys and marks the job done in one transaction.
+ * Ingest: unseal each tip on the thread pool, compute the dedup keys the
+ * intake could not (it cannot read what it stored), and hand the tips to
+ * ingest_batch(), which matches, routes, stores the keys and marks the
+ * jobs done in one transaction.
  *
- *   INGEST_S_FETCH   reading the tip
- *   INGEST_S_SHOTS   reading its sealed screenshots
+ * A tip moves through:
+ *
+ *   INGEST_S_SHOTS   its sealed screenshots are being read (one query for
+ *                    the claim's tips that have any)
  *   INGEST_S_KEYS    unsealing, reading screenshots' text (OCR) and
  *                    hashing on a pool thread
- *   INGEST_S_APPLY   ingest_apply() in flight
+ *   INGEST_S_READY   keys computed, waiting for the next batch
+ *   INGEST_S_APPLY   in an ingest_batch() in flight
+ *
+ * Batching: the worker has one ingest_batch() in flight at a time, and
+ * each takes every tip that became ready meanwhile (up to [worker]
+ * batch).  Under load the batches fill up and the matching lock, the
+ * round trips and the commit are paid once per batch; a lone tip is
+ * applied at once.  A batch that fails (a lease passed on, a tip deleted,
+ * a bad row) is applied again one tip at a time, so that one bad job
+ * holds up no other and fails alone.
  *
  * Keys: HMAC(dedup key, canonical link); HMAC(dedup key, normalised text)
  * and its SimHash, but only for descriptions of at least [dedup]
@@ -20,6 +31,8 @@
  * A screenshot whose text cannot be read in time still dedups by its
  * other keys.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +50,9 @@
 #include "url.h"
 
 enum ingest_state {
-	INGEST_S_FETCH,
 	INGEST_S_SHOTS,
 	INGEST_S_KEYS,
+	INGEST_S_READY,
 	INGEST_S_APPLY,
 };
 
@@ -58,7 +71,9 @@ struct ingest_shot {
 struct ingest {
 	struct job *job;
 	enum ingest_state state;
-	/* Sealed inputs, decoded from the query result. */
+	TAILQ_ENTRY(ingest) entry; /* in the ready list */
+	int nattachments;
+	/* Sealed inputs, decoded from the query results. */
 	unsigned char *sealed_desc;
 	size_t sealed_desc_len;
 	unsigned char *sealed_url;
@@ -74,125 +89,295 @@ struct ingest {
 	int nread; /* screenshots whose text was read */
 };
 
+TAILQ_HEAD(ingest_list, ingest);
+
+/* The worker's ingest state: tips ready to apply, and whether a batch is
+ * in flight. */
+struct ingest_queue {
+	struct ingest_list ready;
+	int nready;
+	bool applying;
+	uint64_t nbatches; /* for the log */
+};
+
+/* One ingest_batch() call. */
+struct ingest_batch {
+	struct queue *q;
+	bool applier; /* the worker's batch, not a lone retry */
+	int n;
+	struct ingest *items[];
+};
+
+static void ingest_kick(struct queue *);
+
 static void
-ingest_free(struct ingest *in)
+ingest_free_shots(struct ingest *in)
 {
 	int i;
 
 	for (i = 0; i < in->nshots; i++) {
 		if (in->shots[i].sealed != NULL)
 			PQfreemem(in->shots[i].sealed);
-		free(in->shots[i].sealed_text);
+		in->shots[i].sealed = NULL;
 	}
+}
+
+static void
+ingest_free(struct ingest *in)
+{
+	int i;
+
+	ingest_free_shots(in);
+	for (i = 0; i < in->nshots; i++)
+		free(in->shots[i].sealed_text);
 	if (in->sealed_desc != NULL)
 		PQfreemem(in->sealed_desc);
 	if (in->sealed_url != NULL)
 		PQfreemem(in->sealed_url);
+	in->job->data = NULL;
 	sodium_memzero(in, sizeof(*in));
 	free(in);
 }
 
+/* Ends one tip's job: frees its state, then reports. */
 static void
-ingest_on_applied(void *arg, PGresult *res)
+ingest_failed(struct ingest *in, const char *why)
 {
-	struct ingest *in = arg;
+	struct job *j = in->job;
+
+	ingest_free(in);
+	job_failed(j, why);
+}
+
+static void
+ingest_lost(struct ingest *in)
+{
+	struct job *j = in->job;
+
+	ingest_free(in);
+	job_lost(j);
+}
+
+static void
+ingest_done(struct ingest *in, const char *case_id)
+{
 	struct job *j = in->job;
 	char result[96];
-	const char *state = db_sqlstate(res);
-	int nshots = in->nshots, nread = in->nread;
 
-	if (in->state != INGEST_S_APPLY)
-		fatalx("%s: ingest in state %d", __func__, in->state);
+	snprintf(result, sizeof(result), "case=%s shots=%d read=%d", case_id,
+	    in->nshots, in->nread);
 	ingest_free(in);
-	j->data = NULL;
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
-		snprintf(result, sizeof(result), "case=%s shots=%d read=%d",
-		    PQgetvalue(res, 0, 0), nshots, nread);
-		job_done(j, result);
-	} else if (strcmp(state, "55000") == 0)
-		job_lost(j);
-	else if (strcmp(state, "02000") == 0)
-		job_failed(j, "tip is gone");
-	else
-		job_failed(j, res == NULL ? "database unavailable"
-		                          : "ingest_apply failed");
+	job_done(j, result);
+}
+
+/* ---------------------------------------------------------------- apply */
+
+static void
+put_bytea(struct buf *b, const uint8_t *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	char two[2];
+
+	if (p == NULL) {
+		buf_puts(b, "NULL");
+		return;
+	}
+	/* An element of a bytea[] in text form: "\\x..." */
+	buf_puts(b, "\"\\\\x");
+	for (i = 0; i < len; i++) {
+		two[0] = hex[p[i] >> 4];
+		two[1] = hex[p[i] & 15];
+		buf_append(b, two, 2);
+	}
+	buf_puts(b, "\"");
+}
+
+enum {
+	A_JOBS,
+	A_ATTEMPTS,
+	A_TIPS,
+	A_LINKS,
+	A_TEXTS,
+	A_TEXT_HASHES,
+	A_SHOT_TIP,
+	A_SHOT_SEQ,
+	A_SHOT_HASHES,
+	A_SHOT_TEXTS,
+	A_COUNT
+};
+
+static void ingest_on_batch(void *, PGresult *);
+
+/* Sends ingest_batch() for b's tips, as arrays in text form. */
+static void
+ingest_send(struct ingest_batch *b)
+{
+	const struct cfg *cfg = b->q->cfg;
+	struct buf a[A_COUNT];
+	const char *v[A_COUNT + 4];
+	char win[24], it[24], tt[24], st[24];
+	bool ok = true;
+	int i, k, s, nshots = 0;
+
+	for (k = 0; k < A_COUNT; k++) {
+		buf_init(&a[k], 0);
+		buf_puts(&a[k], "{");
+	}
+	for (i = 0; i < b->n; i++) {
+		const struct ingest *in = b->items[i];
+		const char *sep = i ? "," : "";
+
+		for (k = A_JOBS; k <= A_TEXT_HASHES; k++)
+			buf_puts(&a[k], sep);
+		buf_printf(&a[A_JOBS], "%lld", in->job->id);
+		buf_printf(&a[A_ATTEMPTS], "%d", in->job->attempts);
+		buf_puts(&a[A_TIPS], in->job->tip_id);
+		put_bytea(&a[A_LINKS], in->has_link ? in->link_key : NULL, 32);
+		put_bytea(&a[A_TEXTS], in->has_text ? in->text_key : NULL, 32);
+		if (in->has_text)
+			buf_printf(&a[A_TEXT_HASHES], "%lld",
+			    (long long)(int64_t)in->text_hash);
+		else
+			buf_puts(&a[A_TEXT_HASHES], "NULL");
+		for (s = 0; s < in->nshots; s++) {
+			const struct ingest_shot *sh = &in->shots[s];
+			const char *ssep = nshots++ ? "," : "";
+
+			for (k = A_SHOT_TIP; k <= A_SHOT_TEXTS; k++)
+				buf_puts(&a[k], ssep);
+			buf_printf(&a[A_SHOT_TIP], "%d", i + 1);
+			buf_printf(&a[A_SHOT_SEQ], "%d", sh->seq);
+			if (sh->has_hash)
+				buf_printf(&a[A_SHOT_HASHES], "%lld",
+				    (long long)(int64_t)sh->hash);
+			else
+				buf_puts(&a[A_SHOT_HASHES], "NULL");
+			put_bytea(&a[A_SHOT_TEXTS], sh->sealed_text,
+			    sh->sealed_text_len);
+		}
+	}
+	for (k = 0; k < A_COUNT; k++) {
+		buf_puts(&a[k], "}");
+		if ((v[k] = buf_cstr(&a[k])) == NULL)
+			ok = false;
+	}
+	snprintf(win, sizeof(win), "%lld", cfg->dedup_window_ms / 1000);
+	snprintf(it, sizeof(it), "%lld", cfg->dedup_image_threshold);
+	snprintf(tt, sizeof(tt), "%lld", cfg->dedup_text_threshold);
+	snprintf(st, sizeof(st), "%lld", cfg->dedup_screenshot_threshold);
+	v[A_COUNT] = win;
+	v[A_COUNT + 1] = it;
+	v[A_COUNT + 2] = tt;
+	v[A_COUNT + 3] = st;
+	for (i = 0; i < b->n; i++)
+		b->items[i]->state = INGEST_S_APPLY;
+	if (!ok || db_send(b->q->db, STMT_WORKER_APPLY, A_COUNT + 4, v, NULL,
+	               NULL, ingest_on_batch, b) == NULL)
+		ingest_on_batch(b, NULL);
+	for (k = 0; k < A_COUNT; k++)
+		buf_reset(&a[k]);
+}
+
+static struct ingest_batch *
+ingest_batch_new(struct queue *q, int n)
+{
+	struct ingest_batch *b;
+
+	if ((b = calloc(1, sizeof(*b) + (size_t)n * sizeof(b->items[0]))) ==
+	    NULL)
+		return NULL;
+	b->q = q;
+	return b;
+}
+
+/* One tip alone, after its batch failed. */
+static void
+ingest_send_alone(struct ingest *in)
+{
+	struct ingest_batch *b;
+
+	if ((b = ingest_batch_new(in->job->q, 1)) == NULL) {
+		ingest_failed(in, "out of memory");
+		return;
+	}
+	b->items[b->n++] = in;
+	ingest_send(b);
 }
 
 static void
-ingest_apply(struct ingest *in)
+ingest_on_batch(void *arg, PGresult *res)
 {
-	struct job *j = in->job;
-	struct queue *q = j->q;
-	const char *v[12];
-	int len[12], fmt[12];
-	char id[24], att[16], hash[24], win[24], it[8], tt[8], st[8];
-	char num[32], *hex;
-	struct buf hashes, texts;
-	int i;
+	struct ingest_batch *b = arg;
+	struct queue *q = b->q;
+	const char *state = db_sqlstate(res);
+	bool alone = b->n == 1, ok;
+	int i, r;
 
-	in->state = INGEST_S_APPLY;
-	memset(len, 0, sizeof(len));
-	memset(fmt, 0, sizeof(fmt));
-	snprintf(id, sizeof(id), "%lld", j->id);
-	snprintf(att, sizeof(att), "%d", j->attempts);
-	snprintf(hash, sizeof(hash), "%lld", (long long)(int64_t)in->text_hash);
-	snprintf(win, sizeof(win), "%lld", q->cfg->dedup_window_ms / 1000);
-	snprintf(it, sizeof(it), "%lld", q->cfg->dedup_image_threshold);
-	snprintf(tt, sizeof(tt), "%lld", q->cfg->dedup_text_threshold);
-	v[0] = id;
-	v[1] = att;
-	v[2] = j->tip_id;
-	v[3] = in->has_link ? (const char *)in->link_key : NULL;
-	len[3] = 32;
-	fmt[3] = 1;
-	v[4] = in->has_text ? (const char *)in->text_key : NULL;
-	len[4] = 32;
-	fmt[4] = 1;
-	v[5] = in->has_text ? hash : NULL;
-	v[6] = win;
-	v[7] = it;
-	v[8] = tt;
-	/* Arrays in PostgreSQL's text form: {h1,NULL,...} and
-	 * {"\\x...",NULL,...}, one element per screenshot, in seq order. */
-	buf_init(&hashes, 0);
-	buf_init(&texts, 0);
-	buf_puts(&hashes, "{");
-	buf_puts(&texts, "{");
-	for (i = 0; i < in->nshots; i++) {
-		const struct ingest_shot *sh = &in->shots[i];
-
-		buf_puts(&hashes, i ? "," : "");
-		buf_puts(&texts, i ? "," : "");
-		if (sh->has_hash) {
-			snprintf(num, sizeof(num), "%lld",
-			    (long long)(int64_t)sh->hash);
-			buf_puts(&hashes, num);
-		} else
-			buf_puts(&hashes, "NULL");
-		if (sh->sealed_text != NULL &&
-		    (hex = malloc(sh->sealed_text_len * 2 + 1)) != NULL) {
-			sodium_bin2hex(hex, sh->sealed_text_len * 2 + 1,
-			    sh->sealed_text, sh->sealed_text_len);
-			buf_puts(&texts, "\"\\\\x");
-			buf_puts(&texts, hex);
-			buf_puts(&texts, "\"");
-			free(hex);
-		} else
-			buf_puts(&texts, "NULL");
-	}
-	buf_puts(&hashes, "}");
-	buf_puts(&texts, "}");
-	snprintf(st, sizeof(st), "%lld", q->cfg->dedup_screenshot_threshold);
-	v[9] = buf_cstr(&hashes);
-	v[10] = buf_cstr(&texts);
-	v[11] = st;
-	if (v[9] == NULL || v[10] == NULL ||
-	    db_send(q->db, STMT_WORKER_APPLY, 12, v, len, fmt,
-	        ingest_on_applied, in) == NULL)
-		ingest_on_applied(in, NULL);
-	buf_reset(&hashes);
-	buf_reset(&texts);
+	for (i = 0; i < b->n; i++)
+		if (b->items[i]->state != INGEST_S_APPLY)
+			fatalx("%s: ingest in state %d", __func__,
+			    b->items[i]->state);
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	     PQntuples(res) == b->n;
+	if (ok) {
+		/* Rows in the batch's order; checked, not assumed. */
+		for (r = 0; r < b->n && ok; r++)
+			ok = strtoll(PQgetvalue(res, r, 0), NULL, 10) ==
+			     b->items[r]->job->id;
+		if (!ok)
+			fatalx("ingest_batch answered out of order");
+		for (r = 0; r < b->n; r++)
+			ingest_done(b->items[r], PQgetvalue(res, r, 1));
+	} else if (!alone) {
+		log_info("a batch of %d failed (sqlstate %s): applying its "
+		         "tips one by one",
+		    b->n, state);
+		for (i = 0; i < b->n; i++)
+			ingest_send_alone(b->items[i]);
+	} else if (strcmp(state, "55000") == 0)
+		ingest_lost(b->items[0]);
+	else if (strcmp(state, "02000") == 0)
+		ingest_failed(b->items[0], "tip is gone");
+	else
+		ingest_failed(b->items[0], res == NULL ? "database unavailable"
+		                                       : "ingest_batch failed");
+	if (b->applier) {
+		q->ingest->applying = false;
+		free(b);
+		ingest_kick(q);
+	} else
+		free(b);
 }
+
+/* Sends the tips that are ready as one batch, unless one is in flight. */
+static void
+ingest_kick(struct queue *q)
+{
+	struct ingest_queue *iq = q->ingest;
+	struct ingest_batch *b;
+	struct ingest *in;
+	int n;
+
+	if (iq->applying || iq->nready == 0)
+		return;
+	n = iq->nready < q->cfg->worker_batch ? iq->nready
+	                                      : (int)q->cfg->worker_batch;
+	if ((b = ingest_batch_new(q, n)) == NULL)
+		return; /* tried again when the next tip is ready */
+	b->applier = true;
+	while (b->n < n) {
+		in = TAILQ_FIRST(&iq->ready);
+		TAILQ_REMOVE(&iq->ready, in, entry);
+		iq->nready--;
+		b->items[b->n++] = in;
+	}
+	iq->applying = true;
+	iq->nbatches++;
+	ingest_send(b);
+}
+
+/* ------------------------------------------------------------------ keys */
 
 /* On a pool thread: reads each screenshot's text, keeps it sealed and its
  * SimHash.  Failures leave that screenshot without a text key. */
@@ -232,6 +417,7 @@ ingest_read_shots(struct ingest *in)
 		}
 		util_free_secret(img, img_len);
 	}
+	ingest_free_shots(in);
 }
 
 /* On a pool thread: touches only in and the keys, read-only. */
@@ -291,115 +477,180 @@ static void
 ingest_keys_done(void *arg)
 {
 	struct ingest *in = arg;
-	struct job *j = in->job;
+	struct queue *q = in->job->q;
 
 	if (in->state != INGEST_S_KEYS)
 		fatalx("%s: ingest in state %d", __func__, in->state);
+	q->shots -= in->nattachments;
 	if (in->error != NULL) {
-		const char *why = in->error;
-
-		ingest_free(in);
-		j->data = NULL;
-		job_failed(j, why);
+		ingest_failed(in, in->error);
+		queue_fill(q);
 		return;
 	}
-	ingest_apply(in);
+	in->state = INGEST_S_READY;
+	TAILQ_INSERT_TAIL(&q->ingest->ready, in, entry);
+	q->ingest->nready++;
+	ingest_kick(q);
+	queue_fill(q);
 }
+
+static void
+ingest_keys(struct ingest *in)
+{
+	struct queue *q = in->job->q;
+
+	in->state = INGEST_S_KEYS;
+	if (tpool_submit(q->tpool, ingest_keys_work, ingest_keys_done, in) ==
+	    -1) {
+		q->shots -= in->nattachments;
+		ingest_failed(in, "thread pool full");
+	}
+}
+
+/* ----------------------------------------------------------------- start */
+
+/* The claim's tips that have screenshots, waiting for them. */
+struct ingest_fetch {
+	int n;
+	struct ingest *items[];
+};
 
 static void
 ingest_on_shots(void *arg, PGresult *res)
 {
-	struct ingest *in = arg;
-	struct job *j = in->job;
-	int i;
+	struct ingest_fetch *f = arg;
+	struct ingest *in;
+	struct ingest_shot *sh;
+	int i, r, k;
+	bool ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 
-	if (in->state != INGEST_S_SHOTS)
-		fatalx("%s: ingest in state %d", __func__, in->state);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) > INGEST_MAX_SHOTS) {
-		ingest_free(in);
-		j->data = NULL;
-		job_failed(j, "reading the screenshots failed");
-		return;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		struct ingest_shot *sh = &in->shots[i];
-
-		sh->seq = (int)strtol(PQgetvalue(res, i, 0), NULL, 10);
+	/* Rows: the tip's index in f, seq, sealed; ordered by both. */
+	for (r = 0; ok && r < PQntuples(res); r++) {
+		k = (int)strtol(PQgetvalue(res, r, 0), NULL, 10) - 1;
+		if (k < 0 || k >= f->n || f->items[k] == NULL)
+			continue;
+		in = f->items[k];
+		if (in->nshots == INGEST_MAX_SHOTS) {
+			f->items[k] = NULL;
+			in->job->q->shots -= in->nattachments;
+			ingest_failed(in, "bad screenshot rows");
+			continue;
+		}
+		sh = &in->shots[in->nshots++];
+		sh->seq = (int)strtol(PQgetvalue(res, r, 1), NULL, 10);
 		sh->sealed = PQunescapeBytea(
-		    (const unsigned char *)PQgetvalue(res, i, 1),
+		    (const unsigned char *)PQgetvalue(res, r, 2),
 		    &sh->sealed_len);
-		in->nshots++;
-		if (sh->sealed == NULL || sh->seq != i + 1) {
-			ingest_free(in);
-			j->data = NULL;
-			job_failed(j, "bad screenshot rows");
-			return;
+		if (sh->sealed == NULL || sh->seq != in->nshots) {
+			f->items[k] = NULL;
+			in->job->q->shots -= in->nattachments;
+			ingest_failed(in, "bad screenshot rows");
 		}
 	}
-	in->state = INGEST_S_KEYS;
-	if (tpool_submit(j->q->tpool, ingest_keys_work, ingest_keys_done, in) ==
-	    -1) {
-		ingest_free(in);
-		j->data = NULL;
-		job_failed(j, "thread pool full");
+	for (i = 0; i < f->n; i++) {
+		if ((in = f->items[i]) == NULL)
+			continue;
+		if (!ok) {
+			in->job->q->shots -= in->nattachments;
+			ingest_failed(in, "reading the screenshots failed");
+		} else if (in->nshots != in->nattachments) {
+			in->job->q->shots -= in->nattachments;
+			ingest_failed(in, "bad screenshot rows");
+		} else
+			ingest_keys(in);
 	}
-}
-
-static void
-ingest_on_tip(void *arg, PGresult *res)
-{
-	struct ingest *in = arg;
-	struct job *j = in->job;
-	const char *v[1];
-
-	if (in->state != INGEST_S_FETCH)
-		fatalx("%s: ingest in state %d", __func__, in->state);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) != 1) {
-		ingest_free(in);
-		j->data = NULL;
-		if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
-			job_failed(j, "tip is gone");
-		else
-			job_failed(j, "reading the tip failed");
-		return;
-	}
-	in->sealed_desc = PQunescapeBytea(
-	    (const unsigned char *)PQgetvalue(res, 0, 0), &in->sealed_desc_len);
-	if (!PQgetisnull(res, 0, 1))
-		in->sealed_url = PQunescapeBytea(
-		    (const unsigned char *)PQgetvalue(res, 0, 1),
-		    &in->sealed_url_len);
-	if (in->sealed_desc == NULL ||
-	    (!PQgetisnull(res, 0, 1) && in->sealed_url == NULL)) {
-		ingest_free(in);
-		j->data = NULL;
-		job_failed(j, "out of memory");
-		return;
-	}
-	in->state = INGEST_S_SHOTS;
-	v[0] = j->tip_id;
-	if (db_send(j->q->db, STMT_WORKER_SHOTS, 1, v, NULL, NULL,
-	        ingest_on_shots, in) == NULL)
-		ingest_on_shots(in, NULL);
+	free(f);
 }
 
 void
-job_ingest_start(struct job *j)
+job_ingest_start(struct job **jobs, const int *rows, int n, const PGresult *res)
 {
+	struct ingest_fetch *f;
 	struct ingest *in;
+	struct queue *q;
+	struct buf ids;
 	const char *v[1];
+	int i, r;
 
-	if ((in = calloc(1, sizeof(*in))) == NULL) {
-		job_failed(j, "out of memory");
+	if (n == 0)
 		return;
+	q = jobs[0]->q;
+	f = calloc(1, sizeof(*f) + (size_t)n * sizeof(f->items[0]));
+	buf_init(&ids, 0);
+	buf_puts(&ids, "{");
+	for (i = 0; i < n; i++) {
+		struct job *j = jobs[i];
+
+		r = rows[i];
+		if ((in = calloc(1, sizeof(*in))) == NULL) {
+			job_failed(j, "out of memory");
+			continue;
+		}
+		in->job = j;
+		j->data = in;
+		in->nattachments = (int)strtol(PQgetvalue(res, r, 6), NULL, 10);
+		q->shots += in->nattachments;
+		if (PQgetisnull(res, r, 4)) {
+			/* The claim's join found no tip. */
+			q->shots -= in->nattachments;
+			ingest_failed(in, "tip is gone");
+			continue;
+		}
+		in->sealed_desc = PQunescapeBytea(
+		    (const unsigned char *)PQgetvalue(res, r, 4),
+		    &in->sealed_desc_len);
+		if (!PQgetisnull(res, r, 5))
+			in->sealed_url = PQunescapeBytea(
+			    (const unsigned char *)PQgetvalue(res, r, 5),
+			    &in->sealed_url_len);
+		if (in->sealed_desc == NULL ||
+		    (!PQgetisnull(res, r, 5) && in->sealed_url == NULL) ||
+		    in->nattachments < 0 ||
+		    in->nattachments > INGEST_MAX_SHOTS) {
+			q->shots -= in->nattachments;
+			ingest_failed(in, "bad tip row");
+			continue;
+		}
+		if (in->nattachments == 0) {
+			ingest_keys(in);
+			continue;
+		}
+		if (f == NULL) {
+			q->shots -= in->nattachments;
+			ingest_failed(in, "out of memory");
+			continue;
+		}
+		in->state = INGEST_S_SHOTS;
+		buf_puts(&ids, f->n ? "," : "");
+		buf_puts(&ids, j->tip_id);
+		f->items[f->n++] = in;
 	}
-	in->job = j;
-	in->state = INGEST_S_FETCH;
-	j->data = in;
-	v[0] = j->tip_id;
-	if (db_send(j->q->db, STMT_WORKER_TIP, 1, v, NULL, NULL, ingest_on_tip,
-	        in) == NULL)
-		ingest_on_tip(in, NULL);
+	buf_puts(&ids, "}");
+	if (f != NULL && f->n > 0) {
+		v[0] = buf_cstr(&ids);
+		if (v[0] == NULL || db_send(q->db, STMT_WORKER_SHOTS, 1, v,
+		                        NULL, NULL, ingest_on_shots, f) == NULL)
+			ingest_on_shots(f, NULL);
+	} else
+		free(f);
+	buf_reset(&ids);
+}
+
+void
+job_ingest_init(struct queue *q)
+{
+	if ((q->ingest = calloc(1, sizeof(*q->ingest))) == NULL)
+		fatalx("out of memory");
+	TAILQ_INIT(&q->ingest->ready);
+}
+
+void
+job_ingest_free(struct queue *q)
+{
+	if (q->ingest == NULL)
+		return;
+	log_info("ingest batches %llu",
+	    (unsigned long long)q->ingest->nbatches);
+	free(q->ingest);
+	q->ingest = NULL;
 }

@@ -1,12 +1,21 @@
 /*
  * The ingest job: a new tip joins the case its keys match, or opens one
- * routed to the right police.
+ * routed to the right police.  Jobs are claimed, read and applied in
+ * batches (see job_ingest.c).
  */
 #ifndef TL_JOB_INGEST_H
 #define TL_JOB_INGEST_H
 
-struct job;
+#include <libpq-fe.h>
 
-void job_ingest_start(struct job *);
+struct job;
+struct queue;
+
+void job_ingest_init(struct queue *);
+void job_ingest_free(struct queue *);
+/* Starts the ingest jobs of one claim; rows[i] is jobs[i]'s row of res
+ * (sealed_description, sealed_url and nattachments in columns 4 to 6). */
+void job_ingest_start(struct job **jobs, const int *rows, int n,
+    const PGresult *res);
 
 #endif

@@ -32,7 +32,7 @@ job_free(struct job *j)
 	sodium_memzero(j, sizeof(*j));
 	free(j);
 	q->running--;
-	if (q->stopping && q->running == 0)
+	if (q->stopping && q->running == 0 && !q->claiming)
 		event_base_loopexit(q->base, NULL);
 	else
 		queue_fill(q);
@@ -101,75 +101,102 @@ job_failed(struct job *j, const char *why)
 }
 
 static void
-queue_on_claim(void *arg, PGresult *res)
+queue_start_job(struct queue *q, const PGresult *res, int r,
+    struct job **ingest, int *rows, int *ningest)
 {
-	struct job *j = arg;
-	struct queue *q = j->q;
+	struct job *j;
 
-	if (j->state != JOB_S_CLAIM)
-		fatalx("%s: job in state %d", __func__, j->state);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("claiming a job failed, sqlstate %s",
-		    db_sqlstate(res));
-		q->idle = true;
-		job_free(j);
-		return;
-	}
-	if (PQntuples(res) == 0) {
-		q->idle = true;
-		job_free(j);
-		return;
-	}
-	j->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	snprintf(j->kind, sizeof(j->kind), "%s", PQgetvalue(res, 0, 1));
-	snprintf(j->tip_id, sizeof(j->tip_id), "%s", PQgetvalue(res, 0, 2));
-	j->attempts = (int)strtol(PQgetvalue(res, 0, 3), NULL, 10);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return; /* its lease brings it back */
+	j->q = q;
+	q->running++;
+	j->id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+	snprintf(j->kind, sizeof(j->kind), "%s", PQgetvalue(res, r, 1));
+	snprintf(j->tip_id, sizeof(j->tip_id), "%s", PQgetvalue(res, r, 2));
+	j->attempts = (int)strtol(PQgetvalue(res, r, 3), NULL, 10);
 	j->state = JOB_S_RUN;
 	j->started_ms = util_now_ms();
-	if (strcmp(j->kind, "ingest") == 0 && j->tip_id[0] != '\0')
-		job_ingest_start(j);
-	else if (strcmp(j->kind, "purge") == 0)
+	if (strcmp(j->kind, "ingest") == 0 && j->tip_id[0] != '\0') {
+		rows[*ningest] = r;
+		ingest[(*ningest)++] = j;
+	} else if (strcmp(j->kind, "purge") == 0)
 		job_purge_start(j);
 	else
 		job_failed(j, "unknown job kind");
 }
 
 static void
+queue_on_claim(void *arg, PGresult *res)
+{
+	struct queue *q = arg;
+	struct job **ingest = NULL;
+	int *rows = NULL, n, r, ningest = 0;
+
+	if (!q->claiming)
+		fatalx("%s: no claim in flight", __func__);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("claiming jobs failed, sqlstate %s",
+		    db_sqlstate(res));
+		q->idle = true;
+		q->claiming = false;
+		return;
+	}
+	n = PQntuples(res);
+	/* Fewer than asked for: nothing more is due now. */
+	if (n < q->claim_size)
+		q->idle = true;
+	if (n > 0) {
+		ingest = calloc((size_t)n, sizeof(*ingest));
+		rows = calloc((size_t)n, sizeof(*rows));
+		if (ingest == NULL || rows == NULL)
+			fatalx("out of memory");
+	}
+	for (r = 0; r < n; r++)
+		queue_start_job(q, res, r, ingest, rows, &ningest);
+	job_ingest_start(ingest, rows, ningest, res);
+	free(ingest);
+	free(rows);
+	q->claiming = false;
+	if (q->stopping && q->running == 0)
+		event_base_loopexit(q->base, NULL);
+	else
+		queue_fill(q);
+}
+
+static void
 queue_claim(struct queue *q)
 {
-	struct job *j;
-	char lease[24], max[24];
-	const char *v[2];
+	char lease[24], max[24], size[24], shots[24];
+	const char *v[4];
+	long long room = q->cfg->worker_jobs - q->running;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return;
-	j->q = q;
-	j->state = JOB_S_CLAIM;
-	snprintf(j->kind, sizeof(j->kind), "-");
+	q->claim_size =
+	    (int)(room < q->cfg->worker_batch ? room : q->cfg->worker_batch);
 	snprintf(lease, sizeof(lease), "%lld", q->cfg->worker_lease_ms / 1000);
 	snprintf(max, sizeof(max), "%lld", q->cfg->worker_max_attempts);
+	snprintf(size, sizeof(size), "%d", q->claim_size);
+	snprintf(shots, sizeof(shots), "%lld",
+	    q->cfg->worker_screenshots - q->shots);
 	v[0] = lease;
 	v[1] = max;
-	q->running++;
-	if (db_send(q->db, STMT_WORKER_CLAIM, 2, v, NULL, NULL, queue_on_claim,
-	        j) == NULL) {
-		q->running--;
+	v[2] = size;
+	v[3] = shots;
+	q->claiming = true;
+	if (db_send(q->db, STMT_WORKER_CLAIM, 4, v, NULL, NULL, queue_on_claim,
+	        q) == NULL) {
+		q->claiming = false;
 		q->idle = true;
-		free(j);
 	}
 }
 
+/* One claim at a time, while there is room for jobs and screenshots. */
 void
 queue_fill(struct queue *q)
 {
-	while (!q->stopping && !q->idle && q->running < q->cfg->worker_jobs &&
-	       db_pool_up(q->db) > 0) {
-		int before = q->running;
-
+	if (!q->stopping && !q->idle && !q->claiming &&
+	    q->running < q->cfg->worker_jobs &&
+	    q->shots < q->cfg->worker_screenshots && db_pool_up(q->db) > 0)
 		queue_claim(q);
-		if (q->running == before)
-			break;
-	}
 }
 
 /* A NOTIFY job_ready or the sweep: there may be work again. */
@@ -228,8 +255,9 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg)
 	memset(&o, 0, sizeof(o));
 	o.conninfo = cfg->db_conninfo;
 	o.user = cfg->worker_db_user;
-	/* One connection per job in flight, and one more for claims. */
-	o.size = (int)cfg->worker_jobs + 1;
+	/* Claims, the batch being applied, and the rest (screenshots,
+	 * failures, lone retries, purges); queries wait for a free one. */
+	o.size = QUEUE_CONNECTIONS;
 	o.connect_timeout_ms = cfg->db_connect_timeout_ms;
 	o.query_timeout_ms = cfg->db_query_timeout_ms;
 	o.retry_max_ms = cfg->db_retry_max_ms;
@@ -241,6 +269,7 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg)
 	o.notify_arg = q;
 	q->db = db_pool_new(base, &o);
 	q->tpool = tpool_new(base, (int)cfg->worker_threads);
+	job_ingest_init(q);
 	event_assign(&q->sweep, base, -1, EV_PERSIST, queue_sweep_cb, q);
 	tv.tv_sec = cfg->worker_sweep_ms / 1000;
 	tv.tv_usec = (cfg->worker_sweep_ms % 1000) * 1000;
@@ -257,7 +286,7 @@ queue_stop(struct queue *q)
 	q->stopping = true;
 	event_del(&q->sweep);
 	event_del(&q->purge);
-	if (q->running == 0)
+	if (q->running == 0 && !q->claiming)
 		event_base_loopexit(q->base, NULL);
 }
 
@@ -268,6 +297,7 @@ queue_free(struct queue *q)
 	event_del(&q->purge);
 	tpool_free(q->tpool);
 	db_pool_free(q->db);
+	job_ingest_free(q);
 	sodium_memzero(q->secret_key, sizeof(q->secret_key));
 	sodium_memzero(q->dedup_key, sizeof(q->dedup_key));
 	log_info("jobs done %llu, failed %llu, dead %llu, lost %llu",

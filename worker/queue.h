@@ -1,8 +1,9 @@
 /*
- * The worker's job queue on PostgreSQL.  Up to [worker] jobs jobs run at
- * once; each is a struct job that moves through explicit states:
+ * The worker's job queue on PostgreSQL.  One job_claim() at a time leases
+ * up to [worker] batch due jobs, while fewer than [worker] jobs run and
+ * fewer than [worker] screenshots wait for their text to be read.  Each
+ * claimed job is a struct job that moves through explicit states:
  *
- *   JOB_S_CLAIM   job_claim() sent: lease the next due job, if any
  *   JOB_S_RUN     the kind's handler is working (database, threads)
  *   JOB_S_FINISH  job_fail() sent after an error
  *
@@ -31,8 +32,10 @@
 #define jlog_warnx(j, fmt, ...)                                                \
 	log_warnx("job=%lld kind=%s " fmt, (j)->id, (j)->kind, ##__VA_ARGS__)
 
+/* Connections of a worker's pool. */
+#define QUEUE_CONNECTIONS 4
+
 enum job_state {
-	JOB_S_CLAIM,  /* job_claim() in flight */
 	JOB_S_RUN,    /* the handler has it */
 	JOB_S_FINISH, /* job_fail() in flight */
 };
@@ -58,17 +61,21 @@ struct queue {
 	uint8_t public_key[32];
 	uint8_t secret_key[32];
 	uint8_t dedup_key[32];
-	int running; /* jobs in any state */
-	bool idle;   /* the last claim found nothing */
+	int running;    /* jobs in any state */
+	int shots;      /* screenshots of running jobs not read yet */
+	bool claiming;  /* job_claim() in flight */
+	int claim_size; /* jobs it asked for */
+	bool idle;      /* the last claim found fewer than it asked for */
 	bool stopping;
 	struct event sweep;
 	struct event purge; /* queues a purge job */
+	struct ingest_queue *ingest;
 	/* Counters for the log and the metrics endpoint. */
 	uint64_t n_done, n_failed, n_dead, n_lost;
 };
 
 void queue_init(struct queue *, struct event_base *, struct cfg *);
-/* Claims jobs until [worker] jobs run or none is due. */
+/* Claims jobs if there is room and work may be due. */
 void queue_fill(struct queue *);
 /* Stops claiming; the loop ends when running jobs are finished. */
 void queue_stop(struct queue *);

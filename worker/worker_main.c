@@ -70,6 +70,7 @@ main(int argc, char *argv[])
 	const char *path = "conf/tipline.ini";
 	static const int signums[] = { SIGTERM, SIGINT };
 	struct event *sigs[2];
+	sigset_t mask;
 	struct cfg cfg;
 	uint8_t k[KEYS_BYTES];
 	char err[1024];
@@ -125,7 +126,8 @@ main(int argc, char *argv[])
 		sigs[i] = evsignal_new(base, signums[i], signal_cb, &cfg);
 		evsignal_add(sigs[i], NULL);
 	}
-	log_info("started: %lld jobs at once", cfg.worker_jobs);
+	log_info("started: %lld jobs at once, batches of %lld, %d connections",
+	    cfg.worker_jobs, cfg.worker_batch, QUEUE_CONNECTIONS);
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
@@ -133,8 +135,17 @@ main(int argc, char *argv[])
 	metrics_stop();
 	queue_free(&queue);
 	log_info("stopped");
+	/* Freeing the events restores the default actions: a late signal
+	 * must not turn a clean exit into a kill.  Blocked, then ignored
+	 * (which discards one pending). */
+	sigemptyset(&mask);
 	for (i = 0; i < (int)ARRAY_SIZE(signums); i++)
+		sigaddset(&mask, signums[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
 		event_free(sigs[i]);
+		signal(signums[i], SIG_IGN);
+	}
 	if (grace_ev != NULL)
 		event_free(grace_ev);
 	event_base_free(base);

@@ -93,8 +93,9 @@ def test_sigkill_every_second(wenv, start_worker, request):
     assert db.one("SELECT count(*) FROM job WHERE state <> 'done'") == 0
     check_one_case_per_tip(db)
     # Tips of one post in one case, of different posts in different ones.
-    rows = db.q("SELECT receipt_hash, case_id FROM tip WHERE "
-                "receipt_hash = ANY (%s)", (hashes,))
+    rows = db.q("SELECT t.receipt_hash, cj.case_id FROM tip t JOIN case_join "
+                "cj ON cj.tip_id = t.id WHERE t.receipt_hash = ANY (%s)",
+                (hashes,))
     case_of = {bytes(h): c for h, c in rows}
     assert len(case_of) == N_CRASH
     by_group = collections.defaultdict(set)
@@ -142,8 +143,9 @@ def test_two_workers_share_the_queue(wenv, start_worker):
     done = [w.done_jobs() for w in ws]
     assert all(done), "one worker did nothing"
     assert sorted(done[0] + done[1]) == jobs, "a job done twice or never"
-    assert db.one("SELECT count(DISTINCT case_id) FROM tip t JOIN job j "
-                  "ON j.tip_id = t.id WHERE j.id >= %s", (first_job,)) == 50
+    assert db.one("SELECT count(DISTINCT cj.case_id) FROM case_join cj "
+                  "JOIN job j ON j.tip_id = cj.tip_id WHERE j.id >= %s",
+                  (first_job,)) == 50
     check_one_case_per_tip(db)
 
 
@@ -195,8 +197,8 @@ def test_poison_job(wenv, start_worker):
     others = [tip_id_of(db, h) for i, h in enumerate(hashes) if i not in
               (1, 4)]
     assert all(job_of(db, t)["state"] == "done" for t in others)
-    assert db.one("SELECT count(*) FROM tip WHERE id IN (%s, %s) AND "
-                  "case_id IS NOT NULL", (bad, bad_link)) == 0
+    assert db.one("SELECT count(*) FROM case_join WHERE tip_id IN (%s, %s)",
+                  (bad, bad_link)) == 0
     log = w.log()
     assert len(re.findall(rf"job={j['id']} kind=ingest attempt=\d ms=\d+ "
                           r"failed: cannot unseal the description",
@@ -232,9 +234,9 @@ def test_poison_job(wenv, start_worker):
     wait_jobs_done(db, timeout=15, workers=[w])
     j = job_of(db, bad)
     assert (j["state"], j["last_error"]) == ("done", None)
-    cases = dict(db.q("SELECT id, case_id FROM tip WHERE id = ANY (%s)",
-                      ([bad, bad_link],)))
-    assert all(cases.values())
+    cases = dict(db.q("SELECT tip_id, case_id FROM case_join WHERE "
+                      "tip_id = ANY (%s)", ([bad, bad_link],)))
+    assert len(cases) == 2
     assert cases[bad] != cases[bad_link]
     p = ctl(wenv.conf, "jobs")
     assert "dead jobs" not in p.stdout, p.stdout
@@ -243,16 +245,17 @@ def test_poison_job(wenv, start_worker):
 
 # ------------------------------------------------------ lease and SIGSTOP
 
-class TipLock:
-    """Holds ACCESS EXCLUSIVE on tip in a transaction of its own, so that
-    a worker that claimed a job waits in its first query (reading the
-    tip): a job held in flight for as long as the test wants."""
+class CaseLock:
+    """Holds ACCESS EXCLUSIVE on cases in a transaction of its own, so that
+    a worker that claimed jobs waits in ingest_batch() (which always reads
+    or writes cases): jobs held in flight for as long as the test
+    wants."""
 
     def __init__(self, db):
         self.conn = db.connect()
 
     def __enter__(self):
-        self.conn.execute("LOCK TABLE tip IN ACCESS EXCLUSIVE MODE")
+        self.conn.execute("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
         return self
 
     def release(self):
@@ -295,41 +298,64 @@ def wait_claimed(db, jobs, n, timeout=10):
         time.sleep(0.02)
 
 
+def wait_applies_blocked(db, n, timeout=10):
+    """Until n ingest_batch() calls wait for a lock."""
+    deadline = time.monotonic() + timeout
+    while True:
+        k = db.one("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                   "'%%ingest_batch(%%' AND wait_event_type = 'Lock'")
+        if k >= n:
+            return
+        assert time.monotonic() < deadline, f"{k} of {n} applies blocked"
+        time.sleep(0.02)
+
+
 def test_stopped_worker_loses_its_lease(wenv, start_worker):
     db = wenv.db
     h, = insert_tips(wenv, [{
         "description": "lease test tip",
         "url": "https://x.com/u/status/8200000000000000001"}])
     # The job is queued; no worker runs.  Make it wait, start worker A,
-    # lock the tip table, then let A claim the job: A waits reading the
-    # tip, with the job leased for 3 s.
+    # lock the cases table, then let A claim the job: A's apply waits for
+    # the lock, with the job leased for 3 s.  A is stopped too.
     jobs = job_ids(db, [h])
     hold_jobs(db, jobs)
     a = start_worker(name="a.log")
     tip = tip_id_of(db, h)
-    with TipLock(db) as lock:
+    with CaseLock(db) as lock:
         release_jobs(db, jobs)
         wait_claimed(db, jobs, 1)
+        wait_applies_blocked(db, 1)
         a.proc.send_signal(signal.SIGSTOP)
+        job = job_of(db, tip)
+        assert (job["state"], job["attempts"]) == ("queued", 1)
+        # B takes the job when the lease runs out; its apply waits
+        # behind A's (the matching lock).
+        b = start_worker(name="b.log")
+        t0 = time.monotonic()
+        deadline = t0 + 10
+        while job_of(db, tip)["attempts"] < 2:
+            assert time.monotonic() < deadline, "B never claimed the job"
+            time.sleep(0.05)
+        wait_applies_blocked(db, 2)
+        # A's apply goes first and is refused (the lease passed on);
+        # B's is applied.
         lock.release()
-    job = job_of(db, tip)
-    assert (job["state"], job["attempts"]) == ("queued", 1)
-    # B takes the job when the lease runs out and applies it.
-    b = start_worker(name="b.log")
-    t0 = time.monotonic()
     wait_jobs_done(db, timeout=10, workers=[b])
     assert job_of(db, tip)["attempts"] == 2
     assert f"job={job['id']} kind=ingest attempt=2 ms=" in b.log()
-    case_id = db.one("SELECT case_id FROM tip WHERE id = %s", (tip,))
-    # A continues: its late apply is refused, the job left as B left it.
+    case_id = db.one("SELECT case_id FROM case_join WHERE tip_id = %s",
+                     (tip,))
+    # A continues: it learns that its apply was refused, the job left as
+    # B left it.
     a.proc.send_signal(signal.SIGCONT)
     a.wait_log(rf"job={job['id']} kind=ingest attempt=1 result=lost", 15)
     assert "result=done" not in a.log()
     assert time.monotonic() - t0 < 9, "query timeout would have interfered"
     j = job_of(db, tip)
     assert (j["state"], j["attempts"]) == ("done", 2)
-    assert db.one("SELECT case_id FROM tip WHERE id = %s", (tip,)) == \
-        case_id
+    assert db.one("SELECT case_id FROM case_join WHERE tip_id = %s",
+                  (tip,)) == case_id
     assert db.one("SELECT count(*) FROM case_join WHERE tip_id = %s",
                   (tip,)) == 1
     assert db.one("SELECT ntips FROM cases WHERE id = %s", (case_id,)) == 1
@@ -349,10 +375,11 @@ def test_sigterm_waits_for_jobs_in_flight(wenv, start_worker):
                                 for i in range(12)])
     jobs = job_ids(db, hashes)
     hold_jobs(db, jobs)
-    w = start_worker(name="w.log")
-    with TipLock(db) as lock:
+    conf = wenv.write_conf("four.ini", settings={"jobs": "4"})
+    w = start_worker(conf, name="w.log")
+    with CaseLock(db) as lock:
         release_jobs(db, jobs)
-        wait_claimed(db, jobs, 4)       # [worker] jobs = 4
+        wait_claimed(db, jobs, 4)
         w.proc.send_signal(signal.SIGTERM)
         w.wait_log(r"stopping")
         time.sleep(0.5)
@@ -383,7 +410,7 @@ def test_sigterm_past_the_grace_period(wenv, start_worker):
     jobs = job_ids(db, hashes)
     hold_jobs(db, jobs)
     w = start_worker(conf, name="w.log")
-    with TipLock(db) as lock:
+    with CaseLock(db) as lock:
         release_jobs(db, jobs)
         wait_claimed(db, jobs, 4)
         w.proc.send_signal(signal.SIGTERM)

@@ -125,6 +125,7 @@ def test_place_without_municipality_is_flagged(wenv, module_worker):
                              "channel": "place", "platform": None}])
     tip_id = wenv.db.one("SELECT id FROM tip WHERE receipt_hash = %s", (h,))
     wait_jobs_done(wenv.db, timeout=20, workers=[module_worker])
-    case_id = wenv.db.one("SELECT case_id FROM tip WHERE id = %s", (tip_id,))
+    case_id = wenv.db.one("SELECT case_id FROM case_join WHERE tip_id = %s",
+                          (tip_id,))
     c = case_row(wenv.db, case_id)
     assert (c["department"], c["needs_routing"]) == ("national", True)
