@@ -43,16 +43,22 @@ CREATE TABLE case_join (
 );
 CREATE INDEX case_join_case_idx ON case_join (case_id);
 
+-- Keys are stored once per case (the tip that first brought one is
+-- kept): a post reported five thousand times is one key to find, not five
+-- thousand rows to read at every lookup.  Which key brought each tip in
+-- is case_join's.
+--
 -- Exact keys: SHA-256 of a clean image, HMAC of a canonical link or of
 -- normalised text.
 CREATE TABLE exact_key (
 	kind text NOT NULL CHECK (kind IN ('image', 'link', 'text')),
 	key bytea NOT NULL CHECK (length(key) = 32),
 	case_id bigint NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
-	tip_id uuid NOT NULL REFERENCES tip (id) ON DELETE CASCADE
+	tip_id uuid NOT NULL REFERENCES tip (id) ON DELETE CASCADE,
+	PRIMARY KEY (kind, key, case_id)
 );
-CREATE INDEX exact_key_idx ON exact_key (kind, key);
 CREATE INDEX exact_key_tip_idx ON exact_key (tip_id);
+CREATE INDEX exact_key_case_idx ON exact_key (case_id);
 
 -- Near keys: 64-bit perceptual hashes of images and SimHashes of text,
 -- split into four 16-bit chunks for multi-index hashing: two hashes within
@@ -67,13 +73,15 @@ CREATE TABLE near_key (
 	c2 integer NOT NULL,
 	c3 integer NOT NULL,
 	case_id bigint NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
-	tip_id uuid NOT NULL REFERENCES tip (id) ON DELETE CASCADE
+	tip_id uuid NOT NULL REFERENCES tip (id) ON DELETE CASCADE,
+	PRIMARY KEY (kind, hash, case_id)
 );
 CREATE INDEX near_key_c0_idx ON near_key (kind, c0);
 CREATE INDEX near_key_c1_idx ON near_key (kind, c1);
 CREATE INDEX near_key_c2_idx ON near_key (kind, c2);
 CREATE INDEX near_key_c3_idx ON near_key (kind, c3);
 CREATE INDEX near_key_tip_idx ON near_key (tip_id);
+CREATE INDEX near_key_case_idx ON near_key (case_id);
 
 -- Chunk i (0 = most significant) of a 64-bit hash, 0..65535.
 CREATE FUNCTION mih_chunk(h bigint, i integer) RETURNS integer
@@ -470,7 +478,8 @@ BEGIN
 		FROM (SELECT 'image', unnest(v_shas)
 		    UNION ALL VALUES ('link', p_link_keys[i]),
 		        ('text', p_text_keys[i])) k (kind, key)
-		WHERE k.key IS NOT NULL;
+		WHERE k.key IS NOT NULL
+		ON CONFLICT DO NOTHING;
 		IF cardinality(v_phashes) > 0 OR cardinality(v_shot_hs) > 0
 		    OR p_text_hashes[i] IS NOT NULL THEN
 			INSERT INTO near_key (kind, hash, c0, c1, c2, c3,
@@ -482,7 +491,8 @@ BEGIN
 			    UNION ALL SELECT 'screenshot_text',
 			        unnest(v_shot_hs)
 			    UNION ALL VALUES ('text', p_text_hashes[i])) k (kind, h)
-			WHERE k.h IS NOT NULL;
+			WHERE k.h IS NOT NULL
+			ON CONFLICT DO NOTHING;
 		END IF;
 	END LOOP;
 

@@ -142,8 +142,9 @@ queue_on_claim(void *arg, PGresult *res)
 		return;
 	}
 	n = PQntuples(res);
-	/* Fewer than asked for: nothing more is due now. */
-	if (n < q->claim_size)
+	/* Nothing due now.  (Fewer than asked for may only mean that the
+	 * screenshots' budget was reached.) */
+	if (n == 0)
 		q->idle = true;
 	if (n > 0) {
 		ingest = calloc((size_t)n, sizeof(*ingest));
@@ -169,12 +170,11 @@ queue_claim(struct queue *q)
 	char lease[24], max[24], size[24], shots[24];
 	const char *v[4];
 	long long room = q->cfg->worker_jobs - q->running;
+	long long n = room < q->cfg->worker_batch ? room : q->cfg->worker_batch;
 
-	q->claim_size =
-	    (int)(room < q->cfg->worker_batch ? room : q->cfg->worker_batch);
 	snprintf(lease, sizeof(lease), "%lld", q->cfg->worker_lease_ms / 1000);
 	snprintf(max, sizeof(max), "%lld", q->cfg->worker_max_attempts);
-	snprintf(size, sizeof(size), "%d", q->claim_size);
+	snprintf(size, sizeof(size), "%lld", n);
 	snprintf(shots, sizeof(shots), "%lld",
 	    q->cfg->worker_screenshots - q->shots);
 	v[0] = lease;

@@ -61,11 +61,10 @@ struct queue {
 	uint8_t public_key[32];
 	uint8_t secret_key[32];
 	uint8_t dedup_key[32];
-	int running;    /* jobs in any state */
-	int shots;      /* screenshots of running jobs not read yet */
-	bool claiming;  /* job_claim() in flight */
-	int claim_size; /* jobs it asked for */
-	bool idle;      /* the last claim found fewer than it asked for */
+	int running;   /* jobs in any state */
+	int shots;     /* screenshots of running jobs not read yet */
+	bool claiming; /* job_claim() in flight */
+	bool idle;     /* the last claim found nothing */
 	bool stopping;
 	struct event sweep;
 	struct event purge; /* queues a purge job */

@@ -114,10 +114,11 @@ def test_sigkill_every_second(wenv, start_worker, request):
                   "ON t.id = cj.tip_id WHERE t.receipt_hash = ANY (%s) "
                   "GROUP BY 1", (hashes,)))
     assert m == {"new": n_cases, "link": N_CRASH - n_cases}, m
-    # One link key per linked tip: no apply left a duplicate behind.
-    assert db.one("SELECT count(*) FROM exact_key k JOIN tip t ON "
-                  "t.id = k.tip_id WHERE t.receipt_hash = ANY (%s)",
-                  (hashes,)) == N_CRASH - groups.count(None)
+    # One link key per post's case, none for linkless tips.
+    assert db.one("SELECT count(*) FROM exact_key k JOIN case_join cj ON "
+                  "cj.case_id = k.case_id AND cj.tip_id = k.tip_id JOIN tip "
+                  "t ON t.id = k.tip_id WHERE t.receipt_hash = ANY (%s)",
+                  (hashes,)) == n_posts
 
     # Secondary: the logs never report one job done twice, and report
     # at least every job but those lost with a killed worker (applied,
@@ -432,3 +433,90 @@ def test_sigterm_past_the_grace_period(wenv, start_worker):
     w2 = start_worker(name="w2.log")
     wait_jobs_done(db, timeout=20, workers=[w2])
     check_one_case_per_tip(db)
+
+
+# -------------------------------------------------------------- batches
+
+def test_failed_batch_is_applied_tip_by_tip(wenv, start_worker):
+    """A batch that fails in the database for one tip is applied again
+    one tip at a time: the others are done, the bad one fails alone."""
+    db = wenv.db
+    hashes = insert_tips(wenv, [
+        {"description": f"batch test tip {i}",
+         "url": f"https://x.com/u/status/83000000000000000{i:02d}"}
+        for i in range(8)])
+    jobs = job_ids(db, hashes)
+    hold_jobs(db, jobs)
+    bad = tip_id_of(db, hashes[-1])
+    # The fault: storing the last tip's join fails, inside ingest_batch().
+    db.q(f"""
+        CREATE FUNCTION test_refuse_join() RETURNS trigger LANGUAGE plpgsql
+        AS $$ BEGIN
+            IF NEW.tip_id = '{bad}' THEN
+                RAISE EXCEPTION 'refused by the test';
+            END IF;
+            RETURN NEW;
+        END $$""")
+    db.q("CREATE TRIGGER test_refuse_join BEFORE INSERT ON case_join "
+         "FOR EACH ROW EXECUTE FUNCTION test_refuse_join()")
+    try:
+        w = start_worker(name="w.log")
+        # The first batch waits for the lock while the others' keys are
+        # computed: they go together in the next batch.
+        with CaseLock(db) as lock:
+            release_jobs(db, jobs)
+            wait_claimed(db, jobs, len(jobs))
+            wait_applies_blocked(db, 1)
+            time.sleep(0.3)
+            lock.release()
+        w.wait_log(rf"job={jobs[-1]} kind=ingest attempt=1 ms=\d+ failed: "
+                   r"ingest_batch failed")
+        others = [tip_id_of(db, h) for h in hashes[:-1]]
+        deadline = time.monotonic() + 10
+        while not all(job_of(db, t)["state"] == "done" for t in others):
+            assert time.monotonic() < deadline, w.log()
+            time.sleep(0.05)
+        log = w.log()
+        assert re.search(r"a batch of [2-8] failed \(sqlstate P0001\): "
+                         r"applying its tips one by one", log), log
+        assert len(re.findall(r"result=done", log)) == 7, log
+        assert db.one("SELECT count(*) FROM case_join WHERE tip_id = %s",
+                      (bad,)) == 0
+    finally:
+        db.q("DROP TRIGGER test_refuse_join ON case_join")
+        db.q("DROP FUNCTION test_refuse_join()")
+    # Without the fault, its retry joins it to its post's case.
+    wait_jobs_done(db, timeout=15, workers=[w])
+    assert job_of(db, bad)["state"] == "done"
+    check_one_case_per_tip(db)
+
+
+def test_claim_stops_at_the_screenshot_budget(wenv):
+    """job_claim() takes jobs in order until their tips bring the
+    screenshots it may take; the first always comes."""
+    db = wenv.db
+    hashes = insert_tips(wenv, [{"description": f"budget test tip {i}"}
+                                for i in range(4)])
+    jobs = job_ids(db, hashes)
+    tips = [tip_id_of(db, h) for h in hashes]
+    try:
+        hold_jobs(db, jobs)
+        # As if the tips had screenshots: 2, 2, 0, 5.
+        for t, n in zip(tips, (2, 2, 0, 5)):
+            db.q("UPDATE tip SET nattachments = %s WHERE id = %s", (n, t))
+        db.q("UPDATE job SET run_after = now() WHERE id = ANY (%s)", (jobs,))
+
+        def claim(n, shots):
+            return [r[0] for r in db.q(
+                "SELECT id FROM job_claim(60, 5, %s, %s)", (n, shots))]
+        assert claim(10, 3) == jobs[:2]        # 0 + 2 < 3, then 4 >= 3
+        assert claim(10, 1) == jobs[2:4]       # 0, then 0 + 0 < 1
+        db.q("UPDATE job SET locked_until = NULL, attempts = 0 "
+             "WHERE id = ANY (%s)", (jobs,))
+        assert claim(1, 100) == jobs[:1]       # no more than asked
+        db.q("UPDATE job SET locked_until = NULL, attempts = 0 "
+             "WHERE id = ANY (%s)", (jobs,))
+        db.q("UPDATE tip SET nattachments = 5 WHERE id = %s", (tips[0],))
+        assert claim(10, 1) == jobs[:1]        # the first always comes
+    finally:
+        db.q("DELETE FROM tip WHERE id = ANY (%s)", (tips,))
