@@ -1,10 +1,17 @@
 -- Retention: what is past its time is deleted in small batches, each its
 -- own short transaction, so purging never holds long locks.
 
+-- When the feedback a tipster asked for by e-mail was sent (set by the
+-- job that sends it): the address has served and goes at the next purge.
+ALTER TABLE tip ADD COLUMN feedback_sent_at timestamptz;
+CREATE INDEX tip_email_done_idx ON tip (feedback_sent_at)
+    WHERE sealed_email IS NOT NULL AND feedback_sent_at IS NOT NULL;
+
 -- Deletes up to p_batch tips whose case closed more than p_keep_s seconds
 -- ago (their attachments, keys and joins go with them), then the cases
--- left empty, then up to p_batch finished jobs older than p_jobs_s.
--- Returns the number of rows deleted; call again until it returns 0.
+-- left empty, then up to p_batch finished jobs older than p_jobs_s, and
+-- erases up to p_batch e-mail addresses whose feedback was sent.
+-- Returns the number of rows changed; call again until it returns 0.
 CREATE FUNCTION purge_batch(p_keep_s integer, p_jobs_s integer,
     p_batch integer) RETURNS integer
 LANGUAGE plpgsql
@@ -35,6 +42,14 @@ BEGIN
 		SELECT j.id FROM job j
 		WHERE j.state = 'done'
 		    AND j.created_at < now() - make_interval(secs => p_jobs_s)
+		LIMIT p_batch
+		FOR UPDATE SKIP LOCKED);
+	GET DIAGNOSTICS v_m = ROW_COUNT;
+	v_n := v_n + v_m;
+	UPDATE tip SET sealed_email = NULL WHERE id IN (
+		SELECT t.id FROM tip t
+		WHERE t.sealed_email IS NOT NULL
+		    AND t.feedback_sent_at IS NOT NULL
 		LIMIT p_batch
 		FOR UPDATE SKIP LOCKED);
 	GET DIAGNOSTICS v_m = ROW_COUNT;

@@ -78,7 +78,8 @@ class DB:
             self._conn.close()
 
 
-def worker_conf_text(keys_dir, conninfo, port, settings=None, dedup=None):
+def worker_conf_text(keys_dir, conninfo, port, settings=None, dedup=None,
+                     retention=None):
     text = keys_dir.abs_text()
     text, _ = set_key(text, "database", "conninfo", conninfo)
     text, _ = set_key(text, "intake", "listen", f"127.0.0.1:{port}")
@@ -86,6 +87,8 @@ def worker_conf_text(keys_dir, conninfo, port, settings=None, dedup=None):
         text, _ = set_key(text, "worker", k, v)
     for k, v in (dedup or {}).items():
         text, _ = set_key(text, "dedup", k, v)
+    for k, v in (retention or {}).items():
+        text, _ = set_key(text, "retention", k, v)
     return text
 
 
@@ -105,11 +108,12 @@ class WEnv:
         assert p.returncode == 0, p.stderr
         self.intake = None
 
-    def write_conf(self, name="tipline.ini", settings=None, dedup=None):
+    def write_conf(self, name="tipline.ini", settings=None, dedup=None,
+                   retention=None):
         """Writes a config in this world's directory; returns its path."""
         p = self.dir / name
         p.write_text(worker_conf_text(self.keys, self.db.conninfo, self.port,
-                                      settings, dedup))
+                                      settings, dedup, retention))
         return p
 
     def start_intake(self):
