@@ -644,6 +644,12 @@ job_ingest_init(struct queue *q)
 	TAILQ_INIT(&q->ingest->ready);
 }
 
+uint64_t
+job_ingest_batches(const struct queue *q)
+{
+	return q->ingest != NULL ? q->ingest->nbatches : 0;
+}
+
 void
 job_ingest_free(struct queue *q)
 {

@@ -6,6 +6,8 @@
 #ifndef TL_JOB_INGEST_H
 #define TL_JOB_INGEST_H
 
+#include <stdint.h>
+
 #include <libpq-fe.h>
 
 struct job;
@@ -13,6 +15,8 @@ struct queue;
 
 void job_ingest_init(struct queue *);
 void job_ingest_free(struct queue *);
+/* Batches applied since start. */
+uint64_t job_ingest_batches(const struct queue *);
 /* Starts the ingest jobs of one claim; rows[i] is jobs[i]'s row of res
  * (sealed_description, sealed_url and nattachments in columns 4 to 6). */
 void job_ingest_start(struct job **jobs, const int *rows, int n,

@@ -1,6 +1,7 @@
 /*
  * /metrics in Prometheus' text format: jobs done, failed, dead and lost
- * since start, and jobs running now.  Plain HTTP is acceptable only
+ * and ingest batches since start; jobs running, screenshots unread and
+ * database connections now.  Plain HTTP is acceptable only
  * because the listener must be a loopback address; the counters carry no
  * tip data.
  */
@@ -14,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "job_ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
@@ -45,12 +47,21 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "# HELP tipline_jobs_running Jobs this worker has in flight.\n"
 	    "# TYPE tipline_jobs_running gauge\n"
 	    "tipline_jobs_running %d\n"
+	    "# HELP tipline_screenshots_unread Screenshots of jobs in flight "
+	    "whose text is not read yet.\n"
+	    "# TYPE tipline_screenshots_unread gauge\n"
+	    "tipline_screenshots_unread %d\n"
+	    "# HELP tipline_ingest_batches_total Batches of tips applied since "
+	    "start.\n"
+	    "# TYPE tipline_ingest_batches_total counter\n"
+	    "tipline_ingest_batches_total %llu\n"
 	    "# HELP tipline_db_connections Database connections up.\n"
 	    "# TYPE tipline_db_connections gauge\n"
 	    "tipline_db_connections %d\n",
 	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
 	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost,
-	    q->running, db_pool_up(q->db));
+	    q->running, q->shots, (unsigned long long)job_ingest_batches(q),
+	    db_pool_up(q->db));
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, NULL, b);
