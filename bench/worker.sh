@@ -53,16 +53,22 @@ words = ('viesti solvaus uhkaus kommentti ryhmä naapuri ihmiset kaupunki '
 # 2,000 distinct posts: about 50 tips each, as when a post goes viral.
 posts = [box.encrypt(f'https://x.com/u/status/{10**18 + i}'.encode())
          for i in range(2000)]
+munis = ['091', '049', '092', '837', '853', '564', '478']
 descs = [box.encrypt(' '.join(rnd.choice(words) for _ in range(rnd.randint(3, 30))).encode())
          for _ in range(500)]
 with psycopg.connect() as c, c.cursor() as cur:
     with cur.copy("COPY tip (receipt_hash, received_at, lang, channel, platform, "
-                  "motives, feedback, sealed_description, sealed_url, text_key, "
-                  "nattachments) FROM STDIN") as cp:
+                  "municipality, motives, feedback, sealed_description, "
+                  "sealed_url, text_key, nattachments) FROM STDIN") as cp:
         for i in range(n):
-            cp.write_row((os.urandom(32), '2026-11-24 12:00+00', 'fi', 'online', 'x',
-                          '{ethnic}', 'receipt', rnd.choice(descs),
-                          rnd.choice(posts), os.urandom(32), 0))
+            if rnd.random() < 0.8:
+                where = ('online', 'x', None, rnd.choice(posts))
+            else:  # one in five about a place: no link, text and routing
+                where = ('place', None, rnd.choice(munis), None)
+            cp.write_row((os.urandom(32), '2026-11-24 12:00+00', 'fi',
+                          where[0], where[1], where[2], '{ethnic}',
+                          'receipt', rnd.choice(descs), where[3],
+                          os.urandom(32), 0))
     cur.execute("INSERT INTO job (kind, tip_id, run_after, created_at) "
                 "SELECT 'ingest', id, now(), now() FROM tip")
     c.commit()
