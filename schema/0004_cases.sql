@@ -180,7 +180,7 @@ AS $$
 BEGIN
 	IF p_municipality IS NOT NULL AND p_channel <> 'online' THEN
 		SELECT m.department_id INTO department_id
-		FROM municipality m WHERE m.code = p_municipality;
+		FROM municipality m WHERE m.code = p_municipality::char(3);
 	END IF;
 	needs_routing := department_id IS NULL AND p_channel <> 'online';
 	IF department_id IS NULL THEN
@@ -314,8 +314,11 @@ RETURNS TABLE (job_id bigint, case_id bigint)
 LANGUAGE plpgsql
 -- Every lookup here is meant to be an index probe.  Plans are cached per
 -- session, and a plan made while a table was small would scan it for
--- good as it grows.
+-- good as it grows.  (What must still be scanned, a few reference rows,
+-- then looks costly enough for JIT compilation, tens of milliseconds a
+-- call: no JIT.)
 SET enable_seqscan = off
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
