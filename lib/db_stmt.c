@@ -29,7 +29,7 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	[STMT_WORKER_CLAIM] = { "worker_claim",
 	    "SELECT id, kind, tip_id, attempts, sealed_description, "
 	    "sealed_url, nattachments "
-	    "FROM job_claim($1::integer, $2::integer, $3::integer, "
+	    "FROM job_claim($1::double precision, $2::integer, $3::integer, "
 	    "$4::integer)",
 	    4 },
 	[STMT_WORKER_SHOTS] = { "worker_shots",
@@ -46,7 +46,7 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    14 },
 	[STMT_WORKER_FAIL] = { "worker_fail",
 	    "SELECT job_fail($1::bigint, $2::integer, $3::text, $4::integer, "
-	    "$5::integer)",
+	    "$5::double precision)",
 	    5 },
 	[STMT_WORKER_PURGE_SCHEDULE] = { "worker_purge_schedule",
 	    "SELECT purge_schedule()", 0 },

@@ -200,8 +200,8 @@ $$;
 -- claimed more than p_max times without any attempt finishing (it crashes
 -- its workers) is parked as dead instead.  An ingest job comes with its
 -- tip's sealed fields, saving the worker a query.
-CREATE FUNCTION job_claim(p_lease_s integer, p_max integer, p_n integer,
-    p_shots integer)
+CREATE FUNCTION job_claim(p_lease_s double precision, p_max integer,
+    p_n integer, p_shots integer)
 RETURNS TABLE (id bigint, kind text, tip_id uuid, attempts integer,
     sealed_description bytea, sealed_url bytea, nattachments integer)
 LANGUAGE plpgsql
@@ -267,7 +267,7 @@ $$;
 -- A failed attempt: back off exponentially (p_backoff_s, doubling), or
 -- park the job as dead with its error after p_max attempts.
 CREATE FUNCTION job_fail(p_job bigint, p_attempts integer, p_error text,
-    p_max integer, p_backoff_s integer) RETURNS text
+    p_max integer, p_backoff_s double precision) RETURNS text
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -537,15 +537,17 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cases, case_join, exact_key,
 GRANT SELECT, UPDATE ON cases TO tipline_console;
 GRANT SELECT ON case_join TO tipline_console;
 
-REVOKE ALL ON FUNCTION job_claim(integer, integer, integer, integer),
+REVOKE ALL ON FUNCTION
+    job_claim(double precision, integer, integer, integer),
     job_hold(bigint, integer),
-    job_fail(bigint, integer, text, integer, integer),
+    job_fail(bigint, integer, text, integer, double precision),
     ingest_batch(bigint[], integer[], uuid[], bytea[], bytea[], bigint[],
     integer[], integer[], bigint[], bytea[], integer, integer, integer,
     integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION job_claim(integer, integer, integer, integer),
+GRANT EXECUTE ON FUNCTION
+    job_claim(double precision, integer, integer, integer),
     job_hold(bigint, integer),
-    job_fail(bigint, integer, text, integer, integer),
+    job_fail(bigint, integer, text, integer, double precision),
     ingest_batch(bigint[], integer[], uuid[], bytea[], bytea[], bigint[],
     integer[], integer[], bigint[], bytea[], integer, integer, integer,
     integer) TO tipline_worker;

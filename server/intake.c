@@ -530,9 +530,22 @@ intake_on_db_notify(void *arg, const char *channel)
 	(void)channel;
 }
 
+int
+intake_keys_load(struct intake_keys *k, const struct cfg *cfg, char *err,
+    size_t errlen)
+{
+	if (keys_load(cfg->key_public, 0, k->public_key, err, errlen) == -1 ||
+	    keys_load(cfg->key_pepper, 1, k->pepper, err, errlen) == -1 ||
+	    keys_load(cfg->key_dedup, 1, k->dedup_key, err, errlen) == -1) {
+		sodium_memzero(k, sizeof(*k));
+		return -1;
+	}
+	return 0;
+}
+
 void
 intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
-    struct tls *tls)
+    struct tls *tls, const struct intake_keys *keys)
 {
 	struct db_pool_opts dbo;
 	struct http_opts ho;
@@ -580,11 +593,9 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	dbo.nstmts = STMT_INTAKE_COUNT;
 	dbo.on_notify = intake_on_db_notify;
 	in->db = db_pool_new(base, &dbo);
-	if (keys_load(cfg->key_public, 0, in->public_key, err, sizeof(err)) ==
-	        -1 ||
-	    keys_load(cfg->key_pepper, 1, in->pepper, err, sizeof(err)) == -1 ||
-	    keys_load(cfg->key_dedup, 1, in->dedup_key, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+	memcpy(in->public_key, keys->public_key, sizeof(in->public_key));
+	memcpy(in->pepper, keys->pepper, sizeof(in->pepper));
+	memcpy(in->dedup_key, keys->dedup_key, sizeof(in->dedup_key));
 	TAILQ_INIT(&in->stash);
 	in->status_tokens = 50;
 	in->status_refill_ms = util_now_ms();

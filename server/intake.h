@@ -109,8 +109,18 @@ const struct intake_muni *intake_muni_find(struct intake *, const char *);
 void intake_done(struct intake *);
 
 /* Sets up templates, database pool and listener; exits on failure. */
+/* The keys the intake holds (never the private sealing key), loaded by
+ * main() so that a bad key file ends the start with a clear message. */
+struct intake_keys {
+	uint8_t public_key[32];
+	uint8_t pepper[32];
+	uint8_t dedup_key[32];
+};
+
+int intake_keys_load(struct intake_keys *, const struct cfg *, char *err,
+    size_t errlen);
 void intake_init(struct intake *, struct event_base *, struct cfg *,
-    struct tls *);
+    struct tls *, const struct intake_keys *);
 /* SIGHUP: reloads the certificate and the municipalities. */
 void intake_reload(struct intake *);
 /* Stops accepting; the loop ends when requests in flight are done. */

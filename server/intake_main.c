@@ -71,26 +71,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	intake_stop(&intake);
 }
 
-/* The intake needs the public sealing key and the two HMAC keys. */
-static int
-check_keys(const struct cfg *cfg, char *err, size_t errlen)
-{
-	uint8_t k[KEYS_BYTES];
-	int rv = 0;
-
-	if (keys_load(cfg->key_public, 0, k, err, errlen) == -1 ||
-	    keys_load(cfg->key_pepper, 1, k, err, errlen) == -1 ||
-	    keys_load(cfg->key_dedup, 1, k, err, errlen) == -1)
-		rv = -1;
-	sodium_memzero(k, sizeof(k));
-	return rv;
-}
-
 int
 main(int argc, char *argv[])
 {
 	const char *path = "conf/tipline.ini";
 	struct event *sigs[4];
+	struct intake_keys keys;
 	sigset_t mask;
 	struct cfg cfg;
 	struct tls *tls;
@@ -123,7 +109,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_set_level((enum log_level)cfg.log_level);
-	if (check_keys(&cfg, err, sizeof(err)) == -1) {
+	if (intake_keys_load(&keys, &cfg, err, sizeof(err)) == -1) {
 		log_warnx("%s: [keys] %s", path, err);
 		cfg_free(&cfg);
 		return 2;
@@ -136,6 +122,7 @@ main(int argc, char *argv[])
 	}
 	if (check_only) {
 		printf("configuration OK\n");
+		sodium_memzero(&keys, sizeof(keys));
 		tls_free(tls);
 		cfg_free(&cfg);
 		return 0;
@@ -144,7 +131,8 @@ main(int argc, char *argv[])
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	log_route_libevent();
-	intake_init(&intake, base, &cfg, tls);
+	intake_init(&intake, base, &cfg, tls, &keys);
+	sodium_memzero(&keys, sizeof(keys));
 	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
 		sigs[i] = evsignal_new(base, signums[i], signal_cb, &cfg);
 		evsignal_add(sigs[i], NULL);

@@ -87,8 +87,8 @@ job_failed(struct job *j, const char *why)
 	snprintf(id, sizeof(id), "%lld", j->id);
 	snprintf(att, sizeof(att), "%d", j->attempts);
 	snprintf(max, sizeof(max), "%lld", q->cfg->worker_max_attempts);
-	snprintf(backoff, sizeof(backoff), "%lld",
-	    q->cfg->worker_backoff_ms / 1000);
+	snprintf(backoff, sizeof(backoff), "%lld.%03lld",
+	    q->cfg->worker_backoff_ms / 1000, q->cfg->worker_backoff_ms % 1000);
 	v[0] = id;
 	v[1] = att;
 	v[2] = why;
@@ -172,7 +172,8 @@ queue_claim(struct queue *q)
 	long long room = q->cfg->worker_jobs - q->running;
 	long long n = room < q->cfg->worker_batch ? room : q->cfg->worker_batch;
 
-	snprintf(lease, sizeof(lease), "%lld", q->cfg->worker_lease_ms / 1000);
+	snprintf(lease, sizeof(lease), "%lld.%03lld",
+	    q->cfg->worker_lease_ms / 1000, q->cfg->worker_lease_ms % 1000);
 	snprintf(max, sizeof(max), "%lld", q->cfg->worker_max_attempts);
 	snprintf(size, sizeof(size), "%lld", n);
 	snprintf(shots, sizeof(shots), "%lld",
@@ -236,22 +237,32 @@ queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	queue_wake(arg);
 }
 
+int
+queue_keys_load(struct queue_keys *k, const struct cfg *cfg, char *err,
+    size_t errlen)
+{
+	if (keys_load(cfg->key_public, 0, k->public_key, err, errlen) == -1 ||
+	    keys_load(cfg->key_secret, 1, k->secret_key, err, errlen) == -1 ||
+	    keys_load(cfg->key_dedup, 1, k->dedup_key, err, errlen) == -1) {
+		sodium_memzero(k, sizeof(*k));
+		return -1;
+	}
+	return 0;
+}
+
 void
-queue_init(struct queue *q, struct event_base *base, struct cfg *cfg)
+queue_init(struct queue *q, struct event_base *base, struct cfg *cfg,
+    const struct queue_keys *keys)
 {
 	struct db_pool_opts o;
 	struct timeval tv;
-	char err[512];
 
 	memset(q, 0, sizeof(*q));
 	q->cfg = cfg;
 	q->base = base;
-	if (keys_load(cfg->key_public, 0, q->public_key, err, sizeof(err)) ==
-	        -1 ||
-	    keys_load(cfg->key_secret, 1, q->secret_key, err, sizeof(err)) ==
-	        -1 ||
-	    keys_load(cfg->key_dedup, 1, q->dedup_key, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+	memcpy(q->public_key, keys->public_key, sizeof(q->public_key));
+	memcpy(q->secret_key, keys->secret_key, sizeof(q->secret_key));
+	memcpy(q->dedup_key, keys->dedup_key, sizeof(q->dedup_key));
 	memset(&o, 0, sizeof(o));
 	o.conninfo = cfg->db_conninfo;
 	o.user = cfg->worker_db_user;

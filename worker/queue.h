@@ -73,7 +73,18 @@ struct queue {
 	uint64_t n_done, n_failed, n_dead, n_lost;
 };
 
-void queue_init(struct queue *, struct event_base *, struct cfg *);
+/* The worker's keys, loaded by main() so that a bad key file ends the
+ * start with a clear message. */
+struct queue_keys {
+	uint8_t public_key[32];
+	uint8_t secret_key[32];
+	uint8_t dedup_key[32];
+};
+
+int queue_keys_load(struct queue_keys *, const struct cfg *, char *err,
+    size_t errlen);
+void queue_init(struct queue *, struct event_base *, struct cfg *,
+    const struct queue_keys *);
 /* Claims jobs if there is room and work may be due. */
 void queue_fill(struct queue *);
 /* Stops claiming; the loop ends when running jobs are finished. */

@@ -72,7 +72,7 @@ main(int argc, char *argv[])
 	struct event *sigs[2];
 	sigset_t mask;
 	struct cfg cfg;
-	uint8_t k[KEYS_BYTES];
+	struct queue_keys keys;
 	char err[1024];
 	int ch, check_only = 0, i;
 
@@ -98,17 +98,14 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_set_level((enum log_level)cfg.log_level);
-	if (keys_load(cfg.key_public, 0, k, err, sizeof(err)) == -1 ||
-	    keys_load(cfg.key_secret, 1, k, err, sizeof(err)) == -1 ||
-	    keys_load(cfg.key_dedup, 1, k, err, sizeof(err)) == -1) {
-		sodium_memzero(k, sizeof(k));
+	if (queue_keys_load(&keys, &cfg, err, sizeof(err)) == -1) {
 		log_warnx("%s: [keys] %s", path, err);
 		cfg_free(&cfg);
 		return 2;
 	}
-	sodium_memzero(k, sizeof(k));
 	if (check_only) {
 		printf("configuration OK\n");
+		sodium_memzero(&keys, sizeof(keys));
 		cfg_free(&cfg);
 		return 0;
 	}
@@ -116,10 +113,14 @@ main(int argc, char *argv[])
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	log_route_libevent();
-	queue_init(&queue, base, &cfg);
+	queue_init(&queue, base, &cfg, &keys);
+	sodium_memzero(&keys, sizeof(keys));
 	if (metrics_start(base, cfg.worker_metrics, &queue, err, sizeof(err)) ==
 	    -1) {
 		log_warnx("%s: %s", path, err);
+		queue_free(&queue);
+		event_base_free(base);
+		cfg_free(&cfg);
 		return 2;
 	}
 	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
