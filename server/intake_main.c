@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <sodium.h>
@@ -20,38 +19,18 @@
 #endif
 
 #include "cfg.h"
+#include "daemon.h"
 #include "intake.h"
-#include "keys.h"
 #include "log.h"
 
 static struct intake intake;
 static struct event_base *base;
-static struct event *grace_ev;
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: tipline-intake [-n] [-c file]\n"
-	                "  -c file  configuration (default conf/tipline.ini)\n"
-	                "  -n       check the configuration and exit\n");
-	exit(2);
-}
-
-static void
-grace_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	log_warnx("shutdown grace period over, closing open requests");
-	event_base_loopbreak(base);
-}
+static struct daemon self;
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct cfg *cfg = arg;
-	struct timeval tv;
 
 	(void)what;
 	if (sig == SIGHUP) {
@@ -64,10 +43,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "STOPPING=1");
 #endif
-	tv.tv_sec = cfg->intake_shutdown_grace_ms / 1000;
-	tv.tv_usec = (cfg->intake_shutdown_grace_ms % 1000) * 1000;
-	grace_ev = evtimer_new(base, grace_cb, NULL);
-	evtimer_add(grace_ev, &tv);
+	daemon_grace(&self, cfg->intake_shutdown_grace_ms,
+	    "shutdown grace period over, closing open requests");
 	intake_stop(&intake);
 }
 
@@ -75,29 +52,14 @@ int
 main(int argc, char *argv[])
 {
 	const char *path = "conf/tipline.ini";
-	struct event *sigs[4];
+	static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
 	struct intake_keys keys;
-	sigset_t mask;
 	struct cfg cfg;
 	struct tls *tls;
 	char err[1024];
-	int ch, check_only = 0, i;
-	static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	bool check_only = false;
 
-	while ((ch = getopt(argc, argv, "c:n")) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'n':
-			check_only = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	daemon_options(argc, argv, "tipline-intake", &path, &check_only);
 	log_init("tipline-intake", LOG_L_INFO);
 	/* Dates the tipster sees are Finnish dates. */
 	setenv("TZ", "Europe/Helsinki", 1);
@@ -133,29 +95,15 @@ main(int argc, char *argv[])
 	log_route_libevent();
 	intake_init(&intake, base, &cfg, tls, &keys);
 	sodium_memzero(&keys, sizeof(keys));
-	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
-		sigs[i] = evsignal_new(base, signums[i], signal_cb, &cfg);
-		evsignal_add(sigs[i], NULL);
-	}
+	daemon_signals(&self, base, signums, (int)ARRAY_SIZE(signums),
+	    signal_cb, &cfg);
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
 	event_base_dispatch(base);
 	log_info("stopped");
 	intake_free(&intake);
-	/* Freeing the events restores the default actions: a late signal
-	 * must not turn a clean exit into a kill.  Blocked, then ignored
-	 * (which discards one pending). */
-	sigemptyset(&mask);
-	for (i = 0; i < (int)ARRAY_SIZE(signums); i++)
-		sigaddset(&mask, signums[i]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
-		event_free(sigs[i]);
-		signal(signums[i], SIG_IGN);
-	}
-	if (grace_ev != NULL)
-		event_free(grace_ev);
+	daemon_free(&self);
 	event_base_free(base);
 	tls_free(tls);
 	cfg_free(&cfg);

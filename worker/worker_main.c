@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <sodium.h>
@@ -20,47 +19,27 @@
 #endif
 
 #include "cfg.h"
-#include "keys.h"
+#include "daemon.h"
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
 
 static struct queue queue;
 static struct event_base *base;
-static struct event *grace_ev;
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: tipline-worker [-n] [-c file]\n");
-	exit(2);
-}
-
-static void
-grace_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	log_warnx("shutdown grace period over; leases return the jobs");
-	event_base_loopbreak(base);
-}
+static struct daemon self;
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct cfg *cfg = arg;
-	struct timeval tv;
 
 	(void)sig;
 	(void)what;
 	if (queue.stopping)
 		return;
 	log_info("stopping");
-	tv.tv_sec = cfg->worker_shutdown_grace_ms / 1000;
-	tv.tv_usec = (cfg->worker_shutdown_grace_ms % 1000) * 1000;
-	grace_ev = evtimer_new(base, grace_cb, NULL);
-	evtimer_add(grace_ev, &tv);
+	daemon_grace(&self, cfg->worker_shutdown_grace_ms,
+	    "shutdown grace period over; leases return the jobs");
 	queue_stop(&queue);
 }
 
@@ -69,27 +48,12 @@ main(int argc, char *argv[])
 {
 	const char *path = "conf/tipline.ini";
 	static const int signums[] = { SIGTERM, SIGINT };
-	struct event *sigs[2];
-	sigset_t mask;
-	struct cfg cfg;
 	struct queue_keys keys;
+	struct cfg cfg;
 	char err[1024];
-	int ch, check_only = 0, i;
+	bool check_only = false;
 
-	while ((ch = getopt(argc, argv, "c:n")) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'n':
-			check_only = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	daemon_options(argc, argv, "tipline-worker", &path, &check_only);
 	log_init("tipline-worker", LOG_L_INFO);
 	if (sodium_init() == -1)
 		fatalx("sodium_init failed");
@@ -123,10 +87,8 @@ main(int argc, char *argv[])
 		cfg_free(&cfg);
 		return 2;
 	}
-	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
-		sigs[i] = evsignal_new(base, signums[i], signal_cb, &cfg);
-		evsignal_add(sigs[i], NULL);
-	}
+	daemon_signals(&self, base, signums, (int)ARRAY_SIZE(signums),
+	    signal_cb, &cfg);
 	log_info("started: %lld jobs at once, batches of %lld, %d connections",
 	    cfg.worker_jobs, cfg.worker_batch, QUEUE_CONNECTIONS);
 #ifdef HAVE_SYSTEMD
@@ -136,19 +98,7 @@ main(int argc, char *argv[])
 	metrics_stop();
 	queue_free(&queue);
 	log_info("stopped");
-	/* Freeing the events restores the default actions: a late signal
-	 * must not turn a clean exit into a kill.  Blocked, then ignored
-	 * (which discards one pending). */
-	sigemptyset(&mask);
-	for (i = 0; i < (int)ARRAY_SIZE(signums); i++)
-		sigaddset(&mask, signums[i]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	for (i = 0; i < (int)ARRAY_SIZE(signums); i++) {
-		event_free(sigs[i]);
-		signal(signums[i], SIG_IGN);
-	}
-	if (grace_ev != NULL)
-		event_free(grace_ev);
+	daemon_free(&self);
 	event_base_free(base);
 	cfg_free(&cfg);
 	return 0;

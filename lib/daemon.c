@@ -1,0 +1,104 @@
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+void
+daemon_options(int argc, char *argv[], const char *name, const char **path,
+    bool *check_only)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:n")) != -1) {
+		switch (ch) {
+		case 'c':
+			*path = optarg;
+			break;
+		case 'n':
+			*check_only = true;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind == argc)
+		return;
+usage:
+	fprintf(stderr,
+	    "usage: %s [-n] [-c file]\n"
+	    "  -c file  configuration (default conf/tipline.ini)\n"
+	    "  -n       check the configuration and exit\n",
+	    name);
+	exit(2);
+}
+
+void
+daemon_signals(struct daemon *d, struct event_base *base, const int *sigs,
+    int n, event_callback_fn cb, void *arg)
+{
+	int i;
+
+	if (n > DAEMON_MAX_SIGNALS)
+		fatalx("%s: %d signals", __func__, n);
+	memset(d, 0, sizeof(*d));
+	d->base = base;
+	d->nsigs = n;
+	for (i = 0; i < n; i++) {
+		d->sigs[i] = sigs[i];
+		if ((d->sigev[i] = evsignal_new(base, sigs[i], cb, arg)) ==
+		        NULL ||
+		    evsignal_add(d->sigev[i], NULL) == -1)
+			fatalx("cannot handle signal %d", sigs[i]);
+	}
+}
+
+static void
+daemon_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("%s", d->grace_msg);
+	event_base_loopbreak(d->base);
+}
+
+void
+daemon_grace(struct daemon *d, long long ms, const char *msg)
+{
+	struct timeval tv;
+
+	if (d->grace != NULL)
+		return;
+	d->grace_msg = msg;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if ((d->grace = evtimer_new(d->base, daemon_grace_cb, d)) == NULL ||
+	    evtimer_add(d->grace, &tv) == -1)
+		fatalx("cannot start the shutdown grace timer");
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	sigset_t mask;
+	int i;
+
+	/* Freeing an event restores the default action.  Blocked first,
+	 * then ignored, which also discards one that is pending. */
+	sigemptyset(&mask);
+	for (i = 0; i < d->nsigs; i++)
+		sigaddset(&mask, d->sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	for (i = 0; i < d->nsigs; i++) {
+		event_free(d->sigev[i]);
+		signal(d->sigs[i], SIG_IGN);
+	}
+	if (d->grace != NULL)
+		event_free(d->grace);
+	memset(d, 0, sizeof(*d));
+}
