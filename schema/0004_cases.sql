@@ -43,10 +43,11 @@ CREATE TABLE case_join (
 );
 CREATE INDEX case_join_case_idx ON case_join (case_id);
 
--- Keys are stored once per case (the tip that first brought one is
--- kept): a post reported five thousand times is one key to find, not five
--- thousand rows to read at every lookup.  Which key brought each tip in
--- is case_join's.
+-- Keys are stored once per case: a post reported five thousand times is
+-- one key to find, not five thousand rows to read at every lookup.  They
+-- belong to the case and go with it; tip_id only says which tip first
+-- brought the key (NULL once that tip is deleted: the case keeps its
+-- keys).  Which key brought each tip in is case_join's.
 --
 -- Exact keys: SHA-256 of a clean image, HMAC of a canonical link or of
 -- normalised text.
@@ -54,7 +55,7 @@ CREATE TABLE exact_key (
 	kind text NOT NULL CHECK (kind IN ('image', 'link', 'text')),
 	key bytea NOT NULL CHECK (length(key) = 32),
 	case_id bigint NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
-	tip_id uuid NOT NULL REFERENCES tip (id) ON DELETE CASCADE,
+	tip_id uuid REFERENCES tip (id) ON DELETE SET NULL,
 	PRIMARY KEY (kind, key, case_id)
 );
 CREATE INDEX exact_key_tip_idx ON exact_key (tip_id);
@@ -73,7 +74,7 @@ CREATE TABLE near_key (
 	c2 integer NOT NULL,
 	c3 integer NOT NULL,
 	case_id bigint NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
-	tip_id uuid NOT NULL REFERENCES tip (id) ON DELETE CASCADE,
+	tip_id uuid REFERENCES tip (id) ON DELETE SET NULL,
 	PRIMARY KEY (kind, hash, case_id)
 );
 -- The hash and the case are in the indexes too: a lookup reads about a

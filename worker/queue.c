@@ -137,12 +137,11 @@ queue_on_claim(void *arg, PGresult *res)
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warnx("claiming jobs failed, sqlstate %s",
 		    db_sqlstate(res));
-		q->idle = true;
-		q->claiming = false;
-		return;
-	}
-	n = PQntuples(res);
-	/* Nothing due now.  (Fewer than asked for may only mean that the
+		n = 0;
+	} else
+		n = PQntuples(res);
+	/* Nothing due now, or the claim failed: wait for a notification or
+	 * the sweep.  (Fewer than asked for may only mean that the
 	 * screenshots' budget was reached.) */
 	if (n == 0)
 		q->idle = true;
