@@ -96,13 +96,77 @@ form_boundary_ok(const uint8_t *p, size_t n)
 	return true;
 }
 
+/*
+ * The next "; name=value" of a header's parameters at *i in [s, s + n):
+ * 1 with the name and the value (for a quoted string its inside, escapes
+ * kept; *escaped tells whether it has any), 0 at the end (a trailing ';'
+ * allowed), -1 if malformed.
+ */
+static int
+form_next_param(const uint8_t *s, size_t n, size_t *i, struct span *name,
+    struct span *value, bool *escaped)
+{
+	size_t j = *i, k;
+
+	while (j < n && form_is_ows(s[j]))
+		j++;
+	if (j < n && s[j] == ';') {
+		j++;
+		while (j < n && form_is_ows(s[j]))
+			j++;
+	} else if (j < n)
+		return -1;
+	if (j == n) {
+		*i = j;
+		return 0;
+	}
+	for (k = j; k < n && form_is_tchar(s[k]); k++)
+		;
+	if (k == j)
+		return -1;
+	name->p = s + j;
+	name->len = k - j;
+	for (j = k; j < n && form_is_ows(s[j]); j++)
+		;
+	if (j == n || s[j++] != '=')
+		return -1;
+	while (j < n && form_is_ows(s[j]))
+		j++;
+	*escaped = false;
+	if (j < n && s[j] == '"') {
+		for (k = ++j; k < n && s[k] != '"'; k++) {
+			if (s[k] == '\\') {
+				*escaped = true;
+				if (++k == n)
+					break;
+			}
+		}
+		if (k >= n)
+			return -1;
+		*i = k + 1;
+	} else {
+		for (k = j;
+		     k < n && s[k] != ';' && s[k] != '"' && !form_is_ows(s[k]);
+		     k++)
+			;
+		if (k == j)
+			return -1;
+		*i = k;
+	}
+	value->p = s + j;
+	value->len = k - j;
+	return 1;
+}
+
 int
 form_boundary(const char *content_type, struct span *boundary,
     const char **errstr)
 {
-	const uint8_t *s = (const uint8_t *)content_type, *v, *b = NULL;
-	size_t i = 0, n, vlen, blen = 0, j;
-	bool quoted;
+	const uint8_t *s = (const uint8_t *)content_type, *b = NULL;
+	size_t i = 0, n, blen = 0, j;
+	struct span name, value;
+	bool escaped;
+	int r;
 
 	boundary->p = NULL;
 	boundary->len = 0;
@@ -120,55 +184,18 @@ form_boundary(const char *content_type, struct span *boundary,
 		return -1;
 	}
 	i = j;
-	for (;;) {
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		if (i == n)
-			break;
-		if (s[i++] != ';')
-			goto malformed;
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		if (i == n)
-			break;
-		for (j = i; j < n && form_is_tchar(s[j]); j++)
-			;
-		if (j == i)
-			goto malformed;
-		v = s + i; /* the parameter name for now */
-		vlen = j - i;
-		i = j;
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		if (i == n || s[i++] != '=')
-			goto malformed;
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		quoted = i < n && s[i] == '"';
-		if (quoted) {
-			for (j = ++i; j < n && s[j] != '"'; j++)
-				if (s[j] == '\\' && ++j == n)
-					break;
-			if (j >= n)
-				goto malformed;
-		} else {
-			for (j = i; j < n && s[j] != ';' &&
-			            !form_is_ows(s[j]) && s[j] != '"';
-			     j++)
-				;
-			if (j == i)
-				goto malformed;
+	while ((r = form_next_param(s, n, &i, &name, &value, &escaped)) == 1) {
+		if (!form_ieq(name.p, name.len, "boundary"))
+			continue;
+		if (b != NULL) {
+			*errstr = "bad boundary";
+			return -1;
 		}
-		if (form_ieq(v, vlen, "boundary")) {
-			if (b != NULL) {
-				*errstr = "bad boundary";
-				return -1;
-			}
-			b = s + i;
-			blen = j - i;
-		}
-		i = quoted ? j + 1 : j;
+		b = value.p;
+		blen = value.len;
 	}
+	if (r == -1)
+		goto malformed;
 	if (b == NULL) {
 		*errstr = "missing boundary";
 		return -1;
@@ -295,58 +322,25 @@ form_first_delim(const struct form_state *st, size_t *next, bool *close)
 	return form_find_delim(st, 0, &at, next, close);
 }
 
-/*
- * Reads a quoted-string or a bare value at *i in [s, s + n).  Quoted
- * strings with backslash escapes are unescaped into the arena.
- */
+/* A quoted string's inside with its backslash escapes undone, in the
+ * arena. */
 static int
-form_param_value(struct form_state *st, const uint8_t *s, size_t n, size_t *i,
-    struct span *out)
+form_unescape(struct form_state *st, struct span *v)
 {
-	size_t j, k, o;
-	bool esc = false;
 	uint8_t *d;
+	size_t k, o;
 
-	if (*i < n && s[*i] == '"') {
-		for (j = *i + 1; j < n && s[j] != '"'; j++) {
-			if (s[j] == '\\') {
-				esc = true;
-				if (++j == n)
-					break;
-			}
-		}
-		if (j >= n) {
-			st->err = "malformed part header";
-			return -1;
-		}
-		out->p = s + *i + 1;
-		out->len = j - *i - 1;
-		*i = j + 1;
-		if (!esc)
-			return 0;
-		if ((d = arena_alloc(st->a, out->len)) == NULL) {
-			st->err = "out of memory";
-			return -1;
-		}
-		for (k = 0, o = 0; k < out->len; k++) {
-			if (out->p[k] == '\\')
-				k++;
-			d[o++] = out->p[k];
-		}
-		out->p = d;
-		out->len = o;
-		return 0;
-	}
-	for (j = *i; j < n && s[j] != ';' && s[j] != '"' && !form_is_ows(s[j]);
-	     j++)
-		;
-	if (j == *i) {
-		st->err = "malformed part header";
+	if ((d = arena_alloc(st->a, v->len)) == NULL) {
+		st->err = "out of memory";
 		return -1;
 	}
-	out->p = s + *i;
-	out->len = j - *i;
-	*i = j;
+	for (k = 0, o = 0; k < v->len; k++) {
+		if (v->p[k] == '\\')
+			k++;
+		d[o++] = v->p[k];
+	}
+	v->p = d;
+	v->len = o;
 	return 0;
 }
 
@@ -355,56 +349,34 @@ static int
 form_disposition(struct form_state *st, const uint8_t *s, size_t n,
     struct form_part *part)
 {
-	struct span val;
-	size_t i, j, plen;
-	const uint8_t *pname;
-	bool have_name = false;
+	struct span pname, val;
+	size_t i;
+	bool have_name = false, escaped;
+	int r;
 
-	for (j = 0; j < n && form_is_tchar(s[j]); j++)
+	for (i = 0; i < n && form_is_tchar(s[i]); i++)
 		;
-	if (!form_ieq(s, j, "form-data")) {
+	if (!form_ieq(s, i, "form-data")) {
 		st->err = "not form-data";
 		return -1;
 	}
-	i = j;
-	for (;;) {
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		if (i == n)
-			break;
-		if (s[i++] != ';')
-			goto malformed;
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		if (i == n)
-			break;
-		for (j = i; j < n && form_is_tchar(s[j]); j++)
-			;
-		if (j == i)
-			goto malformed;
-		pname = s + i;
-		plen = j - i;
-		i = j;
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		if (i == n || s[i++] != '=')
-			goto malformed;
-		while (i < n && form_is_ows(s[i]))
-			i++;
-		if (form_param_value(st, s, n, &i, &val) == -1)
+	while ((r = form_next_param(s, n, &i, &pname, &val, &escaped)) == 1) {
+		if (escaped && form_unescape(st, &val) == -1)
 			return -1;
-		if (form_ieq(pname, plen, "name")) {
+		if (form_ieq(pname.p, pname.len, "name")) {
 			if (have_name)
 				goto malformed;
 			have_name = true;
 			part->name = val;
-		} else if (form_ieq(pname, plen, "filename")) {
+		} else if (form_ieq(pname.p, pname.len, "filename")) {
 			if (part->is_file)
 				goto malformed;
 			part->is_file = true;
 			part->filename = val;
 		}
 	}
+	if (r == -1)
+		goto malformed;
 	if (!have_name) {
 		st->err = "missing field name";
 		return -1;
