@@ -34,11 +34,11 @@
 #include <string.h>
 
 #include <leptonica/allheaders.h>
-#include <sodium.h>
 #include <tesseract/capi.h>
 
 #include "buf.h"
 #include "ocr.h"
+#include "simhash.h"
 #include "text.h"
 
 /* Characters per ocr_simhash() feature. */
@@ -306,20 +306,6 @@ ocr_key_text(const char *norm, size_t len, struct buf *out, size_t *nwords)
 	}
 }
 
-static void
-ocr_vote(int votes[64], const char *p, size_t len, const uint8_t *key)
-{
-	uint8_t out[crypto_shorthash_BYTES];
-	uint64_t h = 0;
-	int i;
-
-	crypto_shorthash(out, (const unsigned char *)p, len, key);
-	for (i = 0; i < 8; i++)
-		h = (h << 8) | out[i];
-	for (i = 0; i < 64; i++)
-		votes[i] += (h >> i) & 1 ? 1 : -1;
-}
-
 uint64_t
 ocr_simhash(const char *text, size_t len, const uint8_t key[SIMHASH_KEY_BYTES],
     size_t *nwords)
@@ -327,8 +313,7 @@ ocr_simhash(const char *text, size_t len, const uint8_t key[SIMHASH_KEY_BYTES],
 	size_t starts[OCR_SHINGLE_CHARS + 1], nstart = 0, i, klen;
 	struct buf norm, kt;
 	const char *k;
-	int votes[64], b, features = 0;
-	uint64_t out = 0;
+	int votes[64], features = 0;
 
 	memset(votes, 0, sizeof(votes));
 	buf_init(&norm, 0);
@@ -350,16 +335,13 @@ ocr_simhash(const char *text, size_t len, const uint8_t key[SIMHASH_KEY_BYTES],
 		}
 		starts[nstart++] = i;
 		if (nstart == OCR_SHINGLE_CHARS + 1) {
-			ocr_vote(votes, k + starts[0], i - starts[0], key);
+			simhash_vote(votes, k + starts[0], i - starts[0], key);
 			features++;
 		}
 	}
 	if (features == 0 && klen > 0)
-		ocr_vote(votes, k, klen, key);
-	for (b = 0; b < 64; b++)
-		if (votes[b] > 0)
-			out |= (uint64_t)1 << b;
+		simhash_vote(votes, k, klen, key);
 	buf_reset(&norm);
 	buf_reset(&kt);
-	return out;
+	return simhash_bits(votes);
 }

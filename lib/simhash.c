@@ -11,17 +11,31 @@
 
 #define SIMHASH_SHINGLE 3
 
-static uint64_t
-simhash_feature(const char *p, size_t len, const uint8_t *key)
+void
+simhash_vote(int votes[64], const char *feature, size_t len,
+    const uint8_t key[SIMHASH_KEY_BYTES])
 {
 	uint8_t out[crypto_shorthash_BYTES];
 	uint64_t h = 0;
 	int i;
 
-	crypto_shorthash(out, (const unsigned char *)p, len, key);
+	crypto_shorthash(out, (const unsigned char *)feature, len, key);
 	for (i = 0; i < 8; i++)
 		h = (h << 8) | out[i];
-	return h;
+	for (i = 0; i < 64; i++)
+		votes[i] += (h >> i) & 1 ? 1 : -1;
+}
+
+uint64_t
+simhash_bits(const int votes[64])
+{
+	uint64_t out = 0;
+	int b;
+
+	for (b = 0; b < 64; b++)
+		if (votes[b] > 0)
+			out |= (uint64_t)1 << b;
+	return out;
 }
 
 uint64_t
@@ -29,9 +43,7 @@ simhash_text(const char *norm, size_t len, const uint8_t key[SIMHASH_KEY_BYTES],
     size_t *nwords)
 {
 	size_t starts[SIMHASH_SHINGLE + 1], nstart = 0, i, n = 0, end;
-	int votes[64];
-	uint64_t h, out = 0;
-	int b, features = 0;
+	int votes[64], features = 0;
 
 	memset(votes, 0, sizeof(votes));
 	/* Walk word starts; at each word, the shingle ending with it. */
@@ -49,21 +61,13 @@ simhash_text(const char *norm, size_t len, const uint8_t key[SIMHASH_KEY_BYTES],
 		if ((i == len || norm[i] == ' ') && i > 0 &&
 		    norm[i - 1] != ' ' && nstart == SIMHASH_SHINGLE) {
 			end = i;
-			h = simhash_feature(norm + starts[0], end - starts[0],
+			simhash_vote(votes, norm + starts[0], end - starts[0],
 			    key);
-			for (b = 0; b < 64; b++)
-				votes[b] += (h >> b) & 1 ? 1 : -1;
 			features++;
 		}
 	}
-	if (features == 0 && len > 0) {
-		h = simhash_feature(norm, len, key);
-		for (b = 0; b < 64; b++)
-			votes[b] += (h >> b) & 1 ? 1 : -1;
-	}
-	for (b = 0; b < 64; b++)
-		if (votes[b] > 0)
-			out |= (uint64_t)1 << b;
+	if (features == 0 && len > 0)
+		simhash_vote(votes, norm, len, key);
 	*nwords = n;
-	return out;
+	return simhash_bits(votes);
 }

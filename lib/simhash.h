@@ -20,4 +20,11 @@
 uint64_t simhash_text(const char *norm, size_t len,
     const uint8_t key[SIMHASH_KEY_BYTES], size_t *nwords);
 
+/* The two steps of any SimHash, for other kinds of features: each
+ * feature's keyed hash votes on the 64 bits, and the bits with more
+ * votes for than against are set. */
+void simhash_vote(int votes[64], const char *feature, size_t len,
+    const uint8_t key[SIMHASH_KEY_BYTES]);
+uint64_t simhash_bits(const int votes[64]);
+
 #endif
