@@ -4,6 +4,7 @@ configuration files, curl and HTML parsing.  Fixtures are in conftest.py.
 The binaries come from $TIPLINE_BUILD (default: the build directory at the
 top of the repository), so an ASan build runs the same suite.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -184,6 +185,23 @@ def new_cluster(prefix="tipline-pg-"):
         pg.destroy()
         raise
     return pg
+
+
+@contextlib.contextmanager
+def private_cluster(keys_dir, name):
+    """A PostgreSQL cluster of the caller's own, migrated, and a config for
+    it in a directory of its own; yields (pg, conf, port, dir)."""
+    pg = new_cluster(f"tipline-pg-{name}-")
+    d = make_tempdir(f"tipline-{name}-")
+    try:
+        port = free_port()
+        conf = keys_dir.variant(d, port=port, conninfo=pg.conninfo)
+        p = ctl(conf, "migrate")
+        assert p.returncode == 0, p.stderr
+        yield pg, conf, port, d
+    finally:
+        pg.destroy()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 # --------------------------------------------------------------- config

@@ -12,17 +12,14 @@ import base64
 import json
 import os
 import re
-import shutil
-import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from e2elib import (ctl, free_port, make_tempdir, new_cluster,
-                    start_intake as _start_intake)
-from tiplib import (exif_gps_raw, jpeg_segments, file_arg, receipt_code, sample,
-                    status_lookup, submit, tip_fields, unseal)
+from e2elib import private_cluster, start_intake as _start_intake
+from tiplib import (exif_gps_raw, exif_ifd0_entry, file_arg, receipt_code,
+                    sample, status_lookup, submit, tip_fields, unseal)
 
 UA = "Tipster-UA-7f3a9c"
 REFERER = "https://referer-4c1d.example/secret-page?u=tipster"
@@ -37,23 +34,14 @@ CLIENT = ["--interface", "127.0.0.2", "-A", UA, "-e", REFERER,
 
 @pytest.fixture(scope="module")
 def world(keys_dir):
-    pg = new_cluster("tipline-pg-anon-")
-    d = make_tempdir("tipline-anon-")
-    it = None
-    try:
-        port = free_port()
-        conf = keys_dir.variant(d, port=port, conninfo=pg.conninfo)
+    with private_cluster(keys_dir, "anon") as (pg, conf, port, d):
         text = conf.read_text().replace("level = info", "level = debug")
         conf.write_text(text)
-        p = ctl(conf, "migrate")
-        assert p.returncode == 0, p.stderr
         it = _start_intake(conf, port, d / "intake.log")
-        yield pg, d, it
-    finally:
-        if it is not None:
+        try:
+            yield pg, d, it
+        finally:
             it.stop()
-        pg.destroy()
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def metadata_needles():
@@ -103,22 +91,6 @@ def metadata_needles():
     mid = (start + end) // 2
     found["thumbnail bytes"] = tb[mid - 12:mid + 12]
     return found
-
-
-def exif_ifd0_entry(data, tag):
-    """The 12 raw bytes of an IFD0 entry of a JPEG's EXIF, or None."""
-    segs, _ = jpeg_segments(data)
-    for m, p in segs:
-        if m == 0xE1 and p[:6] == b"Exif\0\0":
-            t = p[6:]
-            e = "<" if t[:2] == b"II" else ">"
-            off, = struct.unpack(e + "I", t[4:8])
-            n, = struct.unpack(e + "H", t[off:off + 2])
-            for i in range(n):
-                ent = t[off + 2 + 12 * i:off + 14 + 12 * i]
-                if struct.unpack(e + "H", ent[:2])[0] == tag:
-                    return ent
-    return None
 
 
 def needles():

@@ -1,31 +1,20 @@
 """/healthz and the form while the database goes away and comes back.
 These tests stop and start a private cluster, not the session's."""
 import os
-import shutil
 import signal
 import subprocess
 import time
 
 import pytest
 
-from e2elib import (Page, ctl, free_port, make_tempdir, new_cluster,
-                    set_key)
+from e2elib import Page, private_cluster, set_key
 
 
 @pytest.fixture(scope="module")
 def private(keys_dir):
     """A cluster of this module's own, migrated, and a config for it."""
-    pg = new_cluster("tipline-pg-health-")
-    d = make_tempdir("tipline-health-")
-    try:
-        port = free_port()
-        conf = keys_dir.variant(d, port=port, conninfo=pg.conninfo)
-        p = ctl(conf, "migrate")
-        assert p.returncode == 0, p.stderr
+    with private_cluster(keys_dir, "health") as (pg, conf, port, _):
         yield pg, conf, port
-    finally:
-        pg.destroy()
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def timed_get(url, curl):

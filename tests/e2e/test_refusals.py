@@ -3,12 +3,11 @@ a message where it belongs, the right status, and nothing stored.  Then
 screenshots kept in memory across a refusal."""
 import datetime
 import re
-import shutil
 import time
 
 import pytest
 
-from e2elib import Page, ctl, free_port, make_tempdir, new_cluster, set_key
+from e2elib import Page, free_port, private_cluster, set_key
 from tiplib import (FormState, assert_form_kept, code_is_valid, counts,
                     file_arg, receipt_code, sample, submit, submit_bg,
                     tip_fields, tip_row, unseal)
@@ -212,17 +211,8 @@ def curl_status(url):
 @pytest.fixture
 def private_db(keys_dir):
     """A cluster of this test's own, migrated, and a config for it."""
-    pg = new_cluster("tipline-pg-refusals-")
-    d = make_tempdir("tipline-refusals-")
-    try:
-        port = free_port()
-        conf = keys_dir.variant(d, port=port, conninfo=pg.conninfo)
-        p = ctl(conf, "migrate")
-        assert p.returncode == 0, p.stderr
+    with private_cluster(keys_dir, "refusals") as (pg, conf, port, _):
         yield pg, conf, port
-    finally:
-        pg.destroy()
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_database_down(private_db, keys_dir, start_intake, curl):

@@ -672,8 +672,9 @@ def mean_abs_diff(a, b, step=7):
     return total / max(n, 1)
 
 
-def exif_orientation(data):
-    """IFD0 Orientation of a JPEG's EXIF, 1 if none."""
+def exif_ifd0(data):
+    """The byte order ("<" or ">") of a JPEG's EXIF and its 12-byte IFD0
+    entries; (">", []) if it has no EXIF."""
     segs, _ = jpeg_segments(data)
     for m, p in segs:
         if m == 0xE1 and p[:6] == b"Exif\0\0":
@@ -681,12 +682,25 @@ def exif_orientation(data):
             e = "<" if t[:2] == b"II" else ">"
             off, = struct.unpack(e + "I", t[4:8])
             n, = struct.unpack(e + "H", t[off:off + 2])
-            for i in range(n):
-                ent = t[off + 2 + 12 * i:off + 14 + 12 * i]
-                tag, typ, cnt = struct.unpack(e + "HHI", ent[:8])
-                if tag == 0x0112:
-                    return struct.unpack(e + "H", ent[8:10])[0]
-    return 1
+            return e, [t[off + 2 + 12 * i:off + 14 + 12 * i]
+                       for i in range(n)]
+    return ">", []
+
+
+def exif_ifd0_entry(data, tag):
+    """The 12 raw bytes of an IFD0 entry of a JPEG's EXIF, or None."""
+    e, entries = exif_ifd0(data)
+    for ent in entries:
+        if struct.unpack(e + "H", ent[:2])[0] == tag:
+            return ent
+    return None
+
+
+def exif_orientation(data):
+    """IFD0 Orientation of a JPEG's EXIF, 1 if none."""
+    e, _ = exif_ifd0(data)
+    ent = exif_ifd0_entry(data, 0x0112)
+    return 1 if ent is None else struct.unpack(e + "H", ent[8:10])[0]
 
 
 def exif_gps_raw(data):
