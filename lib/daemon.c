@@ -4,10 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "daemon.h"
 #include "log.h"
 
-void
+static void
 daemon_options(int argc, char *argv[], const char *name, const char **path,
     bool *check_only)
 {
@@ -34,6 +36,36 @@ usage:
 	    "  -n       check the configuration and exit\n",
 	    name);
 	exit(2);
+}
+
+int
+daemon_configure(int argc, char *argv[], const char *name, const char **path,
+    bool *check_only, struct cfg *cfg)
+{
+	char err[1024];
+
+	daemon_options(argc, argv, name, path, check_only);
+	log_init(name, LOG_L_INFO);
+	if (sodium_init() == -1)
+		fatalx("sodium_init failed");
+	if (cfg_load(*path, cfg, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	log_set_level((enum log_level)cfg->log_level);
+	return 0;
+}
+
+struct event_base *
+daemon_base(void)
+{
+	struct event_base *base;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	log_route_libevent();
+	return base;
 }
 
 void

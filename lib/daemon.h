@@ -1,7 +1,8 @@
 /*
  * What the daemons' main() functions share: the command line (-c file,
- * -n to check the configuration), signal events on the loop, the shutdown
- * grace timer, and a clean exit.
+ * -n to check the configuration), loading the configuration, the event
+ * base, signal events on the loop, the shutdown grace timer, and a clean
+ * exit.
  */
 #ifndef TL_DAEMON_H
 #define TL_DAEMON_H
@@ -9,6 +10,8 @@
 #include <stdbool.h>
 
 #include <event2/event.h>
+
+#include "cfg.h"
 
 #define DAEMON_MAX_SIGNALS 4
 
@@ -21,9 +24,17 @@ struct daemon {
 	const char *grace_msg;
 };
 
-/* Parses argv; prints usage and exits 2 on anything else. */
-void daemon_options(int argc, char *argv[], const char *name, const char **path,
-    bool *check_only);
+/*
+ * Parses argv (-c file, -n; usage and exit 2 on anything else), starts
+ * logging as name, initialises libsodium, loads the configuration and
+ * sets its log level.  Returns 0, or -1 having logged what is wrong with
+ * the configuration (the daemon then exits 2).
+ */
+int daemon_configure(int argc, char *argv[], const char *name,
+    const char **path, bool *check_only, struct cfg *);
+/* The event loop's base, with SIGPIPE ignored and libevent's own
+ * messages in the log. */
+struct event_base *daemon_base(void);
 /* Calls cb(sig, EV_SIGNAL, arg) on the loop for each of sigs. */
 void daemon_signals(struct daemon *, struct event_base *, const int *sigs,
     int n, event_callback_fn cb, void *arg);

@@ -53,15 +53,9 @@ main(int argc, char *argv[])
 	char err[1024];
 	bool check_only = false;
 
-	daemon_options(argc, argv, "tipline-worker", &path, &check_only);
-	log_init("tipline-worker", LOG_L_INFO);
-	if (sodium_init() == -1)
-		fatalx("sodium_init failed");
-	if (cfg_load(path, &cfg, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
+	if (daemon_configure(argc, argv, "tipline-worker", &path, &check_only,
+	        &cfg) == -1)
 		return 2;
-	}
-	log_set_level((enum log_level)cfg.log_level);
 	if (queue_keys_load(&keys, &cfg, err, sizeof(err)) == -1) {
 		log_warnx("%s: [keys] %s", path, err);
 		cfg_free(&cfg);
@@ -73,10 +67,7 @@ main(int argc, char *argv[])
 		cfg_free(&cfg);
 		return 0;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	if ((base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	log_route_libevent();
+	base = daemon_base();
 	queue_init(&queue, base, &cfg, &keys);
 	sodium_memzero(&keys, sizeof(keys));
 	if (metrics_start(base, cfg.worker_metrics, &queue, err, sizeof(err)) ==
