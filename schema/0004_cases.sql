@@ -169,6 +169,36 @@ BEGIN
 END
 $$;
 
+-- near_case() for the first of the hashes, in order, that has one.
+CREATE FUNCTION near_case_any(p_kind text, p_hashes bigint[], t integer,
+    p_since timestamptz, OUT case_id bigint, OUT distance integer)
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	v_h bigint;
+BEGIN
+	FOREACH v_h IN ARRAY p_hashes LOOP
+		SELECT nc.case_id, nc.distance INTO case_id, distance
+		FROM near_case(p_kind, v_h, t, p_since) nc;
+		EXIT WHEN case_id IS NOT NULL;
+	END LOOP;
+END
+$$;
+
+-- The open case, within the merge window, holding one of these exact
+-- keys of this kind; the oldest first.  SQL, so that it is inlined into
+-- its caller's plan.
+CREATE FUNCTION exact_case(p_kind text, p_keys bytea[], p_since timestamptz)
+RETURNS TABLE (case_id bigint)
+LANGUAGE sql STABLE
+AS $$
+	SELECT k.case_id
+	FROM exact_key k JOIN cases c ON c.id = k.case_id
+	WHERE k.kind = p_kind AND k.key = ANY (p_keys)
+	    AND c.status = 'open' AND c.last_tip_at >= p_since
+	ORDER BY k.case_id LIMIT 1
+$$;
+
 -- Where a new case goes: online only to the national unit for online
 -- hate (even when the tipster chose a municipality: the post is the
 -- offence, and the unit forwards what is local); a place or both, to the
@@ -344,7 +374,6 @@ DECLARE
 	v_distance integer;
 	v_dept smallint;
 	v_flag boolean;
-	v_h bigint;
 	-- What each tip joined.
 	v_cases bigint[] := '{}';
 	v_how text[] := '{}';
@@ -401,67 +430,42 @@ BEGIN
 
 		-- The same clean image.
 		IF cardinality(v_shas) > 0 THEN
-			SELECT k.case_id INTO v_case
-			FROM exact_key k JOIN cases c ON c.id = k.case_id
-			WHERE k.kind = 'image' AND k.key = ANY (v_shas)
-			    AND c.status = 'open' AND c.last_tip_at >= v_since
-			ORDER BY k.case_id LIMIT 1;
-			v_matched := CASE WHEN v_case IS NOT NULL THEN 'image'
-			    END;
+			SELECT e.case_id INTO v_case
+			FROM exact_case('image', v_shas, v_since) e;
+			v_matched := 'image';
 		END IF;
 		-- The same post.
 		IF v_case IS NULL AND p_link_keys[i] IS NOT NULL THEN
-			SELECT k.case_id INTO v_case
-			FROM exact_key k JOIN cases c ON c.id = k.case_id
-			WHERE k.kind = 'link' AND k.key = p_link_keys[i]
-			    AND c.status = 'open' AND c.last_tip_at >= v_since
-			ORDER BY k.case_id LIMIT 1;
-			v_matched := CASE WHEN v_case IS NOT NULL THEN 'link'
-			    END;
+			SELECT e.case_id INTO v_case
+			FROM exact_case('link', ARRAY[p_link_keys[i]], v_since) e;
+			v_matched := 'link';
 		END IF;
 		-- A near-duplicate image.
-		IF v_case IS NULL THEN
-			FOREACH v_h IN ARRAY v_phashes LOOP
-				SELECT nc.case_id, nc.distance
-				INTO v_case, v_distance
-				FROM near_case('image', v_h, p_image_t,
-				    v_since) nc;
-				IF v_case IS NOT NULL THEN
-					v_matched := 'image_near';
-					EXIT;
-				END IF;
-			END LOOP;
+		IF v_case IS NULL AND cardinality(v_phashes) > 0 THEN
+			SELECT n.case_id, n.distance INTO v_case, v_distance
+			FROM near_case_any('image', v_phashes, p_image_t,
+			    v_since) n;
+			v_matched := 'image_near';
 		END IF;
 		-- The same words read in a screenshot (another phone, another
 		-- width).
-		IF v_case IS NULL THEN
-			FOREACH v_h IN ARRAY v_shot_hs LOOP
-				SELECT nc.case_id, nc.distance
-				INTO v_case, v_distance
-				FROM near_case('screenshot_text', v_h, p_shot_t,
-				    v_since) nc;
-				IF v_case IS NOT NULL THEN
-					v_matched := 'screenshot_text';
-					EXIT;
-				END IF;
-			END LOOP;
+		IF v_case IS NULL AND cardinality(v_shot_hs) > 0 THEN
+			SELECT n.case_id, n.distance INTO v_case, v_distance
+			FROM near_case_any('screenshot_text', v_shot_hs, p_shot_t,
+			    v_since) n;
+			v_matched := 'screenshot_text';
 		END IF;
 		-- The same text, then nearly the same.
 		IF v_case IS NULL AND p_text_keys[i] IS NOT NULL THEN
-			SELECT k.case_id INTO v_case
-			FROM exact_key k JOIN cases c ON c.id = k.case_id
-			WHERE k.kind = 'text' AND k.key = p_text_keys[i]
-			    AND c.status = 'open' AND c.last_tip_at >= v_since
-			ORDER BY k.case_id LIMIT 1;
-			v_matched := CASE WHEN v_case IS NOT NULL THEN 'text'
-			    END;
+			SELECT e.case_id INTO v_case
+			FROM exact_case('text', ARRAY[p_text_keys[i]], v_since) e;
+			v_matched := 'text';
 		END IF;
 		IF v_case IS NULL AND p_text_hashes[i] IS NOT NULL THEN
-			SELECT nc.case_id, nc.distance INTO v_case, v_distance
-			FROM near_case('text', p_text_hashes[i], p_text_t,
-			    v_since) nc;
-			v_matched := CASE WHEN v_case IS NOT NULL
-			    THEN 'text_near' END;
+			SELECT n.case_id, n.distance INTO v_case, v_distance
+			FROM near_case_any('text', ARRAY[p_text_hashes[i]],
+			    p_text_t, v_since) n;
+			v_matched := 'text_near';
 		END IF;
 
 		IF v_case IS NULL THEN
