@@ -319,21 +319,48 @@ def cert_fingerprint(pem):
     return p.stdout.strip()
 
 
-# --------------------------------------------------------------- intake
+# --------------------------------------------------------------- daemons
 
-class Intake:
-    def __init__(self, conf, port, log_path):
+class Daemon:
+    """One of our daemons, run with CONF, its output in LOG_PATH."""
+    STOP_TIMEOUT = 15
+
+    def __init__(self, binary, conf, log_path):
         self.conf = Path(conf)
-        self.port = port
-        self.url = f"https://127.0.0.1:{port}"
         self.log_path = Path(log_path)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [str(INTAKE_BIN), "-c", str(conf)], stdin=subprocess.DEVNULL,
+            [str(binary), "-c", str(conf)], stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
 
     def log(self):
         return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=None):
+        """Signals the daemon and waits; returns the exit status (None if
+        it had to be killed)."""
+        rc = self.proc.poll()
+        if rc is None:
+            self.proc.send_signal(sig)
+            self.proc.send_signal(signal.SIGCONT)   # if it was stopped
+            try:
+                rc = self.proc.wait(timeout or self.STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                rc = None
+        self._log.close()
+        return rc
+
+
+# --------------------------------------------------------------- intake
+
+class Intake(Daemon):
+    def __init__(self, conf, port, log_path):
+        super().__init__(INTAKE_BIN, conf, log_path)
+        self.port = port
+        self.url = f"https://127.0.0.1:{port}"
 
     def wait_healthy(self, timeout=20):
         deadline = time.monotonic() + timeout
@@ -348,21 +375,6 @@ class Intake:
             time.sleep(0.1)
         raise AssertionError("tipline-intake not healthy in "
                              f"{timeout} s:\n" + self.log())
-
-    def stop(self, sig=signal.SIGTERM, timeout=15):
-        """Signals the daemon and waits; returns the exit status (None if
-        it had to be killed)."""
-        rc = self.proc.poll()
-        if rc is None:
-            self.proc.send_signal(sig)
-            try:
-                rc = self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                rc = None
-        self._log.close()
-        return rc
 
     def check_stopped_cleanly(self, rc):
         log = self.log()

@@ -18,14 +18,12 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from e2elib import (BUILD, ctl, free_port, make_tempdir, sanitizer_lines,
-                    set_key, start_intake)
+from e2elib import (BUILD, Daemon, ctl, free_port, make_tempdir,
+                    sanitizer_lines, set_key, start_intake)
 from tiplib import receipt_code, receipt_hash, submit
 
 WORKER_BIN = BUILD / "worker" / "tipline-worker"
@@ -131,19 +129,12 @@ class WEnv:
 
 # ----------------------------------------------------------------- worker
 
-class Worker:
-    def __init__(self, conf, log_path):
-        self.conf = Path(conf)
-        self.log_path = Path(log_path)
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [str(WORKER_BIN), "-c", str(conf)], stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT)
-        self.pid = self.proc.pid
-        self.checked = False
+class Worker(Daemon):
+    STOP_TIMEOUT = 30
 
-    def log(self):
-        return self.log_path.read_text(errors="replace")
+    def __init__(self, conf, log_path):
+        super().__init__(WORKER_BIN, conf, log_path)
+        self.checked = False
 
     def wait_ready(self, timeout=30):
         """Until the log says started and every connection of the pool
@@ -177,22 +168,6 @@ class Worker:
 
     def running(self):
         return self.proc.poll() is None
-
-    def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Signals the worker and waits; returns the exit status (None if
-        it had to be killed)."""
-        rc = self.proc.poll()
-        if rc is None:
-            self.proc.send_signal(sig)
-            self.proc.send_signal(signal.SIGCONT)   # if it was stopped
-            try:
-                rc = self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                rc = None
-        self._log.close()
-        return rc
 
     def kill(self):
         """SIGKILL (SIGCONT first, in case it was stopped)."""
