@@ -79,21 +79,17 @@ fi
 build/server/tiplinectl -c "$conf" keygen >/dev/null
 build/server/tiplinectl -c "$conf" migrate
 
-if [ -f "$var/run/intake.pid" ] && kill -0 "$(cat "$var/run/intake.pid")" 2>/dev/null; then
-	echo "tipline-intake is already running"
-else
-	nohup build/server/tipline-intake -c "$conf" \
-		>>"$var/log/intake.log" 2>&1 </dev/null &
-	echo $! >"$var/run/intake.pid"
-fi
-
-if [ -f "$var/run/worker.pid" ] && kill -0 "$(cat "$var/run/worker.pid")" 2>/dev/null; then
-	echo "tipline-worker is already running"
-else
-	nohup build/worker/tipline-worker -c "$conf" \
-		>>"$var/log/worker.log" 2>&1 </dev/null &
-	echo $! >"$var/run/worker.pid"
-fi
+start_daemon() { # name binary: in the background, unless running
+	local name=$1 bin=$2
+	if [ -f "$var/run/$name.pid" ] && kill -0 "$(cat "$var/run/$name.pid")" 2>/dev/null; then
+		echo "tipline-$name is already running"
+	else
+		nohup "$bin" -c "$conf" >>"$var/log/$name.log" 2>&1 </dev/null &
+		echo $! >"$var/run/$name.pid"
+	fi
+}
+start_daemon intake build/server/tipline-intake
+start_daemon worker build/worker/tipline-worker
 
 url=https://127.0.0.1:$INTAKE_PORT/
 for _ in $(seq 100); do
