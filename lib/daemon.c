@@ -81,6 +81,10 @@ daemon_signals(struct daemon *d, struct event_base *base, const int *sigs,
 	d->nsigs = n;
 	for (i = 0; i < n; i++) {
 		d->sigs[i] = sigs[i];
+		/* Ignored first: libevent saves this action and puts it back
+		 * when the event is freed, so a signal that comes late in a
+		 * clean exit is ignored instead of killing the daemon. */
+		signal(sigs[i], SIG_IGN);
 		if ((d->sigev[i] = evsignal_new(base, sigs[i], cb, arg)) ==
 		        NULL ||
 		    evsignal_add(d->sigev[i], NULL) == -1)
@@ -117,19 +121,12 @@ daemon_grace(struct daemon *d, long long ms, const char *msg)
 void
 daemon_free(struct daemon *d)
 {
-	sigset_t mask;
 	int i;
 
-	/* Freeing an event restores the default action.  Blocked first,
-	 * then ignored, which also discards one that is pending. */
-	sigemptyset(&mask);
+	/* Each signal's action goes back to what it was before
+	 * daemon_signals(): ignored. */
 	for (i = 0; i < d->nsigs; i++)
-		sigaddset(&mask, d->sigs[i]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	for (i = 0; i < d->nsigs; i++) {
 		event_free(d->sigev[i]);
-		signal(d->sigs[i], SIG_IGN);
-	}
 	if (d->grace != NULL)
 		event_free(d->grace);
 	memset(d, 0, sizeof(*d));
