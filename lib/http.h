@@ -43,13 +43,4 @@ void http_free(struct http_listener *);
 /* The headers every answer gets: CSP, HSTS, no sniffing, no referrer. */
 void http_security_headers(struct evhttp_request *, const char *csp);
 
-/* Sends an HTML page (takes the bytes of out; out is reset). */
-void http_reply_html(struct evhttp_request *, int status, struct buf *out);
-/* Sends plain text. */
-void http_reply_text(struct evhttp_request *, int status, const char *);
-
-/* The request's path, percent-decoded, without the query; NULL if bad.
- * Caller frees. */
-char *http_path(struct evhttp_request *);
-
 #endif

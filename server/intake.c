@@ -1,11 +1,13 @@
 /*
- * Request handling of tipline-intake.  Routes are few and fixed:
+ * Request handling of tipline-intake.  Routes are few and fixed (the
+ * table intake_routes below):
  *
  *   GET /, /fi, /sv, /en   the tip form (/ picks a language from
  *                          Accept-Language)
  *   GET /static/NAME       built-in static files, cacheable
  *   GET /healthz           200 when the database answers, else 503
- *   POST /tip, /status     not open yet (501, a page that says so)
+ *   POST /tip              a tip (upload.c); GET /tip goes to the form
+ *   GET, POST /status      a tip's state by receipt code (status.c)
  *
  * The form without input is the same for everyone, so it is rendered once
  * per language and day and served from memory.  Nothing here reads the
@@ -35,13 +37,6 @@
 extern const struct asset intake_templates[];
 extern const struct asset intake_static[];
 
-/* A request waiting for the database. */
-struct intake_req {
-	struct intake *in;
-	struct evhttp_request *req;
-	uint64_t id;
-};
-
 const char *const intake_platforms[INTAKE_NPLATFORMS] = { "facebook",
 	"instagram", "x", "tiktok", "youtube", "telegram", "discord", "reddit",
 	"snapchat", "whatsapp", "suomi24", "ylilauta", "vauva", "news",
@@ -55,18 +50,7 @@ static const char *const intake_platform_names[] = { "Facebook", "Instagram",
 const char *const intake_motives[INTAKE_NMOTIVES] = { "ethnic", "skin",
 	"religion", "orientation", "gender", "disability", "other", "unknown" };
 
-static const char *const intake_lang_labels[LANG_COUNT] = { "Suomeksi",
-	"På svenska", "In English" };
-
 static void intake_load_munis(struct intake *);
-
-void
-intake_done(struct intake *in)
-{
-	in->inflight--;
-	if (in->stopping && in->inflight == 0)
-		event_base_loopexit(in->base, NULL);
-}
 
 void
 intake_today(char day[11])
@@ -79,57 +63,13 @@ intake_today(char day[11])
 	strftime(day, 11, "%Y-%m-%d", &tm);
 }
 
-/* The parts of the page context that every page has. */
-json_t *
-intake_page_ctx(struct intake *in, enum lang lang, const char *title)
-{
-	json_t *ctx, *langs;
-	int i;
-
-	ctx = json_object();
-	json_object_set_new(ctx, "lang", json_string(i18n_code(lang)));
-	json_object_set_new(ctx, "title", json_string(title));
-	json_object_set_new(ctx, "asset_version",
-	    json_string(in->asset_version));
-	langs = json_array();
-	for (i = 0; i < LANG_COUNT; i++)
-		json_array_append_new(langs,
-		    json_pack("{s:s, s:s, s:b}", "code",
-		        i18n_code((enum lang)i), "label", intake_lang_labels[i],
-		        "current", (enum lang)i == lang));
-	json_object_set_new(ctx, "langs", langs);
-	return ctx;
-}
-
-int
-intake_render(struct intake *in, const char *tmpl, json_t *ctx, enum lang lang,
-    struct buf *out)
-{
-	buf_init(out, 4 << 20);
-	if (tmpl_render(in->tmpl, tmpl, ctx, lang, out) == -1) {
-		log_warnx("render %s failed", tmpl);
-		buf_reset(out);
-		return -1;
-	}
-	return 0;
-}
-
 static void
-intake_message(struct intake *in, struct evhttp_request *req, int status,
-    enum lang lang, const char *title_id, const char *msg_id)
+intake_error(struct web_req *wr, int status)
 {
-	struct buf out;
-	json_t *ctx;
+	struct intake *in = wr->w->app;
 
-	ctx = intake_page_ctx(in, lang, i18n_get(lang, title_id));
-	json_object_set_new(ctx, "message",
-	    json_string(i18n_get(lang, msg_id)));
-	http_security_headers(req, INTAKE_CSP);
-	if (intake_render(in, "message", ctx, lang, &out) == -1)
-		http_reply_text(req, 500, "internal error");
-	else
-		http_reply_html(req, status, &out);
-	json_decref(ctx);
+	page_message(&in->pages, wr, status, "error.title",
+	    status == 303 ? "error.back" : "error.not_found");
 }
 
 json_t *
@@ -139,7 +79,7 @@ intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 	char id[64];
 	size_t i;
 
-	ctx = intake_page_ctx(in, lang, i18n_get(lang, "form.title"));
+	ctx = page_ctx(&in->pages, lang, i18n_get(lang, "form.title"));
 	json_object_set_new(ctx, "today", json_string(today));
 	json_object_set_new(ctx, "max_chars",
 	    json_integer(in->cfg->max_description_chars));
@@ -192,16 +132,34 @@ intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 	return ctx;
 }
 
-/* Renders the form without input into in->page[lang]. */
+/* Renders the form without input for every language; a page already
+ * being sent keeps its own reference to the old one. */
 static int
-intake_render_form(struct intake *in, enum lang lang, const char *today)
+intake_render_forms(struct intake *in, const char *today)
 {
-	json_t *ctx = intake_form_ctx(in, lang, today);
-	int rv;
+	struct page_blob *pb[LANG_COUNT];
+	struct buf out;
+	json_t *ctx;
+	int i, rv = 0;
 
-	buf_reset(&in->page[lang]);
-	rv = intake_render(in, "form", ctx, lang, &in->page[lang]);
-	json_decref(ctx);
+	for (i = 0; i < LANG_COUNT; i++) {
+		ctx = intake_form_ctx(in, (enum lang)i, today);
+		pb[i] = NULL;
+		if (page_render(&in->pages, "form", ctx, (enum lang)i, &out) ==
+		        -1 ||
+		    (pb[i] = page_blob_new(&out)) == NULL)
+			rv = -1;
+		json_decref(ctx);
+	}
+	for (i = 0; i < LANG_COUNT; i++) {
+		if (rv == 0) {
+			page_blob_unref(in->form[i]);
+			in->form[i] = pb[i];
+		} else
+			page_blob_unref(pb[i]);
+	}
+	if (rv == 0)
+		memcpy(in->form_day, today, sizeof(in->form_day));
 	return rv;
 }
 
@@ -221,135 +179,83 @@ intake_muni_find(struct intake *in, const char *code)
 }
 
 static void
-intake_form(struct intake *in, struct evhttp_request *req, enum lang lang)
+intake_form(struct web_req *wr)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *body;
+	struct intake *in = wr->w->app;
 	char today[11];
-	int i;
 
 	if (in->nmunis == 0) {
 		intake_load_munis(in);
-		evhttp_add_header(h, "Retry-After", "10");
-		intake_message(in, req, 503, lang, "error.title",
+		web_header(wr, "Retry-After", "10");
+		page_message(&in->pages, wr, 503, "error.title",
 		    "form.unavailable");
 		return;
 	}
 	intake_today(today);
-	if (strcmp(today, in->page_day) != 0) {
-		for (i = 0; i < LANG_COUNT; i++)
-			if (intake_render_form(in, (enum lang)i, today) == -1) {
-				http_reply_text(req, 500, "internal error");
-				in->page_day[0] = '\0';
-				return;
-			}
-		memcpy(in->page_day, today, sizeof(today));
-	}
-	http_security_headers(req, INTAKE_CSP);
-	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "Content-Language", i18n_code(lang));
-	if ((body = evbuffer_new()) == NULL) {
-		evhttp_send_error(req, 500, NULL);
+	if (strcmp(today, in->form_day) != 0 &&
+	    intake_render_forms(in, today) == -1) {
+		web_send_text(wr, 500, "internal error");
 		return;
 	}
-	evbuffer_add_reference(body, in->page[lang].p, in->page[lang].len, NULL,
-	    NULL);
-	evhttp_send_reply(req, 200, NULL, body);
-	evbuffer_free(body);
+	page_send_blob(wr, 200, in->form[wr->lang]);
 }
 
-static const char *
-intake_content_type(const char *name)
+/* GET /: the language the browser prefers. */
+static void
+intake_form_any(struct web_req *wr)
 {
-	const char *dot = strrchr(name, '.');
+	web_header(wr, "Vary", "Accept-Language");
+	intake_form(wr);
+}
 
-	if (dot == NULL)
-		return "application/octet-stream";
-	if (strcmp(dot, ".css") == 0)
-		return "text/css; charset=utf-8";
-	if (strcmp(dot, ".js") == 0)
-		return "text/javascript; charset=utf-8";
-	if (strcmp(dot, ".png") == 0)
-		return "image/png";
-	if (strcmp(dot, ".svg") == 0)
-		return "image/svg+xml";
-	return "application/octet-stream";
+/* GET /fi, /sv, /en. */
+static void
+intake_form_lang(struct web_req *wr)
+{
+	if (i18n_from_code(wr->path + 1, 2, &wr->lang) == -1)
+		fatalx("%s: route %s", __func__, wr->path);
+	intake_form(wr);
 }
 
 static void
-intake_static_file(struct intake *in, struct evhttp_request *req,
-    const char *name, enum lang lang)
+intake_static_file(struct web_req *wr)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *body;
-	const struct asset *a;
-	const char *inm;
-	char etag[24];
+	struct intake *in = wr->w->app;
 
-	for (a = intake_static; a->name != NULL; a++)
-		if (strcmp(a->name, name) == 0)
-			break;
-	if (a->name == NULL) {
-		intake_message(in, req, 404, lang, "error.title",
-		    "error.not_found");
-		return;
-	}
-	snprintf(etag, sizeof(etag), "\"%s\"", in->asset_version);
-	http_security_headers(req, INTAKE_CSP);
-	evhttp_add_header(h, "ETag", etag);
-	evhttp_add_header(h, "Cache-Control", "public, max-age=86400");
-	inm = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "If-None-Match");
-	if (inm != NULL && strstr(inm, etag) != NULL) {
-		evhttp_send_reply(req, 304, NULL, NULL);
-		return;
-	}
-	evhttp_add_header(h, "Content-Type", intake_content_type(name));
-	if ((body = evbuffer_new()) == NULL) {
-		evhttp_send_error(req, 500, NULL);
-		return;
-	}
-	evbuffer_add_reference(body, a->data, a->len, NULL, NULL);
-	evhttp_send_reply(req, 200, NULL, body);
-	evbuffer_free(body);
+	page_static(&in->pages, wr, wr->path + strlen("/static/"));
+}
+
+/* A reload of the answer page: the form is what they want. */
+static void
+intake_tip_get(struct web_req *wr)
+{
+	web_header(wr, "Location", "/");
+	web_error(wr, 303);
 }
 
 static void
 intake_on_ping(void *arg, PGresult *res)
 {
-	struct intake_req *ir = arg;
+	struct web_req *wr = arg;
+	struct intake *in = wr->w->app;
 	bool ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	/* Not ready until the form can be shown. */
-	if (ok && ir->in->nmunis == 0) {
-		intake_load_munis(ir->in);
+	if (ok && in->nmunis == 0) {
+		intake_load_munis(in);
 		ok = false;
 	}
-
-	http_security_headers(ir->req, INTAKE_CSP);
-	http_reply_text(ir->req, ok ? 200 : 503,
-	    ok ? "ok" : "database unavailable");
-	intake_done(ir->in);
-	free(ir);
+	web_send_text(wr, ok ? 200 : 503, ok ? "ok" : "database unavailable");
 }
 
 static void
-intake_healthz(struct intake *in, struct evhttp_request *req)
+intake_healthz(struct web_req *wr)
 {
-	struct intake_req *ir;
+	struct intake *in = wr->w->app;
 
-	if ((ir = calloc(1, sizeof(*ir))) == NULL) {
-		evhttp_send_error(req, 500, NULL);
-		return;
-	}
-	ir->in = in;
-	ir->req = req;
-	ir->id = ++in->next_req;
-	in->inflight++;
 	if (db_send(in->db, STMT_INTAKE_PING, 0, NULL, NULL, NULL,
-	        intake_on_ping, ir) == NULL)
-		intake_on_ping(ir, NULL);
+	        intake_on_ping, wr) == NULL)
+		intake_on_ping(wr, NULL);
 }
 
 static void
@@ -414,7 +320,7 @@ intake_on_munis(void *arg, PGresult *res)
 	free(in->munis);
 	in->munis = m;
 	in->nmunis = n;
-	in->page_day[0] = '\0';
+	in->form_day[0] = '\0';
 	evtimer_del(&in->munis_timer);
 	log_info("loaded %zu municipalities", n);
 }
@@ -427,22 +333,6 @@ intake_load_munis(struct intake *in)
 	if (db_send(in->db, STMT_INTAKE_MUNICIPALITIES, 0, NULL, NULL, NULL,
 	        intake_on_munis, in) != NULL)
 		in->munis_loading = true;
-}
-
-/* ?lang=xx in the query, else the given language. */
-static enum lang
-intake_query_lang(struct evhttp_request *req, enum lang lang)
-{
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-	const char *p;
-	enum lang l;
-
-	if (q != NULL && (p = strstr(q, "lang=")) != NULL &&
-	    (p == q || p[-1] == '&') && strlen(p + 5) >= 2 &&
-	    (p[7] == '\0' || p[7] == '&') && i18n_from_code(p + 5, 2, &l) == 0)
-		return l;
-	return lang;
 }
 
 static void
@@ -464,64 +354,34 @@ intake_munis_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-intake_route(struct evhttp_request *req, void *arg)
+intake_status(struct web_req *wr)
 {
-	struct intake *in = arg;
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	const char *al;
+	const char *q = web_query(wr, "lang");
 	enum lang lang;
-	char *path;
 
-	al = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Accept-Language");
-	lang = i18n_negotiate(al);
-	if ((path = http_path(req)) == NULL) {
-		intake_message(in, req, 400, lang, "error.title",
-		    "error.not_found");
-		return;
-	}
-	if (method == EVHTTP_REQ_POST) {
-		if (strcmp(path, "/tip") == 0)
-			upload_start(in, req);
-		else if (strcmp(path, "/status") == 0)
-			status_start(in, req, lang);
-		else
-			intake_message(in, req, 405, lang, "error.title",
-			    "error.not_found");
-		free(path);
-		return;
-	}
-	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD, POST");
-		intake_message(in, req, 405, lang, "error.title",
-		    "error.not_found");
-		free(path);
-		return;
-	}
-	if (strcmp(path, "/") == 0) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Vary", "Accept-Language");
-		intake_form(in, req, lang);
-	} else if (strlen(path) == 3 && path[0] == '/' &&
-	           i18n_from_code(path + 1, 2, &lang) == 0)
-		intake_form(in, req, lang);
-	else if (strcmp(path, "/healthz") == 0)
-		intake_healthz(in, req);
-	else if (strncmp(path, "/static/", 8) == 0)
-		intake_static_file(in, req, path + 8, lang);
-	else if (strcmp(path, "/status") == 0)
-		status_start(in, req, intake_query_lang(req, lang));
-	else if (strcmp(path, "/tip") == 0) {
-		/* A reload of the answer page: the form is what they want. */
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Location", "/");
-		intake_message(in, req, 303, lang, "error.title", "error.back");
-	} else
-		intake_message(in, req, 404, lang, "error.title",
-		    "error.not_found");
-	free(path);
+	if (q != NULL && i18n_from_code(q, strlen(q), &lang) == 0)
+		wr->lang = lang;
+	status_start(wr);
 }
+
+static void
+intake_tip(struct web_req *wr)
+{
+	upload_start(wr);
+}
+
+static const struct web_route intake_routes[] = {
+	{ WEB_GET, "/", intake_form_any, 0, 0 },
+	{ WEB_GET, "/fi", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/sv", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/en", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/healthz", intake_healthz, 0, 0 },
+	{ WEB_GET, "/static/", intake_static_file, WEB_PREFIX, 0 },
+	{ WEB_POST, "/tip", intake_tip, 0, 0 },
+	{ WEB_GET, "/tip", intake_tip_get, 0, 0 },
+	{ WEB_GET | WEB_POST, "/status", intake_status, 0, 0 },
+	{ 0, NULL, NULL, 0, 0 },
+};
 
 static void
 intake_on_db_notify(void *arg, const char *channel)
@@ -548,39 +408,15 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
     struct tls *tls, const struct intake_keys *keys)
 {
 	struct db_pool_opts dbo;
-	struct http_opts ho;
-	const struct asset *a;
+	struct web_opts wo;
+	struct timeval tv;
 	char err[512];
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-	int k;
 
 	memset(in, 0, sizeof(*in));
 	in->cfg = cfg;
 	in->base = base;
 	in->tls = tls;
-	for (k = 0; k < LANG_COUNT; k++)
-		buf_init(&in->page[k], 0);
-
-	in->tmpl = tmpl_set_new();
-	for (a = intake_templates; a->name != NULL; a++) {
-		char name[64];
-
-		/* "form.html" is the template "form". */
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(a->name, "."),
-		    a->name);
-		if (tmpl_add(in->tmpl, name, (const char *)a->data, a->len, err,
-		        sizeof(err)) == -1)
-			fatalx("%s", err);
-	}
-	if (tmpl_check(in->tmpl, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	/* Static files change only with the binary: one version for all. */
-	for (a = intake_static; a->name != NULL; a++)
-		for (i = 0; i < a->len; i++)
-			h = (h ^ a->data[i]) * 1099511628211ULL;
-	snprintf(in->asset_version, sizeof(in->asset_version), "%016llx",
-	    (unsigned long long)h);
+	page_init(&in->pages, intake_templates, intake_static);
 
 	memset(&dbo, 0, sizeof(dbo));
 	dbo.conninfo = cfg->db_conninfo;
@@ -599,32 +435,28 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	TAILQ_INIT(&in->stash);
 	in->status_tokens = 50;
 	in->status_refill_ms = util_now_ms();
+	in->tpool = tpool_new(base, (int)cfg->intake_threads);
 	event_assign(&in->stash_timer, base, -1, EV_PERSIST, intake_stash_tick,
 	    in);
-	{
-		struct timeval tv = { 60, 0 };
-
-		event_add(&in->stash_timer, &tv);
-	}
-	in->tpool = tpool_new(base, (int)cfg->intake_threads);
+	tv = (struct timeval){ 60, 0 };
+	event_add(&in->stash_timer, &tv);
 	event_assign(&in->munis_timer, base, -1, EV_PERSIST, intake_munis_tick,
 	    in);
-	{
-		struct timeval tv = { 0, 500 * 1000 };
+	tv = (struct timeval){ 0, 500 * 1000 };
+	event_add(&in->munis_timer, &tv);
 
-		event_add(&in->munis_timer, &tv);
-	}
-
-	memset(&ho, 0, sizeof(ho));
-	ho.listen = cfg->intake_listen;
-	ho.max_header_bytes = cfg->intake_max_header_bytes;
-	ho.max_body_bytes = cfg_max_body_bytes(cfg);
-	ho.timeout_ms = cfg->intake_timeout_ms;
-	ho.max_connections = (int)cfg->intake_max_connections;
-	ho.csp = INTAKE_CSP;
-	if (http_listen(&in->http, base, tls, &ho, err, sizeof(err)) == -1)
+	memset(&wo, 0, sizeof(wo));
+	wo.http.listen = cfg->intake_listen;
+	wo.http.max_header_bytes = cfg->intake_max_header_bytes;
+	wo.http.max_body_bytes = cfg_max_body_bytes(cfg);
+	wo.http.timeout_ms = cfg->intake_timeout_ms;
+	wo.http.max_connections = (int)cfg->intake_max_connections;
+	wo.http.csp = INTAKE_CSP;
+	wo.routes = intake_routes;
+	wo.error = intake_error;
+	wo.app = in;
+	if (web_init(&in->web, base, tls, &wo, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	evhttp_set_gencb(in->http.http, intake_route, in);
 	log_info("listening on %s", cfg->intake_listen);
 }
 
@@ -644,9 +476,7 @@ void
 intake_stop(struct intake *in)
 {
 	in->stopping = true;
-	http_stop_accepting(&in->http);
-	if (in->inflight == 0)
-		event_base_loopexit(in->base, NULL);
+	web_stop(&in->web);
 }
 
 void
@@ -659,19 +489,19 @@ intake_free(struct intake *in)
 	 * and a failed query answers its request, which must still exist. */
 	tpool_free(in->tpool);
 	db_pool_free(in->db);
-	http_free(&in->http);
+	web_free(&in->web);
 	event_del(&in->munis_timer);
 	event_del(&in->stash_timer);
 	stash_free_all(in);
 	sodium_memzero(in->pepper, sizeof(in->pepper));
 	sodium_memzero(in->dedup_key, sizeof(in->dedup_key));
-	tmpl_set_free(in->tmpl);
+	page_free(&in->pages);
 	for (i = 0; i < in->nmunis; i++)
 		for (k = 0; k < LANG_COUNT; k++)
 			free(in->munis[i].name[k]);
 	free(in->munis);
 	for (k = 0; k < LANG_COUNT; k++) {
 		free(in->order[k]);
-		buf_reset(&in->page[k]);
+		page_blob_unref(in->form[k]);
 	}
 }

@@ -15,28 +15,19 @@
 #include <event2/event_struct.h>
 #include <jansson.h>
 
-#include "buf.h"
 #include "cfg.h"
 #include "db.h"
-#include "http.h"
 #include "i18n.h"
 #include "log.h"
+#include "page.h"
 #include "tls.h"
-#include "tmpl.h"
 #include "tpool.h"
+#include "web.h"
 
 #define INTAKE_CSP                                                             \
 	"default-src 'none'; style-src 'self'; img-src 'self'; "               \
 	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
 	"base-uri 'none'"
-
-/* Request-scoped logging: "req=N" and our own constant text only. */
-#define rlog_warnx(r, fmt, ...)                                                \
-	log_warnx("req=%llu " fmt, (unsigned long long)(r)->id, ##__VA_ARGS__)
-#define rlog_info(r, fmt, ...)                                                 \
-	log_info("req=%llu " fmt, (unsigned long long)(r)->id, ##__VA_ARGS__)
-#define rlog_debug(r, fmt, ...)                                                \
-	log_debug("req=%llu " fmt, (unsigned long long)(r)->id, ##__VA_ARGS__)
 
 /* The form's choices, as the form posts them and the database stores
  * them (schema/0003_tips.sql checks the same lists). */
@@ -58,10 +49,9 @@ struct intake {
 	struct event_base *base;
 	struct db_pool *db;
 	struct tls *tls;
-	struct http_listener http;
+	struct web web;
+	struct page_set pages;
 	struct tpool *tpool;
-	struct tmpl_set *tmpl;
-	char asset_version[17];
 
 	/* Municipalities, loaded from the database once it is up. */
 	struct intake_muni *munis;
@@ -70,9 +60,10 @@ struct intake {
 	bool munis_loading;
 	struct event munis_timer; /* retries until loaded */
 
-	/* The form without any input, rendered once a day per language. */
-	struct buf page[LANG_COUNT];
-	char page_day[11];
+	/* The form without any input, rendered once a day per language;
+	 * answers hold references, so replacing it frees nothing in use. */
+	struct page_blob *form[LANG_COUNT];
+	char form_day[11];
 
 	/* Keys: the public sealing key and the two HMAC keys. */
 	uint8_t public_key[32];
@@ -88,26 +79,17 @@ struct intake {
 	double status_tokens;
 	uint64_t status_refill_ms;
 
-	uint64_t next_req;
-	int inflight; /* requests waiting for the database or threads */
-	int uploads;  /* POST /tip in progress */
+	int uploads; /* POST /tip in progress */
 	bool stopping;
 };
 
-/* Shared by the pages of upload.c and status.c. */
-json_t *intake_page_ctx(struct intake *, enum lang, const char *title);
 /* The form's context without input: lists of platforms, motives and
  * municipalities (fresh copies the caller may mark). */
 json_t *intake_form_ctx(struct intake *, enum lang, const char *today);
-TL_MUSTCHECK int intake_render(struct intake *, const char *tmpl, json_t *ctx,
-    enum lang, struct buf *out);
 /* Today's date in Finland, YYYY-MM-DD. */
 void intake_today(char day[11]);
 /* A municipality by official code, or NULL. */
 const struct intake_muni *intake_muni_find(struct intake *, const char *);
-/* A request that was counted in inflight has answered. */
-void intake_done(struct intake *);
-
 /* Sets up templates, database pool and listener; exits on failure. */
 /* The keys the intake holds (never the private sealing key), loaded by
  * main() so that a bad key file ends the start with a clear message. */

@@ -35,7 +35,7 @@
 
 struct status_req {
 	struct intake *in;
-	struct evhttp_request *req;
+	struct web_req *wr;
 	uint64_t id;
 	enum lang lang;
 	uint8_t hash[RECEIPT_HASH_LEN];
@@ -43,21 +43,16 @@ struct status_req {
 };
 
 static void
-status_page(struct intake *in, struct evhttp_request *req, enum lang lang,
-    int code, json_t *extra)
+status_page(struct intake *in, struct web_req *wr, enum lang lang, int code,
+    json_t *extra)
 {
-	struct buf out;
 	json_t *ctx;
 
-	ctx = intake_page_ctx(in, lang, i18n_get(lang, "status.title"));
+	wr->lang = lang;
+	ctx = page_ctx(&in->pages, lang, i18n_get(lang, "status.title"));
 	if (extra != NULL)
 		json_object_update(ctx, extra);
-	http_security_headers(req, INTAKE_CSP);
-	if (intake_render(in, "status", ctx, lang, &out) == -1)
-		http_reply_text(req, 500, "internal error");
-	else
-		http_reply_html(req, code, &out);
-	json_decref(ctx);
+	page_reply(&in->pages, wr, code, "status", ctx);
 }
 
 static bool
@@ -133,8 +128,7 @@ status_on_result(void *arg, PGresult *res)
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rlog_warnx(sr, "status lookup failed, sqlstate %s",
 		    db_sqlstate(res));
-		evhttp_add_header(evhttp_request_get_output_headers(sr->req),
-		    "Retry-After", "30");
+		web_header(sr->wr, "Retry-After", "30");
 		extra = json_pack("{s:s, s:s}", "problem",
 		    i18n_get(sr->lang, "form.unavailable"), "typed", sr->typed);
 		code = 503;
@@ -151,17 +145,17 @@ status_on_result(void *arg, PGresult *res)
 		    i18n_get(sr->lang, "status.not_found"), "typed", sr->typed);
 		code = 404;
 	}
-	status_page(sr->in, sr->req, sr->lang, code, extra);
+	status_page(sr->in, sr->wr, sr->lang, code, extra);
 	json_decref(extra);
-	intake_done(sr->in);
 	sodium_memzero(sr, sizeof(*sr));
 	free(sr);
 }
 
 void
-status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
+status_start(struct web_req *wr)
 {
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct intake *in = wr->w->app;
+	enum lang lang = wr->lang;
 	struct form_limits lim = { 16, 1024 };
 	char digits[RECEIPT_DIGITS + 1];
 	const struct form_part *p;
@@ -171,26 +165,25 @@ status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
 	struct arena a;
 	json_t *extra;
 	size_t len, nchars;
-	uint8_t *data;
+	const uint8_t *data;
 	enum lang l;
 	const char *values[1];
 	int lengths[1], formats[1] = { 1 };
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		status_page(in, req, lang, 200, NULL);
+	if (wr->method != EVHTTP_REQ_POST) {
+		status_page(in, wr, lang, 200, NULL);
 		return;
 	}
 	if ((sr = calloc(1, sizeof(*sr))) == NULL) {
-		evhttp_send_error(req, 503, NULL);
+		web_send_text(wr, 503, "busy");
 		return;
 	}
 	sr->in = in;
-	sr->req = req;
-	sr->id = ++in->next_req;
+	sr->wr = wr;
+	sr->id = wr->id;
 	sr->lang = lang;
 	arena_init(&a, 64 << 10);
-	len = evbuffer_get_length(body);
-	data = evbuffer_pullup(body, -1);
+	data = web_body(wr, &len);
 	if (len > 4096 || (len > 0 && data == NULL) ||
 	    form_parse_urlencoded(data, len, &lim, &a, &form, &errstr) < 0)
 		problem = "status.typo";
@@ -216,14 +209,13 @@ status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
 	}
 	arena_reset(&a);
 	if (problem == NULL && !status_take_token(in)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Retry-After", "5");
+		web_header(wr, "Retry-After", "5");
 		problem = "status.slow";
 	}
 	if (problem != NULL) {
 		extra = json_pack("{s:s, s:s}", "problem",
 		    i18n_get(lang, problem), "typed", sr->typed);
-		status_page(in, req, lang,
+		status_page(in, wr, lang,
 		    strcmp(problem, "status.slow") == 0 ? 429 : 422, extra);
 		json_decref(extra);
 		sodium_memzero(sr, sizeof(*sr));
@@ -234,7 +226,6 @@ status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
 	sodium_memzero(digits, sizeof(digits));
 	values[0] = (const char *)sr->hash;
 	lengths[0] = RECEIPT_HASH_LEN;
-	in->inflight++;
 	if (db_send(in->db, STMT_INTAKE_TIP_STATUS, 1, values, lengths, formats,
 	        status_on_result, sr) == NULL)
 		status_on_result(sr, NULL);

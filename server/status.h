@@ -4,13 +4,9 @@
 #ifndef TL_STATUS_H
 #define TL_STATUS_H
 
-#include <event2/http.h>
+#include "web.h"
 
-#include "i18n.h"
-
-struct intake;
-
-/* GET shows the form; POST looks the code up. */
-void status_start(struct intake *, struct evhttp_request *, enum lang);
+/* GET shows the form; POST looks the code up and answers. */
+void status_start(struct web_req *);
 
 #endif

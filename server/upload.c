@@ -82,7 +82,7 @@ struct upload_file {
 
 struct upload {
 	struct intake *in;
-	struct evhttp_request *req;
+	struct web_req *wr; /* answered (and freed) by the upload_answer_*s */
 	uint64_t id;
 	enum upload_state state;
 	enum lang lang;
@@ -223,7 +223,6 @@ upload_free(struct upload *up)
 	}
 	arena_reset(&up->arena);
 	up->in->uploads--;
-	intake_done(up->in);
 	sodium_memzero(up, sizeof(*up));
 	free(up);
 }
@@ -295,11 +294,9 @@ static void
 upload_answer_form(struct upload *up, int status, const char *notice)
 {
 	struct intake *in = up->in;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(up->req);
 	json_t *ctx, *errs, *e, *ferrs, *kept, *files;
 	const char *token;
 	char today[11], id[64];
-	struct buf out;
 	size_t i;
 	int f;
 
@@ -363,31 +360,24 @@ upload_answer_form(struct upload *up, int status, const char *notice)
 		json_decref(files);
 
 	if (status == 503)
-		evhttp_add_header(h, "Retry-After", UPLOAD_RETRY_AFTER);
-	http_security_headers(up->req, INTAKE_CSP);
-	if (intake_render(in, "form", ctx, up->lang, &out) == -1)
-		http_reply_text(up->req, 500, "internal error");
-	else
-		http_reply_html(up->req, status, &out);
-	json_decref(ctx);
+		web_header(up->wr, "Retry-After", UPLOAD_RETRY_AFTER);
+	up->wr->lang = up->lang;
+	page_reply(&in->pages, up->wr, status, "form", ctx);
+	up->wr = NULL;
 	up->state = UPLOAD_S_DONE;
 }
 
 static void
 upload_answer_receipt(struct upload *up, const char *code)
 {
-	struct buf out;
 	json_t *ctx;
 
-	ctx = intake_page_ctx(up->in, up->lang,
+	ctx = page_ctx(&up->in->pages, up->lang,
 	    i18n_get(up->lang, "receipt.title"));
 	json_object_set_new(ctx, "code", json_string(code));
-	http_security_headers(up->req, INTAKE_CSP);
-	if (intake_render(up->in, "receipt", ctx, up->lang, &out) == -1)
-		http_reply_text(up->req, 500, "internal error");
-	else
-		http_reply_html(up->req, 200, &out);
-	json_decref(ctx);
+	up->wr->lang = up->lang;
+	page_reply(&up->in->pages, up->wr, 200, "receipt", ctx);
+	up->wr = NULL;
 	up->state = UPLOAD_S_DONE;
 }
 
@@ -962,9 +952,9 @@ upload_bad_request(struct upload *up)
 }
 
 void
-upload_start(struct intake *in, struct evhttp_request *req)
+upload_start(struct web_req *wr)
 {
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct intake *in = wr->w->app;
 	const char *ctype, *errstr;
 	const struct form_part *p;
 	struct form_limits lim = { 256, 4096 };
@@ -972,27 +962,23 @@ upload_start(struct intake *in, struct evhttp_request *req)
 	struct upload *up;
 	enum lang lang;
 	size_t len, i;
-	uint8_t *data;
+	const uint8_t *data;
 	ssize_t n;
 
 	if ((up = calloc(1, sizeof(*up))) == NULL) {
-		evhttp_send_error(req, 503, NULL);
+		web_send_text(wr, 503, "busy");
 		return;
 	}
 	up->in = in;
-	up->req = req;
-	up->id = ++in->next_req;
+	up->wr = wr;
+	up->id = wr->id;
 	up->state = UPLOAD_S_SANITISE;
-	up->lang = i18n_negotiate(evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Accept-Language"));
+	up->lang = wr->lang;
 	arena_init(&up->arena, UPLOAD_ARENA_BYTES);
 	in->uploads++;
-	in->inflight++;
 
-	len = evbuffer_get_length(body);
-	data = evbuffer_pullup(body, -1);
-	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
+	data = web_body(wr, &len);
+	ctype = web_in_header(wr, "Content-Type");
 	if (ctype == NULL || (len > 0 && data == NULL)) {
 		upload_bad_request(up);
 		return;

@@ -21,6 +21,7 @@
 
 #include "i18n.h"
 #include "img.h"
+#include "web.h"
 
 struct intake;
 
@@ -33,7 +34,8 @@ struct intake;
 struct stash_entry;
 
 /* Handles POST /tip. */
-void upload_start(struct intake *, struct evhttp_request *);
+/* POST /tip: answers wr with the receipt, or the form with errors. */
+void upload_start(struct web_req *);
 
 /* Drops expired stash entries; called from a timer. */
 void stash_expire(struct intake *);
