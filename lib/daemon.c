@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "daemon.h"
 #include "log.h"
@@ -130,4 +133,80 @@ daemon_free(struct daemon *d)
 	if (d->grace != NULL)
 		event_free(d->grace);
 	memset(d, 0, sizeof(*d));
+}
+
+struct daemon_run {
+	const struct daemon_ops *ops;
+	struct cfg *cfg;
+	struct daemon d;
+	bool stopping;
+};
+
+static void
+daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon_run *run = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		if (run->ops->reload != NULL)
+			run->ops->reload();
+		return;
+	}
+	if (run->stopping)
+		return;
+	run->stopping = true;
+	log_info("stopping");
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
+	daemon_grace(&run->d, run->ops->grace_ms(run->cfg),
+	    run->ops->grace_msg);
+	run->ops->stop();
+}
+
+int
+daemon_main(int argc, char *argv[], const struct daemon_ops *ops)
+{
+	static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	const char *path = "conf/tipline.ini";
+	struct daemon_run run;
+	struct event_base *base;
+	struct cfg cfg;
+	bool check_only = false;
+	int rv = 2;
+
+	memset(&run, 0, sizeof(run));
+	run.ops = ops;
+	run.cfg = &cfg;
+	if (daemon_configure(argc, argv, ops->name, &path, &check_only, &cfg) ==
+	    -1)
+		return 2;
+	if (ops->prepare(&cfg) == -1) {
+		ops->finish();
+		cfg_free(&cfg);
+		return 2;
+	}
+	if (check_only) {
+		printf("configuration OK\n");
+		ops->finish();
+		cfg_free(&cfg);
+		return 0;
+	}
+	base = daemon_base();
+	if (ops->start(base, &cfg) == 0) {
+		daemon_signals(&run.d, base, signums, (int)ARRAY_SIZE(signums),
+		    daemon_signal_cb, &run);
+#ifdef HAVE_SYSTEMD
+		sd_notify(0, "READY=1");
+#endif
+		event_base_dispatch(base);
+		rv = 0;
+	}
+	ops->finish();
+	log_info("stopped");
+	daemon_free(&run.d);
+	event_base_free(base);
+	cfg_free(&cfg);
+	return rv;
 }

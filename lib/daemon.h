@@ -2,7 +2,8 @@
  * What the daemons' main() functions share: the command line (-c file,
  * -n to check the configuration), loading the configuration, the event
  * base, signal events on the loop, the shutdown grace timer, and a clean
- * exit.
+ * exit.  daemon_main() is the whole main() of a daemon, given its
+ * operations.
  */
 #ifndef TL_DAEMON_H
 #define TL_DAEMON_H
@@ -44,5 +45,28 @@ void daemon_grace(struct daemon *, long long ms, const char *msg);
 /* Frees the events.  Signals that come after are ignored: a late SIGTERM
  * must not turn a clean exit into a kill. */
 void daemon_free(struct daemon *);
+
+/* A daemon's part of main(); every function gets the loaded config. */
+struct daemon_ops {
+	const char *name; /* "tipline-intake" */
+	/* What -n checks besides the file (keys, certificates) and keeps
+	 * for start(); -1 having logged what is wrong (exit 2). */
+	int (*prepare)(struct cfg *);
+	/* Starts serving on base; -1 having logged (exit 2). */
+	int (*start)(struct event_base *, struct cfg *);
+	/* SIGHUP, or NULL to ignore it. */
+	void (*reload)(void);
+	/* SIGTERM/SIGINT: stop taking work; the loop ends when the work in
+	 * flight is done, or after grace_ms. */
+	void (*stop)(void);
+	long long (*grace_ms)(const struct cfg *);
+	const char *grace_msg;
+	/* After the loop, and after -n: frees what prepare() and start()
+	 * made (start() may not have run). */
+	void (*finish)(void);
+};
+
+/* Runs the daemon: 0 after a clean stop, 2 on a configuration error. */
+int daemon_main(int argc, char *argv[], const struct daemon_ops *);
 
 #endif

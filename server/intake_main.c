@@ -5,98 +5,90 @@
  * reloads the certificate and reference data.  Exit status 2 means the
  * configuration is wrong.
  */
-#include <sys/queue.h>
-
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <event2/event.h>
 #include <sodium.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
-#include "cfg.h"
 #include "daemon.h"
 #include "intake.h"
 #include "log.h"
 
 static struct intake intake;
-static struct event_base *base;
-static struct daemon self;
+static struct intake_keys keys;
+static struct tls *tls;
+static bool started;
+
+static int
+intake_main_prepare(struct cfg *cfg)
+{
+	char err[1024];
+
+	/* Dates the tipster sees are Finnish dates. */
+	setenv("TZ", "Europe/Helsinki", 1);
+	tzset();
+	if (intake_keys_load(&keys, cfg, err, sizeof(err)) == -1) {
+		log_warnx("%s: [keys] %s", cfg->path, err);
+		return -1;
+	}
+	if ((tls = tls_new(cfg->intake_cert, cfg->intake_key, err,
+	         sizeof(err))) == NULL) {
+		log_warnx("%s: [intake] %s", cfg->path, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+intake_main_start(struct event_base *base, struct cfg *cfg)
+{
+	intake_init(&intake, base, cfg, tls, &keys);
+	sodium_memzero(&keys, sizeof(keys));
+	started = true;
+	return 0;
+}
 
 static void
-signal_cb(evutil_socket_t sig, short what, void *arg)
+intake_main_reload(void)
 {
-	struct cfg *cfg = arg;
+	intake_reload(&intake);
+}
 
-	(void)what;
-	if (sig == SIGHUP) {
-		intake_reload(&intake);
-		return;
-	}
-	if (intake.stopping)
-		return;
-	log_info("stopping");
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, "STOPPING=1");
-#endif
-	daemon_grace(&self, cfg->intake_shutdown_grace_ms,
-	    "shutdown grace period over, closing open requests");
+static void
+intake_main_stop(void)
+{
 	intake_stop(&intake);
+}
+
+static long long
+intake_main_grace(const struct cfg *cfg)
+{
+	return cfg->intake_shutdown_grace_ms;
+}
+
+static void
+intake_main_finish(void)
+{
+	if (started)
+		intake_free(&intake);
+	sodium_memzero(&keys, sizeof(keys));
+	tls_free(tls);
+	tls = NULL;
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *path = "conf/tipline.ini";
-	static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
-	struct intake_keys keys;
-	struct cfg cfg;
-	struct tls *tls;
-	char err[1024];
-	bool check_only = false;
+	static const struct daemon_ops ops = {
+		.name = "tipline-intake",
+		.prepare = intake_main_prepare,
+		.start = intake_main_start,
+		.reload = intake_main_reload,
+		.stop = intake_main_stop,
+		.grace_ms = intake_main_grace,
+		.grace_msg =
+		    "shutdown grace period over, closing open requests",
+		.finish = intake_main_finish,
+	};
 
-	/* Dates the tipster sees are Finnish dates. */
-	setenv("TZ", "Europe/Helsinki", 1);
-	tzset();
-	if (daemon_configure(argc, argv, "tipline-intake", &path, &check_only,
-	        &cfg) == -1)
-		return 2;
-	if (intake_keys_load(&keys, &cfg, err, sizeof(err)) == -1) {
-		log_warnx("%s: [keys] %s", path, err);
-		cfg_free(&cfg);
-		return 2;
-	}
-	if ((tls = tls_new(cfg.intake_cert, cfg.intake_key, err,
-	         sizeof(err))) == NULL) {
-		log_warnx("%s: [intake] %s", path, err);
-		cfg_free(&cfg);
-		return 2;
-	}
-	if (check_only) {
-		printf("configuration OK\n");
-		sodium_memzero(&keys, sizeof(keys));
-		tls_free(tls);
-		cfg_free(&cfg);
-		return 0;
-	}
-	base = daemon_base();
-	intake_init(&intake, base, &cfg, tls, &keys);
-	sodium_memzero(&keys, sizeof(keys));
-	daemon_signals(&self, base, signums, (int)ARRAY_SIZE(signums),
-	    signal_cb, &cfg);
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, "READY=1");
-#endif
-	event_base_dispatch(base);
-	log_info("stopped");
-	intake_free(&intake);
-	daemon_free(&self);
-	event_base_free(base);
-	tls_free(tls);
-	cfg_free(&cfg);
-	return 0;
+	return daemon_main(argc, argv, &ops);
 }

@@ -7,16 +7,7 @@
  */
 #include <sys/queue.h>
 
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <event2/event.h>
 #include <sodium.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "cfg.h"
 #include "daemon.h"
@@ -25,72 +16,74 @@
 #include "queue.h"
 
 static struct queue queue;
-static struct event_base *base;
-static struct daemon self;
+static struct queue_keys keys;
+static bool started;
+
+static int
+worker_prepare(struct cfg *cfg)
+{
+	char err[1024];
+
+	if (queue_keys_load(&keys, cfg, err, sizeof(err)) == -1) {
+		log_warnx("%s: [keys] %s", cfg->path, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+worker_start(struct event_base *base, struct cfg *cfg)
+{
+	char err[1024];
+
+	queue_init(&queue, base, cfg, &keys);
+	sodium_memzero(&keys, sizeof(keys));
+	started = true;
+	if (metrics_start(base, cfg->worker_metrics, &queue, err,
+	        sizeof(err)) == -1) {
+		log_warnx("%s: %s", cfg->path, err);
+		return -1;
+	}
+	log_info("started: %lld jobs at once, batches of %lld, %d connections",
+	    cfg->worker_jobs, cfg->worker_batch, QUEUE_CONNECTIONS);
+	return 0;
+}
 
 static void
-signal_cb(evutil_socket_t sig, short what, void *arg)
+worker_stop(void)
 {
-	struct cfg *cfg = arg;
-
-	(void)sig;
-	(void)what;
-	if (queue.stopping)
-		return;
-	log_info("stopping");
-	daemon_grace(&self, cfg->worker_shutdown_grace_ms,
-	    "shutdown grace period over; leases return the jobs");
 	queue_stop(&queue);
+}
+
+static long long
+worker_grace(const struct cfg *cfg)
+{
+	return cfg->worker_shutdown_grace_ms;
+}
+
+static void
+worker_finish(void)
+{
+	if (started) {
+		metrics_stop();
+		queue_free(&queue);
+	}
+	sodium_memzero(&keys, sizeof(keys));
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *path = "conf/tipline.ini";
-	static const int signums[] = { SIGTERM, SIGINT };
-	struct queue_keys keys;
-	struct cfg cfg;
-	char err[1024];
-	bool check_only = false;
+	static const struct daemon_ops ops = {
+		.name = "tipline-worker",
+		.prepare = worker_prepare,
+		.start = worker_start,
+		.stop = worker_stop,
+		.grace_ms = worker_grace,
+		.grace_msg =
+		    "shutdown grace period over; leases return the jobs",
+		.finish = worker_finish,
+	};
 
-	if (daemon_configure(argc, argv, "tipline-worker", &path, &check_only,
-	        &cfg) == -1)
-		return 2;
-	if (queue_keys_load(&keys, &cfg, err, sizeof(err)) == -1) {
-		log_warnx("%s: [keys] %s", path, err);
-		cfg_free(&cfg);
-		return 2;
-	}
-	if (check_only) {
-		printf("configuration OK\n");
-		sodium_memzero(&keys, sizeof(keys));
-		cfg_free(&cfg);
-		return 0;
-	}
-	base = daemon_base();
-	queue_init(&queue, base, &cfg, &keys);
-	sodium_memzero(&keys, sizeof(keys));
-	if (metrics_start(base, cfg.worker_metrics, &queue, err, sizeof(err)) ==
-	    -1) {
-		log_warnx("%s: %s", path, err);
-		queue_free(&queue);
-		event_base_free(base);
-		cfg_free(&cfg);
-		return 2;
-	}
-	daemon_signals(&self, base, signums, (int)ARRAY_SIZE(signums),
-	    signal_cb, &cfg);
-	log_info("started: %lld jobs at once, batches of %lld, %d connections",
-	    cfg.worker_jobs, cfg.worker_batch, QUEUE_CONNECTIONS);
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, "READY=1");
-#endif
-	event_base_dispatch(base);
-	metrics_stop();
-	queue_free(&queue);
-	log_info("stopped");
-	daemon_free(&self);
-	event_base_free(base);
-	cfg_free(&cfg);
-	return 0;
+	return daemon_main(argc, argv, &ops);
 }
