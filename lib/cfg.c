@@ -20,6 +20,7 @@
 enum cfg_type {
 	CFG_T_STR,
 	CFG_T_PATH,
+	CFG_T_PATH_OPT, /* a path, or empty for none */
 	CFG_T_INT,
 	CFG_T_SIZE,
 	CFG_T_DURATION,
@@ -43,6 +44,39 @@ struct cfg_key {
 
 /* Sorted by section, then name (checked by tests/unit/test_cfg.c). */
 static const struct cfg_key cfg_keys[] = {
+	K("console", "audit_head_every", CFG_T_DURATION,
+	    console_audit_head_every_ms, "5m", 1000, 86400000),
+	K("console", "audit_head_file", CFG_T_PATH_OPT, console_audit_head_file,
+	    "", 0, 0),
+	K("console", "cert", CFG_T_PATH, console_cert, "console.crt", 0, 0),
+	K("console", "db_user", CFG_T_STR, console_db_user, "tipline_console",
+	    0, 0),
+	K("console", "key", CFG_T_PATH, console_key, "console.key", 0, 0),
+	K("console", "listen", CFG_T_LISTEN, console_listen, "127.0.0.1:8444",
+	    0, 0),
+	K("console", "lockout_after", CFG_T_INT, console_lockout_after, "5", 1,
+	    100),
+	K("console", "lockout_delay", CFG_T_DURATION, console_lockout_delay_ms,
+	    "2s", 100, 3600000),
+	K("console", "lockout_max", CFG_T_DURATION, console_lockout_max_ms,
+	    "15m", 100, 86400000),
+	K("console", "max_connections", CFG_T_INT, console_max_connections,
+	    "128", 1, 100000),
+	K("console", "max_header_bytes", CFG_T_SIZE, console_max_header_bytes,
+	    "16K", 1024, 1 << 20),
+	K("console", "password_memory", CFG_T_SIZE, console_password_memory,
+	    "64M", 8 << 10, 4LL << 30),
+	K("console", "password_passes", CFG_T_INT, console_password_passes, "2",
+	    1, 20),
+	K("console", "session_idle", CFG_T_DURATION, console_session_idle_ms,
+	    "30m", 60000, 86400000),
+	K("console", "session_lifetime", CFG_T_DURATION,
+	    console_session_lifetime_ms, "12h", 60000, 7LL * 86400000),
+	K("console", "shutdown_grace", CFG_T_DURATION,
+	    console_shutdown_grace_ms, "10s", 0, 600000),
+	K("console", "threads", CFG_T_INT, console_threads, "2", 1, 256),
+	K("console", "timeout", CFG_T_DURATION, console_timeout_ms, "60s", 1000,
+	    3600000),
 	K("database", "admin_user", CFG_T_STR, db_admin_user, "", 0, 0),
 	K("database", "connect_timeout", CFG_T_DURATION, db_connect_timeout_ms,
 	    "5s", 100, 600000),
@@ -211,6 +245,8 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
 			*errstr = "empty path";
 			return -1;
 		}
+		/* FALLTHROUGH */
+	case CFG_T_PATH_OPT:
 		free(*sp);
 		*sp = cfg_resolve(cfg, value);
 		return 0;
@@ -367,6 +403,7 @@ cfg_free(struct cfg *cfg)
 	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
 		if (cfg_keys[i].type == CFG_T_STR ||
 		    cfg_keys[i].type == CFG_T_PATH ||
+		    cfg_keys[i].type == CFG_T_PATH_OPT ||
 		    cfg_keys[i].type == CFG_T_LISTEN) {
 			char **sp = (char **)((char *)cfg + cfg_keys[i].off);
 			free(*sp);

@@ -15,6 +15,26 @@ struct cfg {
 	char *path; /* the file read, for messages */
 	char *dir;  /* its directory, for relative paths */
 
+	/* [console] */
+	char *console_listen;
+	char *console_cert;
+	char *console_key;
+	char *console_db_user;
+	long long console_threads;
+	long long console_max_connections;
+	long long console_max_header_bytes;
+	long long console_timeout_ms;
+	long long console_shutdown_grace_ms;
+	long long console_session_idle_ms;
+	long long console_session_lifetime_ms;
+	long long console_password_memory;
+	long long console_password_passes;
+	long long console_lockout_after;
+	long long console_lockout_delay_ms;
+	long long console_lockout_max_ms;
+	char *console_audit_head_file; /* "" for none */
+	long long console_audit_head_every_ms;
+
 	/* [log] */
 	int log_level;
 

@@ -32,6 +32,24 @@ test_defaults(void **state)
 	/* Relative paths are relative to the file's directory. */
 	assert_string_equal(cfg.key_public, "/etc/tipline/seal.pub");
 	assert_string_equal(cfg.intake_cert, "/etc/tipline/intake.crt");
+	assert_string_equal(cfg.console_listen, "127.0.0.1:8444");
+	assert_string_equal(cfg.console_cert, "/etc/tipline/console.crt");
+	assert_string_equal(cfg.console_key, "/etc/tipline/console.key");
+	assert_string_equal(cfg.console_db_user, "tipline_console");
+	assert_int_equal(cfg.console_threads, 2);
+	assert_int_equal(cfg.console_max_connections, 128);
+	assert_int_equal(cfg.console_max_header_bytes, 16 << 10);
+	assert_int_equal(cfg.console_timeout_ms, 60000);
+	assert_int_equal(cfg.console_shutdown_grace_ms, 10000);
+	assert_int_equal(cfg.console_session_idle_ms, 30 * 60000);
+	assert_int_equal(cfg.console_session_lifetime_ms, 12 * 3600000);
+	assert_int_equal(cfg.console_password_memory, 64 << 20);
+	assert_int_equal(cfg.console_password_passes, 2);
+	assert_int_equal(cfg.console_lockout_after, 5);
+	assert_int_equal(cfg.console_lockout_delay_ms, 2000);
+	assert_int_equal(cfg.console_lockout_max_ms, 15 * 60000);
+	assert_string_equal(cfg.console_audit_head_file, "");
+	assert_int_equal(cfg.console_audit_head_every_ms, 5 * 60000);
 	cfg_free(&cfg);
 }
 
@@ -44,7 +62,10 @@ test_values(void **state)
 	                   "files_per_tip=3 ; inline comment\n"
 	                   "[intake]\nlisten = [::1]:9443\ntimeout = 90s\n"
 	                   "cert = /abs/c.pem\n"
-	                   "[log]\nlevel = debug\n";
+	                   "[log]\nlevel = debug\n"
+	                   "[console]\npassword_memory = 8K\n"
+	                   "password_passes = 1\naudit_head_file = audit.head\n"
+	                   "lockout_max = 1h\n";
 
 	(void)state;
 	assert_int_equal(cfg_parse(text, "t.ini", &cfg, err, sizeof(err)), 0);
@@ -54,6 +75,16 @@ test_values(void **state)
 	assert_int_equal(cfg.intake_timeout_ms, 90000);
 	assert_string_equal(cfg.intake_cert, "/abs/c.pem");
 	assert_int_equal(cfg.log_level, 3);
+	assert_int_equal(cfg.console_password_memory, 8192);
+	assert_int_equal(cfg.console_password_passes, 1);
+	assert_string_equal(cfg.console_audit_head_file, "./audit.head");
+	assert_int_equal(cfg.console_lockout_max_ms, 3600000);
+	cfg_free(&cfg);
+	/* An optional path may be set empty again. */
+	assert_int_equal(cfg_parse("[console]\naudit_head_file =\n", "/e/t.ini",
+	                     &cfg, err, sizeof(err)),
+	    0);
+	assert_string_equal(cfg.console_audit_head_file, "");
 	cfg_free(&cfg);
 }
 
@@ -85,6 +116,14 @@ test_errors(void **state)
 		{ "[keys]\npublic =\n", "x.ini:2: [keys] public: empty path" },
 		{ "[intake]\njust a line\n", "x.ini:2: syntax error" },
 		{ "[intake\n", "x.ini:1: syntax error" },
+		{ "[console]\npassword_memory = 4K\n",
+		    "x.ini:2: [console] password_memory: too small" },
+		{ "[console]\npassword_passes = 21\n",
+		    "x.ini:2: [console] password_passes: too large" },
+		{ "[console]\ncert =\n",
+		    "x.ini:2: [console] cert: empty path" },
+		{ "[console]\nsession_idle = 5x\n",
+		    "x.ini:2: [console] session_idle: invalid unit" },
 	};
 	struct cfg cfg;
 	char err[512];
