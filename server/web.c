@@ -177,11 +177,43 @@ web_run(struct web_req *wr)
 	wr->route->fn(wr);
 }
 
+/* "/case/N/shot" against the pattern "/case/STAR/shot": each STAR
+ * takes one non-empty segment, copied to wr->args when capturing. */
 static bool
-web_path_matches(const struct web_route *r, const char *path)
+web_pattern_matches(struct web_req *wr, const char *pat, const char *path,
+    bool capture)
+{
+	size_t n = 0, len;
+
+	while (*pat != '\0' && *path != '\0') {
+		if (pat[0] == '*' && (pat[1] == '/' || pat[1] == '\0')) {
+			len = strcspn(path, "/");
+			if (len == 0 || n == WEB_MAX_ARGS)
+				return false;
+			if (capture && (wr->args[n] = arena_strndup(&wr->arena,
+			                    path, len)) == NULL)
+				return false;
+			n++;
+			path += len;
+			pat++;
+			continue;
+		}
+		if (*pat != *path)
+			return false;
+		pat++;
+		path++;
+	}
+	return *pat == '\0' && *path == '\0';
+}
+
+static bool
+web_path_matches(struct web_req *wr, const struct web_route *r,
+    const char *path, bool capture)
 {
 	if (r->flags & WEB_PREFIX)
 		return strncmp(path, r->path, strlen(r->path)) == 0;
+	if (r->flags & WEB_PATTERN)
+		return web_pattern_matches(wr, r->path, path, capture);
 	return strcmp(path, r->path) == 0;
 }
 
@@ -202,18 +234,18 @@ web_method_bit(enum evhttp_cmd_type m)
 /* Finds the route; on a path that exists for other methods only, fills
  * allow ("GET, HEAD, POST") and returns NULL. */
 static const struct web_route *
-web_find(const struct web *w, const char *path, enum evhttp_cmd_type m,
-    unsigned *allowed)
+web_find(struct web_req *wr, unsigned *allowed)
 {
 	const struct web_route *r;
-	unsigned bit = web_method_bit(m);
+	unsigned bit = web_method_bit(wr->method);
 
 	*allowed = 0;
-	for (r = w->routes; r->path != NULL; r++) {
-		if (!web_path_matches(r, path))
+	for (r = wr->w->routes; r->path != NULL; r++) {
+		if (!web_path_matches(wr, r, wr->path, false))
 			continue;
 		if (r->methods & bit)
-			return r;
+			return web_path_matches(wr, r, wr->path, true) ? r
+			                                               : NULL;
 		*allowed |= r->methods;
 	}
 	return NULL;
@@ -256,7 +288,7 @@ web_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	free(path);
-	if ((wr->route = web_find(w, wr->path, wr->method, &allowed)) == NULL) {
+	if ((wr->route = web_find(wr, &allowed)) == NULL) {
 		if (allowed != 0) {
 			web_header(wr, "Allow",
 			    allowed == WEB_GET    ? "GET, HEAD"

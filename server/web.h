@@ -47,7 +47,10 @@ enum web_flag {
 	WEB_SESSION = 1 << 1, /* a logged-in session (see web_opts.gate) */
 	WEB_CSRF = 1 << 2,    /* the form's csrf field matches the session */
 	WEB_ENROL = 1 << 3,   /* also open to a session that must enrol */
+	WEB_PATTERN = 1 << 4, /* each "*" segment matches one segment */
 };
+
+#define WEB_MAX_ARGS 4
 
 /* Methods a route takes; GET includes HEAD. */
 enum web_method {
@@ -108,11 +111,12 @@ struct web_req {
 	enum lang lang;
 	enum evhttp_cmd_type method;
 	const struct web_route *route;
-	char *path;                /* percent-decoded, in the arena */
-	struct arena arena;        /* everything of this request */
-	void *data;                /* the handler's own state */
-	void (*data_free)(void *); /* called on data by web_send() */
-	void *session;             /* the gate's, freed by session_free */
+	char *path;                     /* percent-decoded, in the arena */
+	const char *args[WEB_MAX_ARGS]; /* what a pattern's "*"s matched */
+	struct arena arena;             /* everything of this request */
+	void *data;                     /* the handler's own state */
+	void (*data_free)(void *);      /* called on data by web_send() */
+	void *session;                  /* the gate's, freed by session_free */
 	void (*session_free)(void *);
 	/* Called when the client goes away before the answer; the handler
 	 * then cleans up whatever it started (wr->req is already NULL). */
