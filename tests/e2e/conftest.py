@@ -8,19 +8,23 @@
     start_intake  function: starts more daemons (conf, port); stops them
     workdir    function: a temporary directory, removed afterwards
     curl       the curl helper (e2elib.curl)
+    node_env   session: the path of node, with tests/e2e/browser's
+               node_modules as its package-lock.json pins them
 
 Binaries come from $TIPLINE_BUILD (default: build/ at the top).
 """
 import os
 import shutil
+import subprocess
 
 import pytest
 
 os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
 
 import e2elib  # noqa: E402
-from e2elib import (CTL_BIN, INTAKE_BIN, Env, Intake, ctl,  # noqa: E402
-                    free_port, make_cert, make_tempdir, new_cluster,
+from e2elib import (BROWSER_DIR, CHROMIUM, CTL_BIN,  # noqa: E402
+                    INTAKE_BIN, Env, Intake, ctl, free_port, make_cert,
+                    make_tempdir, new_cluster, node_modules_stale,
                     render_conf, start_intake as _start_intake)
 
 
@@ -109,3 +113,23 @@ def start_intake(workdir):
 @pytest.fixture(scope="session")
 def curl():
     return e2elib.curl
+
+
+@pytest.fixture(scope="session")
+def node_env():
+    """Node for the browser tests (tests/e2e/browser/*.mjs, which drive
+    Debian's Chromium).  node, npm and chromium come from deploy/deps.sh
+    test; a missing one fails the test.  node_modules is made with
+    `npm ci` from the committed package-lock.json when it lacks a
+    package or has another version of one."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    assert node and npm, "node and npm are needed for the browser tests"
+    assert CHROMIUM.is_file(), \
+        f"{CHROMIUM} is missing: deploy/deps.sh test installs chromium"
+    if node_modules_stale():
+        p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"],
+                           cwd=BROWSER_DIR, capture_output=True, text=True,
+                           timeout=300)
+        assert p.returncode == 0, f"npm ci failed:\n{p.stdout}{p.stderr}"
+        assert not node_modules_stale(), node_modules_stale()
+    return node

@@ -1,10 +1,12 @@
 """Helpers of the end-to-end tests: processes, PostgreSQL clusters,
-configuration files, curl and HTML parsing.  Fixtures are in conftest.py.
+configuration files, curl, HTML parsing and the browser tests'
+node_modules.  Fixtures are in conftest.py.
 
 The binaries come from $TIPLINE_BUILD (default: the build directory at the
 top of the repository), so an ASan build runs the same suite.
 """
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -25,6 +27,8 @@ CTL_BIN = BUILD / "server" / "tiplinectl"
 PG_SH = ROOT / "deploy" / "pg.sh"
 BASE_CONF = ROOT / "conf" / "tipline.ini"
 MUNI_TSV = ROOT / "tests" / "data" / "municipality_departments.tsv"
+BROWSER_DIR = ROOT / "tests" / "e2e" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
 
 SANITIZER_RE = re.compile(
     r"ERROR: (?:Address|Leak|Memory|Thread|Undefined)Sanitizer|runtime error:")
@@ -317,6 +321,23 @@ def cert_fingerprint(pem):
                        text=True, timeout=20)
     assert p.returncode == 0, p.stderr
     return p.stdout.strip()
+
+
+def node_modules_stale(d=BROWSER_DIR):
+    """The packages of d's package-lock.json that node_modules lacks or
+    has in another version."""
+    lock = json.loads((d / "package-lock.json").read_text())
+    stale = []
+    for where, pkg in lock["packages"].items():
+        if not where.startswith("node_modules/"):
+            continue
+        try:
+            have = json.loads((d / where / "package.json").read_text())
+        except (OSError, ValueError):
+            have = {}
+        if have.get("version") != pkg.get("version"):
+            stale.append(where[len("node_modules/"):])
+    return stale
 
 
 # --------------------------------------------------------------- daemons

@@ -1,39 +1,20 @@
 """The tip form in a real browser: Debian's Chromium, headless, driven by
 playwright-core (tests/e2e/browser/submit.mjs), with JavaScript on and
 off, at a phone's viewport (390x844).  Needs node, npm and
-/usr/bin/chromium (deploy/deps.sh test); a missing one fails the test.
-node_modules is made with `npm ci` from the committed package-lock.json
-when it is missing.
+/usr/bin/chromium (the node_env fixture in conftest.py).
 
 The full-page screenshots of the form and of the receipt page are left in
 pytest's temporary directory (/tmp/pytest-of-*/pytest-current/) for a
 person to look at."""
 import json
-import shutil
 import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from e2elib import BROWSER_DIR
 from tiplib import code_is_valid, sample, tip_row, unseal
-
-BROWSER_DIR = Path(__file__).resolve().parent / "browser"
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def node_env():
-    node, npm = shutil.which("node"), shutil.which("npm")
-    assert node and npm, "node and npm are needed for the browser tests"
-    assert Path(CHROMIUM).is_file(), \
-        f"{CHROMIUM} is missing: deploy/deps.sh test installs chromium"
-    if not (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
-        p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"],
-                           cwd=BROWSER_DIR, capture_output=True, text=True,
-                           timeout=300)
-        assert p.returncode == 0, f"npm ci failed:\n{p.stdout}{p.stderr}"
-    return node
 
 
 @pytest.fixture(scope="module")

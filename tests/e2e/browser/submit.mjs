@@ -6,7 +6,7 @@
 // Prints one JSON object on stdout: what the pages showed.  With "js" it
 // also saves full-page screenshots at a phone's viewport (390x844) of the
 // form and of the receipt page into OUT_DIR.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import path from "node:path";
 
 const [base, outDir, mode, img1, img2] = process.argv.slice(2);
@@ -55,13 +55,7 @@ function layout() {
   return res;
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-    "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 const out = { mode };
 try {
   const context = await browser.newContext({
