@@ -37,7 +37,7 @@ createdb tipline
 conf=$work/tipline.ini
 sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
     -e "s|^admin_user =.*|admin_user = postgres|" \
-    -e "s|^listen = .*|listen = 127.0.0.1:$intake_port|" \
+    -e "s|^listen = 127.0.0.1:8443|listen = 127.0.0.1:$intake_port|" \
     -e "s|^pool_size = .*|pool_size = 16|" \
     -e "s|^max_uploads = .*|max_uploads = 256|" \
     -e "s|^level = .*|level = warn|" conf/tipline.ini >"$conf"

@@ -13,7 +13,8 @@ pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
 if [ "${1:-}" = test ]; then
 	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang tidy
 	       libclang-rt-14-dev clang-format python3-nacl
-	       libimage-exiftool-perl libjpeg-turbo-progs webp chromium)
+	       libimage-exiftool-perl libjpeg-turbo-progs webp chromium
+	       zbar-tools)
 fi
 
 missing=()

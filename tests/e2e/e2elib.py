@@ -248,8 +248,7 @@ def render_conf(conninfo, listen, base=None):
     assert n == 1
     text, n = re.subn(r"(?m)^admin_user =.*$", "admin_user = postgres", text)
     assert n == 1
-    text, n = re.subn(r"(?m)^listen = .*$", f"listen = {listen}", text)
-    assert n == 1
+    text, _ = set_key(text, "intake", "listen", listen)
     return text
 
 
