@@ -683,3 +683,208 @@ def test_chain_holds(wenv):
                 "'{\"seq\": 2, \"a\": [1, \"x\"]}', '\\x00ff00')")
     assert check_chain(wenv.db) >= 2
 
+
+# ------------------------------------------------------ tiplinectl audit
+
+@pytest.fixture(scope="module")
+def chain(keys_dir, pg, tmp_path_factory):
+    """A database of its own, whose audit log the test tampers with; its
+    config for tiplinectl."""
+    name = "tipline_console_audit"
+    pg.createdb(name)
+    db = DB(pg, name)
+    conf = tmp_path_factory.mktemp("audit") / "tipline.ini"
+    conf.write_text(worker_conf_text(keys_dir, db.conninfo, 1))
+    p = ctl(conf, "migrate")
+    assert p.returncode == 0, p.stderr
+    yield db, conf
+    db.close()
+
+
+def tamper(db, *sqls):
+    """As a superuser who gets past the append-only triggers."""
+    with db.connect() as c:
+        c.execute("SET session_replication_role = replica")
+        for sql in sqls:
+            c.execute(sql)
+
+
+def verify(conf, *args):
+    p = ctl(conf, "audit", "verify", *args)
+    assert p.returncode in (0, 1), p.stderr
+    return p.returncode, p.stdout + p.stderr
+
+
+def append(db, reviewer, action, case_id, detail, sealed):
+    return db.one("SELECT audit_append(%s, %s, %s, %s, %s)",
+                  (reviewer, action, case_id,
+                   None if detail is None else Jsonb(detail), sealed))
+
+
+ROWS = [
+    (1, "login", None, {"result": "ok"}, None),
+    (None, "login_failed", None, None, None),
+    (1, "search", None, {"results": 2, "note": "ä ö \u2603"}, b"\x00sealed"),
+    (2, "case_view", 7, None, None),
+    (2, "image_reveal", 7, {"seq": 1}, b""),
+    (1, "logout", None, {}, None),
+]
+
+
+def test_verify_detects_tampering(chain, tmp_path):
+    db, conf = chain
+    assert verify(conf) == (0, "audit chain OK: 0 rows, head 0 "
+                            + "00" * 32 + "\n")
+    for r in ROWS:
+        append(db, *r)
+    assert check_chain(db) == 6
+    hashes = dict(db.q("SELECT id, encode(hash, 'hex') FROM audit_log"))
+    assert verify(conf) == (0, f"audit chain OK: 6 rows, head 6 {hashes[6]}"
+                            "\n")
+
+    # The heads the console logged, one as a log line.
+    heads = tmp_path / "heads"
+    heads.write_text(f"audit-head 3 {hashes[3]}\n"
+                     "2026-01-01T00:00:00Z tipline-console[info] "
+                     f"audit-head 6 {hashes[6]}\n"
+                     "another line of the log\n")
+    assert verify(conf, "--head", heads)[0] == 0
+
+    # One row's detail edited.
+    tamper(db, "UPDATE audit_log SET detail = '{\"results\": 0}' "
+               "WHERE id = 3")
+    rc, out = verify(conf)
+    assert rc == 1 and "row 3:" in out and "OK" not in out, out
+    tamper(db, "UPDATE audit_log SET detail = '{\"results\": 2, \"note\": "
+               "\"ä ö \u2603\"}' WHERE id = 3")
+    assert verify(conf)[0] == 0
+    # Sealed content swapped.
+    tamper(db, "UPDATE audit_log SET sealed = '\\x01' WHERE id = 3")
+    assert verify(conf)[0] == 1
+    tamper(db, "UPDATE audit_log SET sealed = '\\x007365616c6564' "
+               "WHERE id = 3")
+    assert verify(conf)[0] == 0
+
+    # A middle row deleted, then the last one.
+    saved = "CREATE TEMP TABLE saved AS SELECT * FROM audit_log WHERE id = {}"
+    with db.connect() as c:
+        c.execute("SET session_replication_role = replica")
+        c.execute(saved.format(4))
+        c.execute("DELETE FROM audit_log WHERE id = 4")
+        c.commit()
+        rc, out = verify(conf)
+        assert rc == 1 and "row 5:" in out and "missing" in out, out
+        c.execute("INSERT INTO audit_log SELECT * FROM saved")
+        c.execute("DROP TABLE saved")
+        c.commit()
+        assert verify(conf)[0] == 0
+        c.execute(saved.format(6))
+        c.execute("DELETE FROM audit_log WHERE id = 6")
+        c.commit()
+        rc, out = verify(conf)
+        assert rc == 1 and "after row 5" in out and "audit_head" in out, out
+        c.execute("INSERT INTO audit_log SELECT * FROM saved")
+        c.commit()
+    assert verify(conf)[0] == 0
+
+    # A row slipped in after row 3, hashed right for its place.
+    at_us, prev = db.one("SELECT (extract(epoch FROM at) * 1000000)::bigint"
+                         ", hash FROM audit_log WHERE id = 3")
+    forged = row_hash(bytes(prev), 4, at_us, 1, "logout", None, None, None)
+    tamper(db, "UPDATE audit_log SET id = id + 1000 WHERE id >= 4",
+           "UPDATE audit_log SET id = id - 999 WHERE id >= 1000",
+           f"INSERT INTO audit_log (id, at, reviewer_id, action, prev_hash, "
+           f"hash) VALUES (4, to_timestamp({at_us} / 1e6), 1, 'logout', "
+           f"'\\x{bytes(prev).hex()}', '\\x{forged.hex()}')")
+    rc, out = verify(conf)
+    assert rc == 1 and "row 5:" in out, out
+
+    # The whole chain written again, consistent in itself: only the heads
+    # the console logged tell.
+    tamper(db, "TRUNCATE audit_log",
+           "UPDATE audit_head SET id = 0, hash = '\\x" + "00" * 32 + "'")
+    for r in ROWS:
+        append(db, r[0], r[1], r[2], {"rewritten": True}, None)
+    assert check_chain(db) == 6
+    assert verify(conf)[0] == 0
+    rc, out = verify(conf, "--head", heads)
+    assert rc == 1 and "row 3:" in out and "heads:1" not in out, out
+    assert "line 1" in out, out
+
+    # A head past the end of the chain: rows were cut off the end.
+    new6 = db.one("SELECT encode(hash, 'hex') FROM audit_log WHERE id = 6")
+    heads.write_text(f"audit-head 6 {new6}\naudit-head 9 {new6}\n")
+    rc, out = verify(conf, "--head", heads)
+    assert rc == 1 and "row 9" in out, out
+    heads.write_text(f"audit-head 6 {new6}\n")
+    assert verify(conf, "--head", heads)[0] == 0
+    # A head file that is not one.
+    heads.write_text("audit-head six zzz\n")
+    assert verify(conf, "--head", heads)[0] == 1
+    heads.write_text("nothing here\n")
+    assert verify(conf, "--head", heads)[0] == 1
+
+
+def test_audit_list(wenv, who, console):
+    db, me = wenv.db, who["officer"]
+    user = db.one("SELECT username FROM reviewer WHERE id = %s", (me,))
+    cid = new_case(db)
+    v = call(console, "case_start", me, cid, 1)
+    call(console, "case_note_add", me, cid, b"NOTE-TEXT")
+    call(console, "audit_append", me, "search", None, Jsonb({"results": 1}),
+         b"SECRET-QUERY")
+    call(console, "audit_append", None, "login_failed", cid, None, None)
+    call(console, "case_close", me, cid, v, "unidentified", None, [], [],
+         None)
+
+    p = ctl(wenv.conf, "audit", "--case", str(cid))
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert [l.split(" ")[2:5] for l in lines] == [
+        [user, "start", str(cid)], [user, "note", str(cid)],
+        ["-", "login_failed", str(cid)], [user, "close", str(cid)]]
+    ids = [int(l.split(" ")[0]) for l in lines]
+    assert ids == sorted(ids)
+    assert all(l.split(" ")[1].endswith("Z") for l in lines)
+    assert '"outcome": "unidentified"' in lines[-1]
+
+    p = ctl(wenv.conf, "audit", "--reviewer", user, "--limit", "2")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert [l.split(" ")[3] for l in lines] == ["search", "close"]
+    assert "SECRET" not in p.stdout and "NOTE" not in p.stdout
+    assert b"SECRET".hex() not in p.stdout
+
+    p = ctl(wenv.conf, "audit", "--reviewer", "nobody-here")
+    assert p.returncode == 1 and "no reviewer" in p.stderr
+    assert ctl(wenv.conf, "audit", "--limit", "0").returncode == 2
+    assert ctl(wenv.conf, "audit", "--case").returncode == 2
+    assert ctl(wenv.conf, "audit", "--bogus", "1").returncode == 2
+    assert ctl(wenv.conf, "audit", "verify", "--case", "1").returncode == 2
+
+
+def test_department_deadlines(wenv):
+    p = ctl(wenv.conf, "department", "deadlines", "lappi", "--ack", "36h",
+            "--decide", "2d")
+    assert p.returncode == 0, p.stderr
+    assert wenv.db.one("SELECT ack_within, decide_within FROM department "
+                       "WHERE code = 'lappi'") == (
+        datetime.timedelta(hours=36),
+        datetime.timedelta(days=2))
+    p = ctl(wenv.conf, "department", "deadlines", "lappi", "--decide", "90m")
+    assert p.returncode == 0, p.stderr
+    p = ctl(wenv.conf, "department", "list")
+    assert p.returncode == 0, p.stderr
+    rows = {l.split()[0]: l.split()[1:3] for l in p.stdout.splitlines()[1:]}
+    assert rows["lappi"] == ["36h", "90m"]
+    assert rows["helsinki"] == ["3d", "30d"]
+    assert "Lapin poliisilaitos" in p.stdout and len(rows) == 13
+    p = ctl(wenv.conf, "department", "deadlines", "nowhere", "--ack", "1d")
+    assert p.returncode == 1 and "no department" in p.stderr
+    for bad in (["--ack", "3x"], ["--ack", "0s"], ["--decide", "-1d"]):
+        p = ctl(wenv.conf, "department", "deadlines", "lappi", *bad)
+        assert p.returncode == 2, (bad, p.stderr)
+    assert ctl(wenv.conf, "department", "deadlines", "lappi").returncode == 2
+    assert wenv.db.one("SELECT decide_within FROM department "
+                       "WHERE code = 'lappi'") == \
+        datetime.timedelta(minutes=90)
