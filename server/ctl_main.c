@@ -414,7 +414,7 @@ ctl_audit_heads(const char *path, size_t *np)
 			goto bad;
 		*end++ = '\0';
 		if (*p < '0' || *p > '9' ||
-		    util_parse_ll(p, 1, INT64_MAX, &id, &errstr) == -1)
+		    util_parse_ll(p, 0, INT64_MAX, &id, &errstr) == -1)
 			goto bad;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -490,6 +490,14 @@ ctl_audit_verify(PGconn *pg, const char *headfile)
 		free(heads);
 		return 1;
 	}
+	/* Logged while the log was empty. */
+	for (; k < nheads && heads[k].id == 0; k++)
+		if (!sodium_is_zero(heads[k].hash, AUDIT_HASH_BYTES)) {
+			bad = "a logged head names another hash";
+			printf("audit chain broken at row 0: %s (%s line %d)\n",
+			    bad, headfile, heads[k].line);
+			break;
+		}
 	while ((res = PQgetResult(pg)) != NULL) {
 		if (PQresultStatus(res) == PGRES_TUPLES_OK || bad != NULL) {
 			PQclear(res);

@@ -816,8 +816,11 @@ def test_verify_detects_tampering(chain, tmp_path):
     heads.write_text(f"audit-head 6 {new6}\naudit-head 9 {new6}\n")
     rc, out = verify(conf, "--head", heads)
     assert rc == 1 and "row 9" in out, out
-    heads.write_text(f"audit-head 6 {new6}\n")
+    heads.write_text(f"audit-head 0 {'00' * 32}\naudit-head 6 {new6}\n")
     assert verify(conf, "--head", heads)[0] == 0
+    heads.write_text(f"audit-head 0 {new6}\n")
+    rc, out = verify(conf, "--head", heads)
+    assert rc == 1 and "row 0" in out, out
     # A head file that is not one.
     heads.write_text("audit-head six zzz\n")
     assert verify(conf, "--head", heads)[0] == 1
