@@ -67,7 +67,7 @@ def test_x_links_of_one_post(wenv, module_worker):
     assert [t["distance"] for t in tips] == [None, None, None]
     c = case_row(wenv.db, tips[0]["case_id"])
     assert c["department"] == "national" and not c["needs_routing"]
-    assert c["status"] == "open"
+    assert c["status"] == "new"
 
     other = ingest(wenv, link_tip(
         f"https://x.com/u/status/{sid[:-1]}0?s=20"), workers=[module_worker])
@@ -450,7 +450,7 @@ def test_priority_grows_with_tips(wenv, module_worker):
     # A bigger case comes first in its department's queue.
     top = wenv.db.one(
         "SELECT id FROM cases WHERE department_id = (SELECT department_id "
-        "FROM cases WHERE id = %s) AND status = 'open' "
+        "FROM cases WHERE id = %s) AND status IN ('new', 'in_progress') "
         "ORDER BY priority DESC, id LIMIT 1", (first["case_id"],))
     assert top == first["case_id"]
 
