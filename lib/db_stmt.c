@@ -14,11 +14,10 @@ const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 	[STMT_INTAKE_TIP_SUBMIT] = { "intake_tip_submit",
 	    "SELECT tip_submit($1::bytea, $2::integer, $3::text, $4::text, "
 	    "$5::text, $6::text, $7::date, $8::text[], $9::text, $10::bytea, "
-	    "$11::bytea, $12::bytea, $13::bytea, $14::bytea, $15::bytea, "
-	    "$16::text[], $17::integer[], $18::integer[], $19::bytea[], "
-	    "$20::bigint[], $21::bytea, $22::bytea, $23::bytea, $24::bytea, "
-	    "$25::bytea)",
-	    25 },
+	    "$11::bytea, $12::bytea, $13::bytea, $14::text[], "
+	    "$15::integer[], $16::integer[], $17::bytea[], $18::bigint[], "
+	    "$19::bytea, $20::bytea, $21::bytea, $22::bytea, $23::bytea)",
+	    23 },
 	[STMT_INTAKE_TIP_STATUS] = { "intake_tip_status",
 	    "SELECT receipt_hash, received_local, status "
 	    "FROM tip_status($1::bytea)",

@@ -74,10 +74,9 @@ struct intake {
 	struct buf page[LANG_COUNT];
 	char page_day[11];
 
-	/* Keys: the public sealing key and the two HMAC keys. */
+	/* Keys: the public sealing key and the receipt codes' HMAC key. */
 	uint8_t public_key[32];
 	uint8_t pepper[32];
-	uint8_t dedup_key[32];
 
 	/* Accepted screenshots kept for a tipster's next try (upload.c). */
 	struct stash_list stash;
@@ -109,12 +108,12 @@ const struct intake_muni *intake_muni_find(struct intake *, const char *);
 void intake_done(struct intake *);
 
 /* Sets up templates, database pool and listener; exits on failure. */
-/* The keys the intake holds (never the private sealing key), loaded by
- * main() so that a bad key file ends the start with a clear message. */
+/* The keys the intake holds, loaded by main() so that a bad key file ends
+ * the start with a clear message.  Never the private sealing key, nor the
+ * dedup key: the worker computes every dedup key. */
 struct intake_keys {
 	uint8_t public_key[32];
 	uint8_t pepper[32];
-	uint8_t dedup_key[32];
 };
 
 int intake_keys_load(struct intake_keys *, const struct cfg *, char *err,

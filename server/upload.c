@@ -690,14 +690,14 @@ static void
 upload_store(struct upload *up)
 {
 	struct intake *in = up->in;
-	const char *values[25];
-	int lengths[25], formats[25];
-	uint8_t rhash[RECEIPT_HASH_LEN], text_key[32], url_key[32];
+	const char *values[23];
+	int lengths[23], formats[23];
+	uint8_t rhash[RECEIPT_HASH_LEN];
 	uint8_t *sealed[4] = { NULL, NULL, NULL, NULL };
 	size_t slen[4] = { 0, 0, 0, 0 };
 	char code[RECEIPT_SHOWN_LEN + 1], digits[RECEIPT_DIGITS + 1];
 	char truncate[24], canon[UPLOAD_MAX_URL * 2], hex[65], num[32];
-	struct buf motives, mimes, widths, heights, shas, phashes, norm;
+	struct buf motives, mimes, widths, heights, shas, phashes;
 	const char *errstr;
 	const char *texts[4];
 	size_t i;
@@ -724,20 +724,6 @@ upload_store(struct upload *up)
 		if ((sealed[k] = seal_box(in->public_key, texts[k],
 		         strlen(texts[k]))) == NULL)
 			goto fail;
-	}
-
-	buf_init(&norm, 0);
-	text_normalise(texts[0], strlen(texts[0]), &norm);
-	seal_hmac(in->dedup_key, norm.p ? norm.p : (const uint8_t *)"",
-	    norm.len, text_key);
-	buf_reset(&norm);
-	if (texts[1][0] != '\0') {
-		ssize_t n = url_canonical(texts[1], strlen(texts[1]), canon,
-		    sizeof(canon), &errstr);
-
-		if (n < 0)
-			goto fail;
-		seal_hmac(in->dedup_key, canon, (size_t)n, url_key);
 	}
 
 	buf_init(&motives, 0);
@@ -803,29 +789,24 @@ upload_store(struct upload *up)
 		else
 			values[9 + k] = NULL;
 	}
-	if (texts[1][0] != '\0')
-		BIN(13, url_key, sizeof(url_key));
-	else
-		values[13] = NULL;
-	BIN(14, text_key, sizeof(text_key));
-	values[15] = buf_cstr(&mimes);
-	values[16] = buf_cstr(&widths);
-	values[17] = buf_cstr(&heights);
-	values[18] = buf_cstr(&shas);
-	values[19] = buf_cstr(&phashes);
+	values[13] = buf_cstr(&mimes);
+	values[14] = buf_cstr(&widths);
+	values[15] = buf_cstr(&heights);
+	values[16] = buf_cstr(&shas);
+	values[17] = buf_cstr(&phashes);
 	for (i = 0; i < UPLOAD_MAX_FILES; i++) {
 		if (i < up->nfiles)
-			BIN(20 + i, up->files[i].sealed,
+			BIN(18 + i, up->files[i].sealed,
 			    up->files[i].sealed_len);
 		else
-			values[20 + i] = NULL;
+			values[18 + i] = NULL;
 	}
 #undef BIN
 	if (motives.err || mimes.err || widths.err || heights.err || shas.err ||
 	    phashes.err)
 		up->q = NULL;
 	else
-		up->q = db_send(in->db, STMT_INTAKE_TIP_SUBMIT, 25, values,
+		up->q = db_send(in->db, STMT_INTAKE_TIP_SUBMIT, 23, values,
 		    lengths, formats, upload_on_stored, up);
 	buf_reset(&motives);
 	buf_reset(&mimes);
