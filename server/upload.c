@@ -44,6 +44,10 @@
 #define UPLOAD_NAME_BYTES  64
 #define UPLOAD_RETRY_AFTER "30"
 
+/* One tip_submit() parameter per screenshot, the last ones. */
+_Static_assert(TIP_SUBMIT_NPARAMS - TIP_SUBMIT_P_IMG1 == UPLOAD_MAX_FILES,
+    "tip_submit() takes UPLOAD_MAX_FILES images, last");
+
 enum upload_state {
 	UPLOAD_S_SANITISE, /* screenshots on the thread pool */
 	UPLOAD_S_STORE,    /* tip_submit() in flight */
@@ -690,8 +694,14 @@ static void
 upload_store(struct upload *up)
 {
 	struct intake *in = up->in;
-	const char *values[23];
-	int lengths[23], formats[23];
+	/* The sealed texts, in the order of texts[] below. */
+	static const enum tip_submit_param sealed_param[4] = {
+		TIP_SUBMIT_P_DESCRIPTION, TIP_SUBMIT_P_URL, TIP_SUBMIT_P_PLACE,
+		TIP_SUBMIT_P_EMAIL
+	};
+	const char *values[TIP_SUBMIT_NPARAMS] = { NULL };
+	int lengths[TIP_SUBMIT_NPARAMS] = { 0 };
+	int formats[TIP_SUBMIT_NPARAMS] = { 0 };
 	uint8_t rhash[RECEIPT_HASH_LEN];
 	uint8_t *sealed[4] = { NULL, NULL, NULL, NULL };
 	size_t slen[4] = { 0, 0, 0, 0 };
@@ -765,49 +775,44 @@ upload_store(struct upload *up)
 	snprintf(truncate, sizeof(truncate), "%lld",
 	    in->cfg->arrival_truncate_ms / 1000);
 
-	memset(formats, 0, sizeof(formats));
-	memset(lengths, 0, sizeof(lengths));
+	/* Text parameters stay NULL where not set; binary ones say so. */
 #define BIN(i, p, n)                                                           \
 	do {                                                                   \
 		values[i] = (const char *)(p);                                 \
 		lengths[i] = (int)(n);                                         \
 		formats[i] = 1;                                                \
 	} while (0)
-	BIN(0, rhash, sizeof(rhash));
-	values[1] = truncate;
-	values[2] = i18n_code(up->lang);
-	values[3] = up->val[UF_CHANNEL];
-	values[4] = up->val[UF_PLATFORM][0] ? up->val[UF_PLATFORM] : NULL;
-	values[5] =
-	    up->val[UF_MUNICIPALITY][0] ? up->val[UF_MUNICIPALITY] : NULL;
-	values[6] = up->val[UF_DATE][0] ? up->val[UF_DATE] : NULL;
-	values[7] = buf_cstr(&motives);
-	values[8] = up->val[UF_FEEDBACK];
-	for (k = 0; k < 4; k++) {
+	BIN(TIP_SUBMIT_P_RECEIPT_HASH, rhash, sizeof(rhash));
+	values[TIP_SUBMIT_P_TRUNCATE_S] = truncate;
+	values[TIP_SUBMIT_P_LANG] = i18n_code(up->lang);
+	values[TIP_SUBMIT_P_CHANNEL] = up->val[UF_CHANNEL];
+	if (up->val[UF_PLATFORM][0] != '\0')
+		values[TIP_SUBMIT_P_PLATFORM] = up->val[UF_PLATFORM];
+	if (up->val[UF_MUNICIPALITY][0] != '\0')
+		values[TIP_SUBMIT_P_MUNICIPALITY] = up->val[UF_MUNICIPALITY];
+	if (up->val[UF_DATE][0] != '\0')
+		values[TIP_SUBMIT_P_EVENT_DATE] = up->val[UF_DATE];
+	values[TIP_SUBMIT_P_MOTIVES] = buf_cstr(&motives);
+	values[TIP_SUBMIT_P_FEEDBACK] = up->val[UF_FEEDBACK];
+	for (k = 0; k < 4; k++)
 		if (sealed[k] != NULL)
-			BIN(9 + k, sealed[k], slen[k]);
-		else
-			values[9 + k] = NULL;
-	}
-	values[13] = buf_cstr(&mimes);
-	values[14] = buf_cstr(&widths);
-	values[15] = buf_cstr(&heights);
-	values[16] = buf_cstr(&shas);
-	values[17] = buf_cstr(&phashes);
-	for (i = 0; i < UPLOAD_MAX_FILES; i++) {
-		if (i < up->nfiles)
-			BIN(18 + i, up->files[i].sealed,
-			    up->files[i].sealed_len);
-		else
-			values[18 + i] = NULL;
-	}
+			BIN(sealed_param[k], sealed[k], slen[k]);
+	values[TIP_SUBMIT_P_MIMES] = buf_cstr(&mimes);
+	values[TIP_SUBMIT_P_WIDTHS] = buf_cstr(&widths);
+	values[TIP_SUBMIT_P_HEIGHTS] = buf_cstr(&heights);
+	values[TIP_SUBMIT_P_SHA256S] = buf_cstr(&shas);
+	values[TIP_SUBMIT_P_PHASHES] = buf_cstr(&phashes);
+	for (i = 0; i < up->nfiles; i++)
+		BIN(TIP_SUBMIT_P_IMG1 + i, up->files[i].sealed,
+		    up->files[i].sealed_len);
 #undef BIN
 	if (motives.err || mimes.err || widths.err || heights.err || shas.err ||
 	    phashes.err)
 		up->q = NULL;
 	else
-		up->q = db_send(in->db, STMT_INTAKE_TIP_SUBMIT, 23, values,
-		    lengths, formats, upload_on_stored, up);
+		up->q =
+		    db_send(in->db, STMT_INTAKE_TIP_SUBMIT, TIP_SUBMIT_NPARAMS,
+		        values, lengths, formats, upload_on_stored, up);
 	buf_reset(&motives);
 	buf_reset(&mimes);
 	buf_reset(&widths);
