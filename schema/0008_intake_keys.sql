@@ -2,10 +2,17 @@
 -- and computes its own link and text keys (exact_key), so the ones the
 -- intake stored were never read, and the intake no longer needs the dedup
 -- key at all.  tip_submit() loses the two parameters.
+--
+-- A tip has at most five screenshots, CFG_MAX_FILES_PER_TIP in lib/cfg.h:
+-- the configuration allows no more, the intake has room for no more, and
+-- tip_submit() takes five images.  The table now says the same.
 
 DROP INDEX tip_url_key_idx;
 DROP INDEX tip_text_key_idx;
-ALTER TABLE tip DROP COLUMN url_key, DROP COLUMN text_key;
+ALTER TABLE tip DROP COLUMN url_key, DROP COLUMN text_key,
+	DROP CONSTRAINT tip_nattachments_check,
+	ADD CONSTRAINT tip_nattachments_check
+	    CHECK (nattachments BETWEEN 0 AND 5);
 
 DROP FUNCTION tip_submit(bytea, integer, text, text, text, text, date,
     text[], text, bytea, bytea, bytea, bytea, bytea, bytea, text[],
@@ -13,7 +20,8 @@ DROP FUNCTION tip_submit(bytea, integer, text, text, text, text, date,
     bytea);
 
 -- Stores one tip.  Attachments come as parallel arrays of their plain
--- metadata and up to five sealed images as separate (binary) parameters.
+-- metadata and up to five sealed images as separate (binary) parameters,
+-- which the intake passes by name (TIP_SUBMIT_PARAMS in lib/db_stmt.h).
 -- Returns nothing: success is the COMMIT.
 CREATE FUNCTION tip_submit(
 	p_receipt_hash bytea, p_truncate_s integer, p_lang text,

@@ -45,8 +45,8 @@
 #define UPLOAD_RETRY_AFTER "30"
 
 /* One tip_submit() parameter per screenshot, the last ones. */
-_Static_assert(TIP_SUBMIT_NPARAMS - TIP_SUBMIT_P_IMG1 == UPLOAD_MAX_FILES,
-    "tip_submit() takes UPLOAD_MAX_FILES images, last");
+_Static_assert(TIP_SUBMIT_NPARAMS - TIP_SUBMIT_P_IMG1 == CFG_MAX_FILES_PER_TIP,
+    "tip_submit() takes CFG_MAX_FILES_PER_TIP images, last");
 
 enum upload_state {
 	UPLOAD_S_SANITISE, /* screenshots on the thread pool */
@@ -95,7 +95,7 @@ struct upload {
 	const char *val[UF_COUNT]; /* NUL-terminated, in the arena */
 	unsigned motives;          /* bit i: intake_motives[i] */
 	const char *err[UF_COUNT]; /* message ids */
-	struct upload_file files[UPLOAD_MAX_FILES];
+	struct upload_file files[CFG_MAX_FILES_PER_TIP];
 	size_t nfiles;
 	int pending;
 	bool too_big;
@@ -110,8 +110,8 @@ struct stash_entry {
 	uint64_t expires;
 	size_t bytes;
 	size_t n;
-	struct img_clean clean[UPLOAD_MAX_FILES];
-	char name[UPLOAD_MAX_FILES][UPLOAD_NAME_BYTES];
+	struct img_clean clean[CFG_MAX_FILES_PER_TIP];
+	char name[CFG_MAX_FILES_PER_TIP][UPLOAD_NAME_BYTES];
 };
 
 static void upload_answer_form(struct upload *, int status, const char *notice);
@@ -621,9 +621,8 @@ upload_collect_files(struct upload *up)
 	char idx[24];
 	bool keep;
 
+	/* At most CFG_MAX_FILES_PER_TIP: cfg.c refuses more. */
 	limit = (size_t)in->cfg->files_per_tip;
-	if (limit > UPLOAD_MAX_FILES)
-		limit = UPLOAD_MAX_FILES;
 	kp = form_get(&up->form, "kept");
 	se = kp != NULL && kp->body.len == 32
 	         ? stash_take(in, arena_strndup(&up->arena, kp->body.p, 32))
