@@ -158,6 +158,23 @@ status_on_result(void *arg, PGresult *res)
 	free(sr);
 }
 
+/* The message for a code that does not parse: a typo (a character no
+ * code has, or a check digit that disagrees) or the wrong length. */
+static const char *
+status_problem(enum receipt_err err)
+{
+	switch (err) {
+	case RECEIPT_E_CHAR:
+	case RECEIPT_E_CHECK:
+		return "status.typo";
+	case RECEIPT_OK:
+	case RECEIPT_E_EMPTY:
+	case RECEIPT_E_LENGTH:
+		break;
+	}
+	return "status.bad_length";
+}
+
 void
 status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
 {
@@ -175,6 +192,8 @@ status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
 	enum lang l;
 	const char *values[1];
 	int lengths[1], formats[1] = { 1 };
+	enum receipt_err rerr;
+	int code = 422;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		status_page(in, req, lang, 200, NULL);
@@ -206,12 +225,8 @@ status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
 		else {
 			memcpy(sr->typed, p->body.p, p->body.len);
 			if (receipt_parse(sr->typed, p->body.len, digits,
-			        &errstr) == -1)
-				problem =
-				    strcmp(errstr, "check digit") == 0 ||
-				            strcmp(errstr, "bad character") == 0
-				        ? "status.typo"
-				        : "status.bad_length";
+			        &rerr) == -1)
+				problem = status_problem(rerr);
 		}
 	}
 	arena_reset(&a);
@@ -219,12 +234,12 @@ status_start(struct intake *in, struct evhttp_request *req, enum lang lang)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", "5");
 		problem = "status.slow";
+		code = 429;
 	}
 	if (problem != NULL) {
 		extra = json_pack("{s:s, s:s}", "problem",
 		    i18n_get(lang, problem), "typed", sr->typed);
-		status_page(in, req, lang,
-		    strcmp(problem, "status.slow") == 0 ? 429 : 422, extra);
+		status_page(in, req, lang, code, extra);
 		json_decref(extra);
 		sodium_memzero(sr, sizeof(*sr));
 		free(sr);

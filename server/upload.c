@@ -707,15 +707,15 @@ upload_store(struct upload *up)
 	char code[RECEIPT_SHOWN_LEN + 1], digits[RECEIPT_DIGITS + 1];
 	char truncate[24], canon[UPLOAD_MAX_URL * 2], hex[65], num[32];
 	struct buf motives, mimes, widths, heights, shas, phashes;
-	const char *errstr;
+	enum receipt_err rerr;
 	const char *texts[4];
 	size_t i;
 	int k;
 
 	up->state = UPLOAD_S_STORE;
 	receipt_new(code);
-	if (receipt_parse(code, strlen(code), digits, &errstr) == -1)
-		fatalx("%s: fresh receipt does not parse", __func__);
+	if (receipt_parse(code, strlen(code), digits, &rerr) == -1)
+		fatalx("%s: fresh receipt does not parse (%d)", __func__, rerr);
 	receipt_hash(in->pepper, digits, rhash);
 	/* Keep the shown code with the request until COMMIT. */
 	memcpy(up->receipt, code, sizeof(code));
