@@ -59,7 +59,7 @@ descs = [box.encrypt(' '.join(rnd.choice(words) for _ in range(rnd.randint(3, 30
 with psycopg.connect() as c, c.cursor() as cur:
     with cur.copy("COPY tip (receipt_hash, received_at, lang, channel, platform, "
                   "municipality, motives, feedback, sealed_description, "
-                  "sealed_url, text_key, nattachments) FROM STDIN") as cp:
+                  "sealed_url, nattachments) FROM STDIN") as cp:
         for i in range(n):
             if rnd.random() < 0.8:
                 where = ('online', 'x', None, rnd.choice(posts))
@@ -67,8 +67,7 @@ with psycopg.connect() as c, c.cursor() as cur:
                 where = ('place', None, rnd.choice(munis), None)
             cp.write_row((os.urandom(32), '2026-11-24 12:00+00', 'fi',
                           where[0], where[1], where[2], '{ethnic}',
-                          'receipt', rnd.choice(descs), where[3],
-                          os.urandom(32), 0))
+                          'receipt', rnd.choice(descs), where[3], 0))
     cur.execute("INSERT INTO job (kind, tip_id, run_after, created_at) "
                 "SELECT 'ingest', id, now(), now() FROM tip")
     c.commit()

@@ -11,6 +11,13 @@
 
 #include "util.h"
 
+/*
+ * Screenshots a tip may have at most: the largest [limits] files_per_tip,
+ * the size of the intake's arrays of them, and the number of images
+ * tip_submit() takes (schema/0008_intake_keys.sql checks the same).
+ */
+#define CFG_MAX_FILES_PER_TIP 5
+
 struct cfg {
 	char *path; /* the file read, for messages */
 	char *dir;  /* its directory, for relative paths */

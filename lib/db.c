@@ -575,7 +575,13 @@ db_sqlstate(const PGresult *res)
 	const char *s;
 
 	if (res == NULL)
-		return "08006";
+		return SQLSTATE_CONNECTION_FAILURE;
 	s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	return s ? s : "00000";
+	return s ? s : SQLSTATE_SUCCESSFUL_COMPLETION;
+}
+
+bool
+db_sqlstate_is(const PGresult *res, const char *sqlstate)
+{
+	return strcmp(db_sqlstate(res), sqlstate) == 0;
 }

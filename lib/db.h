@@ -24,6 +24,20 @@ typedef void db_result_fn(void *arg, PGresult *res);
 /* Called for each NOTIFY on a channel the pool listens on. */
 typedef void db_notify_fn(void *arg, const char *channel);
 
+/*
+ * The SQLSTATEs the programs tell apart, by their PostgreSQL names
+ * (appendix "PostgreSQL Error Codes"), each with what gives it.  Compare
+ * with db_sqlstate_is(), never with a literal.
+ */
+/* db_sqlstate() of a result without error. */
+#define SQLSTATE_SUCCESSFUL_COMPLETION            "00000"
+/* ingest_batch(): a tip of the batch is gone. */
+#define SQLSTATE_NO_DATA                          "02000"
+/* db_sqlstate() of no result: no connection, or it was lost. */
+#define SQLSTATE_CONNECTION_FAILURE               "08006"
+/* job_hold() (job_finish()), ingest_batch(): a job's lease ran out. */
+#define SQLSTATE_OBJECT_NOT_IN_PREREQUISITE_STATE "55000"
+
 struct db_stmt {
 	const char *name;
 	const char *sql;
@@ -68,7 +82,10 @@ void db_cancel(struct db_query *);
 
 /* Number of connections ready or busy. */
 int db_pool_up(const struct db_pool *);
-/* The SQLSTATE of an error result, "00000" if none: safe to log. */
+/* The SQLSTATE of an error result, SQLSTATE_SUCCESSFUL_COMPLETION if
+ * none, SQLSTATE_CONNECTION_FAILURE for no result (NULL): safe to log. */
 const char *db_sqlstate(const PGresult *);
+/* The result (or its absence) has the SQLSTATE_... given. */
+bool db_sqlstate_is(const PGresult *, const char *sqlstate);
 
 #endif

@@ -4,6 +4,18 @@
  */
 #include "db_stmt.h"
 
+/* "p_receipt_hash => $1::bytea", ", p_truncate_s => $2::integer", ... */
+#define TIP_SUBMIT_ARG(n, e, name, type) "p_" #name " => $" #n "::" type
+#define TIP_SUBMIT_NEXT_ARG(n, e, name, type)                                  \
+	", " TIP_SUBMIT_ARG(n, e, name, type)
+
+/* Each $n is the index of its name + 1. */
+#define TIP_SUBMIT_CHECK(n, e, name, type)                                     \
+	_Static_assert(n == TIP_SUBMIT_P_##e + 1,                              \
+	    "tip_submit(): $" #n " is not TIP_SUBMIT_P_" #e " + 1");
+TIP_SUBMIT_PARAMS(TIP_SUBMIT_CHECK, TIP_SUBMIT_CHECK)
+#undef TIP_SUBMIT_CHECK
+
 const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 	[STMT_INTAKE_PING] = { "intake_ping", "SELECT 1", 0 },
 	[STMT_INTAKE_MUNICIPALITIES] = { "intake_municipalities",
@@ -12,13 +24,9 @@ const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 	    "ORDER BY m.code",
 	    0 },
 	[STMT_INTAKE_TIP_SUBMIT] = { "intake_tip_submit",
-	    "SELECT tip_submit($1::bytea, $2::integer, $3::text, $4::text, "
-	    "$5::text, $6::text, $7::date, $8::text[], $9::text, $10::bytea, "
-	    "$11::bytea, $12::bytea, $13::bytea, $14::bytea, $15::bytea, "
-	    "$16::text[], $17::integer[], $18::integer[], $19::bytea[], "
-	    "$20::bigint[], $21::bytea, $22::bytea, $23::bytea, $24::bytea, "
-	    "$25::bytea)",
-	    25 },
+	    "SELECT tip_submit(" TIP_SUBMIT_PARAMS(TIP_SUBMIT_ARG,
+	        TIP_SUBMIT_NEXT_ARG) ")",
+	    TIP_SUBMIT_NPARAMS },
 	[STMT_INTAKE_TIP_STATUS] = { "intake_tip_status",
 	    "SELECT receipt_hash, received_local, status "
 	    "FROM tip_status($1::bytea)",

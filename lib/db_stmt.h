@@ -18,6 +18,49 @@ enum intake_stmt {
 	STMT_INTAKE_COUNT,
 };
 
+/*
+ * tip_submit()'s parameters, one a line: its $n in the statement, the
+ * name of its index in values[], lengths[] and formats[] (upload.c), its
+ * name in the function (schema/0008_intake_keys.sql) and its SQL type.
+ * The statement passes each by name ("p_lang => $3::text"), so a name the
+ * function lacks fails when the statement is prepared, and db_stmt.c
+ * checks when compiling that each $n is its index + 1: adding or removing
+ * one cannot shift the others silently.  The images come last, one for
+ * each screenshot.  The first is FIRST(), which the statement writes
+ * without a comma before it.
+ */
+#define TIP_SUBMIT_PARAMS(FIRST, X)                                            \
+	FIRST(1, RECEIPT_HASH, receipt_hash, "bytea")                          \
+	X(2, TRUNCATE_S, truncate_s, "integer")                                \
+	X(3, LANG, lang, "text")                                               \
+	X(4, CHANNEL, channel, "text")                                         \
+	X(5, PLATFORM, platform, "text")                                       \
+	X(6, MUNICIPALITY, municipality, "text")                               \
+	X(7, EVENT_DATE, event_date, "date")                                   \
+	X(8, MOTIVES, motives, "text[]")                                       \
+	X(9, FEEDBACK, feedback, "text")                                       \
+	X(10, DESCRIPTION, description, "bytea")                               \
+	X(11, URL, url, "bytea")                                               \
+	X(12, PLACE, place, "bytea")                                           \
+	X(13, EMAIL, email, "bytea")                                           \
+	X(14, MIMES, mimes, "text[]")                                          \
+	X(15, WIDTHS, widths, "integer[]")                                     \
+	X(16, HEIGHTS, heights, "integer[]")                                   \
+	X(17, SHA256S, sha256s, "bytea[]")                                     \
+	X(18, PHASHES, phashes, "bigint[]")                                    \
+	X(19, IMG1, img1, "bytea")                                             \
+	X(20, IMG2, img2, "bytea")                                             \
+	X(21, IMG3, img3, "bytea")                                             \
+	X(22, IMG4, img4, "bytea")                                             \
+	X(23, IMG5, img5, "bytea")
+
+#define TIP_SUBMIT_ENUM(n, e, name, type) TIP_SUBMIT_P_##e,
+enum tip_submit_param {
+	/* TIP_SUBMIT_P_RECEIPT_HASH, ... */
+	TIP_SUBMIT_PARAMS(TIP_SUBMIT_ENUM, TIP_SUBMIT_ENUM) TIP_SUBMIT_NPARAMS
+};
+#undef TIP_SUBMIT_ENUM
+
 enum worker_stmt {
 	STMT_WORKER_CLAIM,
 	STMT_WORKER_SHOTS,

@@ -67,7 +67,7 @@ receipt_new(char out[RECEIPT_SHOWN_LEN + 1])
 
 int
 receipt_parse(const char *in, size_t len, char out[RECEIPT_DIGITS + 1],
-    const char **errstr)
+    enum receipt_err *err)
 {
 	size_t i, n = 0;
 	int v;
@@ -78,28 +78,29 @@ receipt_parse(const char *in, size_t len, char out[RECEIPT_DIGITS + 1],
 		if (c == '-' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
 		if ((v = receipt_value(c)) == -1) {
-			*errstr = "bad character";
+			*err = RECEIPT_E_CHAR;
 			return -1;
 		}
 		if (n == RECEIPT_DIGITS) {
-			*errstr = "wrong length";
+			*err = RECEIPT_E_LENGTH;
 			return -1;
 		}
 		out[n++] = receipt_alphabet[v];
 	}
 	out[n] = '\0';
 	if (n == 0) {
-		*errstr = "empty";
+		*err = RECEIPT_E_EMPTY;
 		return -1;
 	}
 	if (n != RECEIPT_DIGITS) {
-		*errstr = "wrong length";
+		*err = RECEIPT_E_LENGTH;
 		return -1;
 	}
 	if (receipt_check_digit(out) != out[RECEIPT_DIGITS - 1]) {
-		*errstr = "check digit";
+		*err = RECEIPT_E_CHECK;
 		return -1;
 	}
+	*err = RECEIPT_OK;
 	return 0;
 }
 

@@ -18,16 +18,24 @@
 #define RECEIPT_SHOWN_LEN (RECEIPT_DIGITS + 2) /* with two dashes */
 #define RECEIPT_HASH_LEN  32
 
+/* Why what a person typed is not a code. */
+enum receipt_err {
+	RECEIPT_OK,
+	RECEIPT_E_EMPTY,  /* nothing but spaces and dashes */
+	RECEIPT_E_LENGTH, /* too few or too many digits */
+	RECEIPT_E_CHAR,   /* a character no code has */
+	RECEIPT_E_CHECK,  /* the check digit disagrees: a typo */
+};
+
 /* A new code from the OS CSPRNG, formatted with dashes, NUL-terminated. */
 void receipt_new(char out[RECEIPT_SHOWN_LEN + 1]);
 
 /*
  * Turns what a person typed into the 18 canonical digits (NUL-terminated).
- * Returns 0, or -1 with *errstr "empty", "wrong length", "bad character"
- * or "check digit" (a typo).  Pure.
+ * Returns 0 (*err RECEIPT_OK), or -1 with *err saying why.  Pure.
  */
 TL_MUSTCHECK int receipt_parse(const char *in, size_t len,
-    char out[RECEIPT_DIGITS + 1], const char **errstr);
+    char out[RECEIPT_DIGITS + 1], enum receipt_err *err);
 
 /* HMAC-SHA256(pepper, canonical digits). */
 void receipt_hash(const uint8_t pepper[32], const char digits[RECEIPT_DIGITS],

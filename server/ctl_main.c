@@ -323,7 +323,9 @@ ctl_jobs(const struct cfg *cfg, int argc, char **argv)
 	return 0;
 }
 
-/* The file parses; the keys and the certificate it names load. */
+/* The file parses; the keys and the certificate it names load.  The keys
+ * only the worker reads (the private sealing key, the dedup key) are
+ * checked where they exist: the intake's machine has neither. */
 static int
 ctl_check(const char *path, const struct cfg *cfg)
 {
@@ -334,7 +336,8 @@ ctl_check(const char *path, const struct cfg *cfg)
 
 	if (keys_load(cfg->key_public, 0, k, err, sizeof(err)) == -1 ||
 	    keys_load(cfg->key_pepper, 1, k, err, sizeof(err)) == -1 ||
-	    keys_load(cfg->key_dedup, 1, k, err, sizeof(err)) == -1 ||
+	    (ctl_exists(cfg->key_dedup) &&
+	        keys_load(cfg->key_dedup, 1, k, err, sizeof(err)) == -1) ||
 	    (ctl_exists(cfg->key_secret) &&
 	        keys_load(cfg->key_secret, 1, k, err, sizeof(err)) == -1)) {
 		fprintf(stderr, "tiplinectl: %s: [keys] %s\n", path, err);

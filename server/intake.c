@@ -395,8 +395,7 @@ intake_keys_load(struct intake_keys *k, const struct cfg *cfg, char *err,
     size_t errlen)
 {
 	if (keys_load(cfg->key_public, 0, k->public_key, err, errlen) == -1 ||
-	    keys_load(cfg->key_pepper, 1, k->pepper, err, errlen) == -1 ||
-	    keys_load(cfg->key_dedup, 1, k->dedup_key, err, errlen) == -1) {
+	    keys_load(cfg->key_pepper, 1, k->pepper, err, errlen) == -1) {
 		sodium_memzero(k, sizeof(*k));
 		return -1;
 	}
@@ -431,7 +430,6 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	in->db = db_pool_new(base, &dbo);
 	memcpy(in->public_key, keys->public_key, sizeof(in->public_key));
 	memcpy(in->pepper, keys->pepper, sizeof(in->pepper));
-	memcpy(in->dedup_key, keys->dedup_key, sizeof(in->dedup_key));
 	TAILQ_INIT(&in->stash);
 	in->status_tokens = 50;
 	in->status_refill_ms = util_now_ms();
@@ -494,7 +492,6 @@ intake_free(struct intake *in)
 	event_del(&in->stash_timer);
 	stash_free_all(in);
 	sodium_memzero(in->pepper, sizeof(in->pepper));
-	sodium_memzero(in->dedup_key, sizeof(in->dedup_key));
 	page_free(&in->pages);
 	for (i = 0; i < in->nmunis; i++)
 		for (k = 0; k < LANG_COUNT; k++)

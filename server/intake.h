@@ -65,10 +65,9 @@ struct intake {
 	struct page_blob *form[LANG_COUNT];
 	char form_day[11];
 
-	/* Keys: the public sealing key and the two HMAC keys. */
+	/* Keys: the public sealing key and the receipt codes' HMAC key. */
 	uint8_t public_key[32];
 	uint8_t pepper[32];
-	uint8_t dedup_key[32];
 
 	/* Accepted screenshots kept for a tipster's next try (upload.c). */
 	struct stash_list stash;
@@ -91,12 +90,12 @@ void intake_today(char day[11]);
 /* A municipality by official code, or NULL. */
 const struct intake_muni *intake_muni_find(struct intake *, const char *);
 /* Sets up templates, database pool and listener; exits on failure. */
-/* The keys the intake holds (never the private sealing key), loaded by
- * main() so that a bad key file ends the start with a clear message. */
+/* The keys the intake holds, loaded by main() so that a bad key file ends
+ * the start with a clear message.  Never the private sealing key, nor the
+ * dedup key: the worker computes every dedup key. */
 struct intake_keys {
 	uint8_t public_key[32];
 	uint8_t pepper[32];
-	uint8_t dedup_key[32];
 };
 
 int intake_keys_load(struct intake_keys *, const struct cfg *, char *err,

@@ -151,6 +151,23 @@ status_on_result(void *arg, PGresult *res)
 	free(sr);
 }
 
+/* The message for a code that does not parse: a typo (a character no
+ * code has, or a check digit that disagrees) or the wrong length. */
+static const char *
+status_problem(enum receipt_err err)
+{
+	switch (err) {
+	case RECEIPT_E_CHAR:
+	case RECEIPT_E_CHECK:
+		return "status.typo";
+	case RECEIPT_OK:
+	case RECEIPT_E_EMPTY:
+	case RECEIPT_E_LENGTH:
+		break;
+	}
+	return "status.bad_length";
+}
+
 void
 status_start(struct web_req *wr)
 {
@@ -169,6 +186,8 @@ status_start(struct web_req *wr)
 	enum lang l;
 	const char *values[1];
 	int lengths[1], formats[1] = { 1 };
+	enum receipt_err rerr;
+	int code = 422;
 
 	if (wr->method != EVHTTP_REQ_POST) {
 		status_page(in, wr, lang, 200, NULL);
@@ -199,24 +218,20 @@ status_start(struct web_req *wr)
 		else {
 			memcpy(sr->typed, p->body.p, p->body.len);
 			if (receipt_parse(sr->typed, p->body.len, digits,
-			        &errstr) == -1)
-				problem =
-				    strcmp(errstr, "check digit") == 0 ||
-				            strcmp(errstr, "bad character") == 0
-				        ? "status.typo"
-				        : "status.bad_length";
+			        &rerr) == -1)
+				problem = status_problem(rerr);
 		}
 	}
 	arena_reset(&a);
 	if (problem == NULL && !status_take_token(in)) {
 		web_header(wr, "Retry-After", "5");
 		problem = "status.slow";
+		code = 429;
 	}
 	if (problem != NULL) {
 		extra = json_pack("{s:s, s:s}", "problem",
 		    i18n_get(lang, problem), "typed", sr->typed);
-		status_page(in, wr, lang,
-		    strcmp(problem, "status.slow") == 0 ? 429 : 422, extra);
+		status_page(in, wr, lang, code, extra);
 		json_decref(extra);
 		sodium_memzero(sr, sizeof(*sr));
 		free(sr);

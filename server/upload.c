@@ -44,6 +44,10 @@
 #define UPLOAD_NAME_BYTES  64
 #define UPLOAD_RETRY_AFTER "30"
 
+/* One tip_submit() parameter per screenshot, the last ones. */
+_Static_assert(TIP_SUBMIT_NPARAMS - TIP_SUBMIT_P_IMG1 == CFG_MAX_FILES_PER_TIP,
+    "tip_submit() takes CFG_MAX_FILES_PER_TIP images, last");
+
 enum upload_state {
 	UPLOAD_S_SANITISE, /* screenshots on the thread pool */
 	UPLOAD_S_STORE,    /* tip_submit() in flight */
@@ -91,7 +95,7 @@ struct upload {
 	const char *val[UF_COUNT]; /* NUL-terminated, in the arena */
 	unsigned motives;          /* bit i: intake_motives[i] */
 	const char *err[UF_COUNT]; /* message ids */
-	struct upload_file files[UPLOAD_MAX_FILES];
+	struct upload_file files[CFG_MAX_FILES_PER_TIP];
 	size_t nfiles;
 	int pending;
 	bool too_big;
@@ -106,8 +110,8 @@ struct stash_entry {
 	uint64_t expires;
 	size_t bytes;
 	size_t n;
-	struct img_clean clean[UPLOAD_MAX_FILES];
-	char name[UPLOAD_MAX_FILES][UPLOAD_NAME_BYTES];
+	struct img_clean clean[CFG_MAX_FILES_PER_TIP];
+	char name[CFG_MAX_FILES_PER_TIP][UPLOAD_NAME_BYTES];
 };
 
 static void upload_answer_form(struct upload *, int status, const char *notice);
@@ -607,9 +611,8 @@ upload_collect_files(struct upload *up)
 	char idx[24];
 	bool keep;
 
+	/* At most CFG_MAX_FILES_PER_TIP: cfg.c refuses more. */
 	limit = (size_t)in->cfg->files_per_tip;
-	if (limit > UPLOAD_MAX_FILES)
-		limit = UPLOAD_MAX_FILES;
 	kp = form_get(&up->form, "kept");
 	se = kp != NULL && kp->body.len == 32
 	         ? stash_take(in, arena_strndup(&up->arena, kp->body.p, 32))
@@ -680,23 +683,29 @@ static void
 upload_store(struct upload *up)
 {
 	struct intake *in = up->in;
-	const char *values[25];
-	int lengths[25], formats[25];
-	uint8_t rhash[RECEIPT_HASH_LEN], text_key[32], url_key[32];
+	/* The sealed texts, in the order of texts[] below. */
+	static const enum tip_submit_param sealed_param[4] = {
+		TIP_SUBMIT_P_DESCRIPTION, TIP_SUBMIT_P_URL, TIP_SUBMIT_P_PLACE,
+		TIP_SUBMIT_P_EMAIL
+	};
+	const char *values[TIP_SUBMIT_NPARAMS] = { NULL };
+	int lengths[TIP_SUBMIT_NPARAMS] = { 0 };
+	int formats[TIP_SUBMIT_NPARAMS] = { 0 };
+	uint8_t rhash[RECEIPT_HASH_LEN];
 	uint8_t *sealed[4] = { NULL, NULL, NULL, NULL };
 	size_t slen[4] = { 0, 0, 0, 0 };
 	char code[RECEIPT_SHOWN_LEN + 1], digits[RECEIPT_DIGITS + 1];
 	char truncate[24], canon[UPLOAD_MAX_URL * 2], hex[65], num[32];
-	struct buf motives, mimes, widths, heights, shas, phashes, norm;
-	const char *errstr;
+	struct buf motives, mimes, widths, heights, shas, phashes;
+	enum receipt_err rerr;
 	const char *texts[4];
 	size_t i;
 	int k;
 
 	up->state = UPLOAD_S_STORE;
 	receipt_new(code);
-	if (receipt_parse(code, strlen(code), digits, &errstr) == -1)
-		fatalx("%s: fresh receipt does not parse", __func__);
+	if (receipt_parse(code, strlen(code), digits, &rerr) == -1)
+		fatalx("%s: fresh receipt does not parse (%d)", __func__, rerr);
 	receipt_hash(in->pepper, digits, rhash);
 	/* Keep the shown code with the request until COMMIT. */
 	memcpy(up->receipt, code, sizeof(code));
@@ -714,20 +723,6 @@ upload_store(struct upload *up)
 		if ((sealed[k] = seal_box(in->public_key, texts[k],
 		         strlen(texts[k]))) == NULL)
 			goto fail;
-	}
-
-	buf_init(&norm, 0);
-	text_normalise(texts[0], strlen(texts[0]), &norm);
-	seal_hmac(in->dedup_key, norm.p ? norm.p : (const uint8_t *)"",
-	    norm.len, text_key);
-	buf_reset(&norm);
-	if (texts[1][0] != '\0') {
-		ssize_t n = url_canonical(texts[1], strlen(texts[1]), canon,
-		    sizeof(canon), &errstr);
-
-		if (n < 0)
-			goto fail;
-		seal_hmac(in->dedup_key, canon, (size_t)n, url_key);
 	}
 
 	buf_init(&motives, 0);
@@ -769,54 +764,44 @@ upload_store(struct upload *up)
 	snprintf(truncate, sizeof(truncate), "%lld",
 	    in->cfg->arrival_truncate_ms / 1000);
 
-	memset(formats, 0, sizeof(formats));
-	memset(lengths, 0, sizeof(lengths));
+	/* Text parameters stay NULL where not set; binary ones say so. */
 #define BIN(i, p, n)                                                           \
 	do {                                                                   \
 		values[i] = (const char *)(p);                                 \
 		lengths[i] = (int)(n);                                         \
 		formats[i] = 1;                                                \
 	} while (0)
-	BIN(0, rhash, sizeof(rhash));
-	values[1] = truncate;
-	values[2] = i18n_code(up->lang);
-	values[3] = up->val[UF_CHANNEL];
-	values[4] = up->val[UF_PLATFORM][0] ? up->val[UF_PLATFORM] : NULL;
-	values[5] =
-	    up->val[UF_MUNICIPALITY][0] ? up->val[UF_MUNICIPALITY] : NULL;
-	values[6] = up->val[UF_DATE][0] ? up->val[UF_DATE] : NULL;
-	values[7] = buf_cstr(&motives);
-	values[8] = up->val[UF_FEEDBACK];
-	for (k = 0; k < 4; k++) {
+	BIN(TIP_SUBMIT_P_RECEIPT_HASH, rhash, sizeof(rhash));
+	values[TIP_SUBMIT_P_TRUNCATE_S] = truncate;
+	values[TIP_SUBMIT_P_LANG] = i18n_code(up->lang);
+	values[TIP_SUBMIT_P_CHANNEL] = up->val[UF_CHANNEL];
+	if (up->val[UF_PLATFORM][0] != '\0')
+		values[TIP_SUBMIT_P_PLATFORM] = up->val[UF_PLATFORM];
+	if (up->val[UF_MUNICIPALITY][0] != '\0')
+		values[TIP_SUBMIT_P_MUNICIPALITY] = up->val[UF_MUNICIPALITY];
+	if (up->val[UF_DATE][0] != '\0')
+		values[TIP_SUBMIT_P_EVENT_DATE] = up->val[UF_DATE];
+	values[TIP_SUBMIT_P_MOTIVES] = buf_cstr(&motives);
+	values[TIP_SUBMIT_P_FEEDBACK] = up->val[UF_FEEDBACK];
+	for (k = 0; k < 4; k++)
 		if (sealed[k] != NULL)
-			BIN(9 + k, sealed[k], slen[k]);
-		else
-			values[9 + k] = NULL;
-	}
-	if (texts[1][0] != '\0')
-		BIN(13, url_key, sizeof(url_key));
-	else
-		values[13] = NULL;
-	BIN(14, text_key, sizeof(text_key));
-	values[15] = buf_cstr(&mimes);
-	values[16] = buf_cstr(&widths);
-	values[17] = buf_cstr(&heights);
-	values[18] = buf_cstr(&shas);
-	values[19] = buf_cstr(&phashes);
-	for (i = 0; i < UPLOAD_MAX_FILES; i++) {
-		if (i < up->nfiles)
-			BIN(20 + i, up->files[i].sealed,
-			    up->files[i].sealed_len);
-		else
-			values[20 + i] = NULL;
-	}
+			BIN(sealed_param[k], sealed[k], slen[k]);
+	values[TIP_SUBMIT_P_MIMES] = buf_cstr(&mimes);
+	values[TIP_SUBMIT_P_WIDTHS] = buf_cstr(&widths);
+	values[TIP_SUBMIT_P_HEIGHTS] = buf_cstr(&heights);
+	values[TIP_SUBMIT_P_SHA256S] = buf_cstr(&shas);
+	values[TIP_SUBMIT_P_PHASHES] = buf_cstr(&phashes);
+	for (i = 0; i < up->nfiles; i++)
+		BIN(TIP_SUBMIT_P_IMG1 + i, up->files[i].sealed,
+		    up->files[i].sealed_len);
 #undef BIN
 	if (motives.err || mimes.err || widths.err || heights.err || shas.err ||
 	    phashes.err)
 		up->q = NULL;
 	else
-		up->q = db_send(in->db, STMT_INTAKE_TIP_SUBMIT, 25, values,
-		    lengths, formats, upload_on_stored, up);
+		up->q =
+		    db_send(in->db, STMT_INTAKE_TIP_SUBMIT, TIP_SUBMIT_NPARAMS,
+		        values, lengths, formats, upload_on_stored, up);
 	buf_reset(&motives);
 	buf_reset(&mimes);
 	buf_reset(&widths);

@@ -25,11 +25,9 @@
 
 struct intake;
 
-/* Screenshots a tip may have at most, whatever the configuration says. */
-#define UPLOAD_MAX_FILES 5
 /* Accepted screenshots waiting for the tipster's next try. */
-#define STASH_TTL_MS     (30 * 60 * 1000)
-#define STASH_MAX_BYTES  (256 << 20)
+#define STASH_TTL_MS    (30 * 60 * 1000)
+#define STASH_MAX_BYTES (256 << 20)
 
 struct stash_entry;
 

@@ -335,9 +335,10 @@ ingest_on_batch(void *arg, PGresult *res)
 		    b->n, state);
 		for (i = 0; i < b->n; i++)
 			ingest_send_alone(b->items[i]);
-	} else if (strcmp(state, "55000") == 0)
+	} else if (db_sqlstate_is(res,
+	               SQLSTATE_OBJECT_NOT_IN_PREREQUISITE_STATE))
 		ingest_lost(b->items[0]);
-	else if (strcmp(state, "02000") == 0)
+	else if (db_sqlstate_is(res, SQLSTATE_NO_DATA))
 		ingest_failed(b->items[0], "tip is gone");
 	else
 		ingest_failed(b->items[0], res == NULL ? "database unavailable"

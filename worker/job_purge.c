@@ -33,7 +33,7 @@ purge_on_finished(void *arg, PGresult *res)
 	j->data = NULL;
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
 		job_done(j, result);
-	else if (strcmp(db_sqlstate(res), "55000") == 0)
+	else if (db_sqlstate_is(res, SQLSTATE_OBJECT_NOT_IN_PREREQUISITE_STATE))
 		job_lost(j);
 	else
 		job_failed(j, "finishing the purge failed");

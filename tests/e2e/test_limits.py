@@ -9,7 +9,13 @@ import time
 
 import pytest
 
-from e2elib import ROOT, free_port, set_key
+from e2elib import INTAKE_BIN, ROOT, free_port, run, set_key
+from tiplib import (counts, file_arg, receipt_code, submit, tip_fields,
+                    tip_row)
+
+# CFG_MAX_FILES_PER_TIP (lib/cfg.h): the most screenshots a tip may have,
+# in the configuration, the intake and the database alike.
+MAX_FILES = 5
 
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
@@ -149,3 +155,44 @@ def test_busy_answer_keeps_the_text(keys_dir, start_intake, workdir):
             assert status == 200, head
             ok += 1
     assert busy >= 1 and ok >= 1, (busy, ok)
+
+
+def test_files_per_tip_over_the_limit_is_refused(keys_dir, workdir):
+    """More than the intake and the database take is a configuration
+    error naming file, line and key, not a limit cut down in silence."""
+    t, lineno = set_key(keys_dir.abs_text(), "limits", "files_per_tip",
+                        str(MAX_FILES + 1))
+    conf = keys_dir.variant(workdir, text=t)
+    p = run([INTAKE_BIN, "-n", "-c", conf], timeout=30)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert f"{conf}:{lineno}: [limits] files_per_tip: too large " \
+        f"(allowed 0 to {MAX_FILES})" in p.stderr
+
+
+@pytest.mark.parametrize("limit", [MAX_FILES, 2])
+def test_files_per_tip_exactly(keys_dir, start_intake, workdir, pg, curl,
+                               limit):
+    """The form says files_per_tip; a tip with exactly that many
+    screenshots is stored with all of them, one more gets the form back
+    and stores nothing."""
+    port = free_port()
+    t, _ = set_key(keys_dir.abs_text(), "limits", "files_per_tip",
+                   str(limit))
+    start_intake(keys_dir.variant(workdir, port=port, text=t), port)
+    url = f"https://127.0.0.1:{port}"
+    assert f'data-max-files="{limit}"' in curl(f"{url}/en").text
+    files = [file_arg("plain.png", filename=f"shot{i}.png")
+             for i in range(limit + 1)]
+
+    before = counts(pg)
+    r = submit(url, tip_fields(), files)
+    assert r.status == 422, r.text[:2000]
+    assert "too many pictures" in r.text
+    assert counts(pg) == before
+
+    r = submit(url, tip_fields(), files[:limit])
+    assert r.status == 200, r.text[:2000]
+    tip = tip_row(pg, keys_dir, receipt_code(r.text))
+    assert tip["nattachments"] == limit
+    assert [a["seq"] for a in tip["attachments"]] == \
+        list(range(1, limit + 1))

@@ -55,7 +55,8 @@ def check_tip_rows(tip, nfiles):
     at = tip["received_at"]
     assert (at.minute, at.second, at.microsecond) == (0, 0, 0), at
     assert tip["status"] == "received"
-    assert len(tip["text_key"]) == 32
+    # Dedup keys are the worker's to compute: the intake stores none.
+    assert "text_key" not in tip and "url_key" not in tip
 
 
 def check_images(keys_dir, tip, names, tmp_path, origs=None):
@@ -115,7 +116,6 @@ def test_without_screenshots(intake, keys_dir, pg, curl):
         TEXT.replace("\r\n", "\n")
     assert unseal(keys_dir, tip["sealed_url"]).decode() == \
         "https://example.com/posts/1234"
-    assert len(tip["url_key"]) == 32
     assert tip["sealed_place"] is None and tip["sealed_email"] is None
     assert (tip["lang"], tip["channel"], tip["platform"], tip["feedback"],
             tip["municipality"], tip["event_date"]) == \
@@ -168,7 +168,7 @@ def test_place_tip_fields(intake, keys_dir, pg):
         ("sv", "both", "other", "none", "478", "2024-02-29")
     assert sorted(tip["motives"]) == ["orientation", "skin", "unknown"]
     assert unseal(keys_dir, tip["sealed_place"]).decode() == place
-    assert tip["sealed_url"] is None and tip["url_key"] is None
+    assert tip["sealed_url"] is None
 
 
 def test_urlencoded_without_files(intake, keys_dir, pg, curl):

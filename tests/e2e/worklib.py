@@ -364,7 +364,7 @@ def check_one_case_per_tip(db):
 
 TIP_SUBMIT_SQL = (
     "SELECT tip_submit(%s, 3600, 'en', %s, %s, %s, NULL, '{}', 'none', "
-    "%s, %s, NULL, NULL, %s, %s, '{}', '{}', '{}', '{}', '{}', "
+    "%s, %s, NULL, NULL, '{}', '{}', '{}', '{}', '{}', "
     "NULL, NULL, NULL, NULL, NULL)")
 
 
@@ -386,9 +386,7 @@ def insert_tips(env, tips, conn=None):
         rows.append((h, t.get("channel", "online"), t.get("platform", "x"),
                      t.get("municipality"),
                      box.encrypt(t["description"].encode()),
-                     box.encrypt(url.encode()) if url else None,
-                     secrets.token_bytes(32) if url else None,
-                     secrets.token_bytes(32)))
+                     box.encrypt(url.encode()) if url else None))
     own = conn is None
     conn = conn or env.db.connect()
     try:

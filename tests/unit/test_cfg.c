@@ -140,6 +140,30 @@ test_errors(void **state)
 	}
 }
 
+/* files_per_tip goes up to the size of the intake's arrays, no further. */
+static void
+test_files_per_tip_limit(void **state)
+{
+	struct cfg cfg;
+	char text[64], want[128], err[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[limits]\nfiles_per_tip = %d\n",
+	    CFG_MAX_FILES_PER_TIP);
+	assert_int_equal(cfg_parse(text, "x.ini", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.files_per_tip, CFG_MAX_FILES_PER_TIP);
+	cfg_free(&cfg);
+
+	snprintf(text, sizeof(text), "[limits]\n\nfiles_per_tip = %d\n",
+	    CFG_MAX_FILES_PER_TIP + 1);
+	assert_int_equal(cfg_parse(text, "x.ini", &cfg, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+	    "x.ini:3: [limits] files_per_tip: too large (allowed 0 to %d)",
+	    CFG_MAX_FILES_PER_TIP);
+	if (strstr(err, want) == NULL)
+		fail_msg("got \"%s\", want \"%s\"", err, want);
+}
+
 /* The key table is sorted, and the shipped file documents every key. */
 static void
 test_table_and_shipped_file(void **state)
@@ -201,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_files_per_tip_limit),
 		cmocka_unit_test(test_table_and_shipped_file),
 	};
 

@@ -20,7 +20,7 @@ test_new_and_parse(void **state)
 {
 	char code[RECEIPT_SHOWN_LEN + 1], d[RECEIPT_DIGITS + 1];
 	char other[RECEIPT_SHOWN_LEN + 1];
-	const char *e;
+	enum receipt_err e;
 	int i;
 
 	(void)state;
@@ -29,7 +29,9 @@ test_new_and_parse(void **state)
 		assert_int_equal(strlen(code), RECEIPT_SHOWN_LEN);
 		assert_int_equal(code[6], '-');
 		assert_int_equal(code[13], '-');
+		e = RECEIPT_E_CHECK;
 		assert_int_equal(receipt_parse(code, strlen(code), d, &e), 0);
+		assert_int_equal(e, RECEIPT_OK);
 		assert_int_equal(strlen(d), RECEIPT_DIGITS);
 	}
 	receipt_new(other);
@@ -41,7 +43,7 @@ test_forgiving(void **state)
 {
 	char code[RECEIPT_SHOWN_LEN + 1], d1[RECEIPT_DIGITS + 1];
 	char d2[RECEIPT_DIGITS + 1], typed[64];
-	const char *e;
+	enum receipt_err e;
 	size_t i, o = 0;
 
 	(void)state;
@@ -76,7 +78,7 @@ test_typos_caught(void **state)
 {
 	char code[RECEIPT_SHOWN_LEN + 1], d[RECEIPT_DIGITS + 1];
 	char t[RECEIPT_DIGITS + 1], out[RECEIPT_DIGITS + 1], tmp;
-	const char *e;
+	enum receipt_err e;
 	int n, i, k;
 
 	(void)state;
@@ -93,7 +95,7 @@ test_typos_caught(void **state)
 				assert_int_equal(
 				    receipt_parse(t, RECEIPT_DIGITS, out, &e),
 				    -1);
-				assert_string_equal(e, "check digit");
+				assert_int_equal(e, RECEIPT_E_CHECK);
 			}
 		}
 		/* Every swap of neighbours, except 0 <-> Z. */
@@ -107,6 +109,7 @@ test_typos_caught(void **state)
 			t[i + 1] = tmp;
 			assert_int_equal(
 			    receipt_parse(t, RECEIPT_DIGITS, out, &e), -1);
+			assert_int_equal(e, RECEIPT_E_CHECK);
 		}
 	}
 }
@@ -115,21 +118,21 @@ static void
 test_errors(void **state)
 {
 	char d[RECEIPT_DIGITS + 1];
-	const char *e;
+	enum receipt_err e;
 
 	(void)state;
 	assert_int_equal(receipt_parse("", 0, d, &e), -1);
-	assert_string_equal(e, "empty");
+	assert_int_equal(e, RECEIPT_E_EMPTY);
 	assert_int_equal(receipt_parse("- -", 3, d, &e), -1);
-	assert_string_equal(e, "empty");
+	assert_int_equal(e, RECEIPT_E_EMPTY);
 	assert_int_equal(receipt_parse("ABC", 3, d, &e), -1);
-	assert_string_equal(e, "wrong length");
+	assert_int_equal(e, RECEIPT_E_LENGTH);
 	assert_int_equal(receipt_parse("0123456789ABCDEFGHJK", 20, d, &e), -1);
-	assert_string_equal(e, "wrong length");
+	assert_int_equal(e, RECEIPT_E_LENGTH);
 	assert_int_equal(receipt_parse("0123456789ABCDEFGU", 18, d, &e), -1);
-	assert_string_equal(e, "bad character");
+	assert_int_equal(e, RECEIPT_E_CHAR);
 	assert_int_equal(receipt_parse("0123456789ABCDEF\0G", 18, d, &e), -1);
-	assert_string_equal(e, "bad character");
+	assert_int_equal(e, RECEIPT_E_CHAR);
 }
 
 static void
