@@ -63,3 +63,258 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	[STMT_WORKER_FINISH] = { "worker_finish",
 	    "SELECT job_finish($1::bigint, $2::integer)", 2 },
 };
+
+/*
+ * The console's.  Every statement about cases takes the reviewer's
+ * department and matches it: a case of another department is not found.
+ * Actions are functions of schema/0007_console.sql that check the
+ * reviewer, the department and the version themselves and write the case
+ * history and the audit log in the same transaction.
+ */
+#define CONSOLE_QUEUE_COLUMNS                                                  \
+	"SELECT c.id, c.status, c.ntips, c.priority, "                         \
+	"to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "      \
+	"c.needs_routing, coalesce(r.display_name, ''), "                      \
+	"(c.acknowledged_at IS NULL AND "                                      \
+	"c.opened_at + d.ack_within < now()), "                                \
+	"(c.opened_at + d.decide_within < now()), "                            \
+	"coalesce(t.platform, ''), array_to_string(t.motives, ','), "          \
+	"t.channel, t.sealed_description, "                                    \
+	"coalesce(c.assignee_id = $9, false), "                                \
+	"extract(epoch FROM now() - c.opened_at)::bigint, "                    \
+	"extract(epoch FROM c.opened_at)::bigint "                             \
+	"FROM cases c JOIN department d ON d.id = c.department_id "            \
+	"LEFT JOIN reviewer r ON r.id = c.assignee_id "                        \
+	"LEFT JOIN LATERAL (SELECT t.platform, t.motives, t.channel, "         \
+	"t.sealed_description FROM case_join j JOIN tip t ON t.id = j.tip_id " \
+	"WHERE j.case_id = c.id ORDER BY t.received_at, t.id LIMIT 1) t "      \
+	"ON true "
+/* $1 department, $2 statuses, $3/$4 the keyset, $5 motive, $6 platform,
+ * $7 channel, $8 flags (mine, routing, late), $9 the reviewer. */
+#define CONSOLE_QUEUE_FILTERS                                                  \
+	"AND ($5::text = '' OR EXISTS (SELECT 1 FROM case_join j2 "            \
+	"JOIN tip t2 ON t2.id = j2.tip_id WHERE j2.case_id = c.id "            \
+	"AND $5::text = ANY (t2.motives))) "                                   \
+	"AND ($6::text = '' OR EXISTS (SELECT 1 FROM case_join j3 "            \
+	"JOIN tip t3 ON t3.id = j3.tip_id WHERE j3.case_id = c.id "            \
+	"AND t3.platform = $6::text)) "                                        \
+	"AND ($7::text = '' OR t.channel = $7::text) "                         \
+	"AND ($8::text NOT LIKE '%m%' OR c.assignee_id = $9) "                 \
+	"AND ($8::text NOT LIKE '%r%' OR c.needs_routing) "                    \
+	"AND ($8::text NOT LIKE '%l%' OR (c.acknowledged_at IS NULL AND "      \
+	"c.opened_at + d.ack_within < now()) OR "                              \
+	"(c.status <> 'closed' AND c.opened_at + d.decide_within < now())) "
+
+const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
+	[STMT_CONSOLE_PING] = { "console_ping", "SELECT 1", 0 },
+	[STMT_CONSOLE_SESSION] = { "console_session",
+	    "UPDATE reviewer_session s SET last_seen_at = now() "
+	    "FROM reviewer r LEFT JOIN department d ON d.id = r.department_id "
+	    "WHERE s.token_hash = $1::bytea AND r.id = s.reviewer_id "
+	    "AND NOT r.disabled AND s.created_at >= r.credentials_at "
+	    "AND s.expires_at > now() "
+	    "AND s.last_seen_at > now() - make_interval(secs => $2::integer) "
+	    "RETURNING r.id, r.username, r.display_name, r.role, "
+	    "coalesce(r.department_id, 0), s.stage, r.reveal_images, "
+	    "coalesce(d.name_fi, ''), coalesce(d.name_sv, ''), "
+	    "coalesce(d.name_en, '')",
+	    2 },
+	[STMT_CONSOLE_AUDIT] = { "console_audit",
+	    "SELECT audit_append($1::integer, $2::text, $3::bigint, "
+	    "$4::jsonb, $5::bytea)",
+	    5 },
+	[STMT_CONSOLE_AUDIT_HEAD] = { "console_audit_head",
+	    "SELECT id, encode(hash, 'hex') FROM audit_log "
+	    "ORDER BY id DESC LIMIT 1",
+	    0 },
+	[STMT_CONSOLE_LOGIN_LOOKUP] = { "console_login_lookup",
+	    "SELECT id, password_hash, totp_sealed, totp_enrolled, "
+	    "totp_last_step, disabled, "
+	    "coalesce(locked_until > now(), false) "
+	    "FROM reviewer WHERE username = $1::text",
+	    1 },
+	/* Past $2 failures in a row, each further one doubles the wait
+	 * ($3 seconds first, at most $4). */
+	[STMT_CONSOLE_LOGIN_FAILED] = { "console_login_failed",
+	    "UPDATE reviewer SET failed_logins = failed_logins + 1, "
+	    "locked_until = CASE WHEN failed_logins + 1 >= $2::integer "
+	    "THEN now() + make_interval(secs => least($4::double precision, "
+	    "$3::double precision * 2 ^ least(failed_logins + 1 - $2::integer, "
+	    "30))) ELSE locked_until END WHERE id = $1::integer",
+	    4 },
+	/* Each code once: only a later step than the last one used. */
+	[STMT_CONSOLE_LOGIN_TOTP] = { "console_login_totp",
+	    "UPDATE reviewer SET totp_last_step = $2::bigint, "
+	    "failed_logins = 0, locked_until = NULL "
+	    "WHERE id = $1::integer AND totp_enrolled "
+	    "AND totp_last_step < $2::bigint AND NOT disabled RETURNING id",
+	    2 },
+	[STMT_CONSOLE_LOGIN_PLAIN] = { "console_login_plain",
+	    "UPDATE reviewer SET failed_logins = 0, locked_until = NULL "
+	    "WHERE id = $1::integer AND NOT totp_enrolled AND NOT disabled "
+	    "RETURNING id",
+	    1 },
+	[STMT_CONSOLE_REHASH] = { "console_rehash",
+	    "UPDATE reviewer SET password_hash = $2::text "
+	    "WHERE id = $1::integer",
+	    2 },
+	[STMT_CONSOLE_SESSION_NEW] = { "console_session_new",
+	    "INSERT INTO reviewer_session (token_hash, reviewer_id, stage, "
+	    "created_at, last_seen_at, expires_at) "
+	    "VALUES ($1::bytea, $2::integer, $3::text, clock_timestamp(), "
+	    "now(), now() + make_interval(secs => $4::integer))",
+	    4 },
+	[STMT_CONSOLE_SESSION_END] = { "console_session_end",
+	    "DELETE FROM reviewer_session WHERE token_hash = $1::bytea", 1 },
+	[STMT_CONSOLE_SESSION_END_OTHERS] = { "console_session_end_others",
+	    "DELETE FROM reviewer_session WHERE reviewer_id = $1::integer "
+	    "AND token_hash <> $2::bytea",
+	    2 },
+	[STMT_CONSOLE_TOTP_SECRET] = { "console_totp_secret",
+	    "SELECT totp_sealed, totp_enrolled FROM reviewer "
+	    "WHERE id = $1::integer",
+	    1 },
+	[STMT_CONSOLE_ENROL] = { "console_enrol",
+	    "WITH r AS (UPDATE reviewer SET totp_enrolled = true, "
+	    "totp_last_step = $2::bigint WHERE id = $1::integer "
+	    "AND NOT totp_enrolled RETURNING id) "
+	    "UPDATE reviewer_session s SET stage = 'full' FROM r "
+	    "WHERE s.token_hash = $3::bytea AND s.reviewer_id = r.id "
+	    "RETURNING s.reviewer_id",
+	    3 },
+	[STMT_CONSOLE_SETTINGS] = { "console_settings",
+	    "UPDATE reviewer SET reveal_images = $2::boolean "
+	    "WHERE id = $1::integer",
+	    2 },
+	/* The open queue: the literal status test is the partial indexes'
+	 * own, so that the scan comes out in order. */
+	[STMT_CONSOLE_QUEUE_PRIORITY] = { "console_queue_priority",
+	    CONSOLE_QUEUE_COLUMNS
+	    "WHERE c.department_id = $1::smallint "
+	    "AND c.status IN ('new', 'in_progress') "
+	    "AND ($2::text = '' OR c.status = $2::text) "
+	    "AND (c.priority, c.id) < ($3::integer, $4::bigint) " CONSOLE_QUEUE_FILTERS
+	    "ORDER BY c.priority DESC, c.id DESC LIMIT 51",
+	    9 },
+	[STMT_CONSOLE_QUEUE_AGE] = { "console_queue_age",
+	    CONSOLE_QUEUE_COLUMNS
+	    "WHERE c.department_id = $1::smallint "
+	    "AND c.status IN ('new', 'in_progress') "
+	    "AND ($2::text = '' OR c.status = $2::text) "
+	    "AND (c.opened_at, c.id) > (to_timestamp($3::bigint), $4::bigint) " CONSOLE_QUEUE_FILTERS
+	    "ORDER BY c.opened_at, c.id LIMIT 51",
+	    9 },
+	/* Closed cases, the most recent first ($2 and $3 as above, unused
+	 * but typed). */
+	[STMT_CONSOLE_QUEUE_CLOSED] = { "console_queue_closed",
+	    CONSOLE_QUEUE_COLUMNS
+	    "WHERE c.department_id = $1::smallint AND c.status = 'closed' "
+	    "AND $2::text IS NOT NULL AND $3::integer IS NOT NULL "
+	    "AND c.id < $4::bigint " CONSOLE_QUEUE_FILTERS
+	    "ORDER BY c.id DESC LIMIT 51",
+	    9 },
+	[STMT_CONSOLE_CASE] = { "console_case",
+	    "SELECT c.id, c.status, c.ntips, c.priority, c.version, "
+	    "to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
+	    "to_char(c.last_tip_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
+	    "c.needs_routing, coalesce(c.assignee_id, 0), "
+	    "coalesce(r.display_name, ''), coalesce(c.outcome, ''), "
+	    "c.hate_confirmed, array_to_string(c.grounds, ','), "
+	    "array_to_string(c.offences, ','), coalesce(c.merged_into, 0), "
+	    "(c.acknowledged_at IS NULL AND "
+	    "c.opened_at + d.ack_within < now()), "
+	    "(c.status IN ('new', 'in_progress') AND "
+	    "c.opened_at + d.decide_within < now()), "
+	    "to_char((c.opened_at + d.ack_within) AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI'), "
+	    "to_char((c.opened_at + d.decide_within) AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI') "
+	    "FROM cases c JOIN department d ON d.id = c.department_id "
+	    "LEFT JOIN reviewer r ON r.id = c.assignee_id "
+	    "WHERE c.id = $1::bigint AND c.department_id = $2::smallint",
+	    2 },
+	[STMT_CONSOLE_CASE_TIPS] = { "console_case_tips",
+	    "SELECT t.id, to_char(t.received_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI'), t.lang, t.channel, "
+	    "coalesce(t.platform, ''), coalesce(m.name_fi, ''), "
+	    "coalesce(m.name_sv, ''), coalesce(t.event_date::text, ''), "
+	    "array_to_string(t.motives, ','), t.feedback, "
+	    "t.sealed_description, t.sealed_url, t.sealed_place, j.matched, "
+	    "coalesce(j.distance, -1), t.nattachments "
+	    "FROM case_join j JOIN tip t ON t.id = j.tip_id "
+	    "JOIN cases c ON c.id = j.case_id "
+	    "LEFT JOIN municipality m ON m.code = t.municipality "
+	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "ORDER BY t.received_at, t.id LIMIT 1000",
+	    2 },
+	[STMT_CONSOLE_CASE_SHOTS] = { "console_case_shots",
+	    "SELECT a.tip_id, a.seq, a.width, a.height, a.sealed_text "
+	    "FROM case_join j JOIN attachment a ON a.tip_id = j.tip_id "
+	    "JOIN cases c ON c.id = j.case_id "
+	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "ORDER BY a.tip_id, a.seq",
+	    2 },
+	[STMT_CONSOLE_CASE_EVENTS] = { "console_case_events",
+	    "SELECT to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
+	    "coalesce(r.display_name, ''), e.kind, coalesce(e.reason, ''), "
+	    "coalesce(e.detail::text, '{}') "
+	    "FROM case_event e LEFT JOIN reviewer r ON r.id = e.reviewer_id "
+	    "JOIN cases c ON c.id = e.case_id "
+	    "WHERE e.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "ORDER BY e.id",
+	    2 },
+	[STMT_CONSOLE_CASE_NOTES] = { "console_case_notes",
+	    "SELECT n.id, to_char(n.at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI'), coalesce(r.display_name, ''), n.sealed "
+	    "FROM case_note n LEFT JOIN reviewer r ON r.id = n.reviewer_id "
+	    "JOIN cases c ON c.id = n.case_id "
+	    "WHERE n.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "ORDER BY n.id",
+	    2 },
+	[STMT_CONSOLE_SHOT] = { "console_shot",
+	    "SELECT a.mime, a.sealed FROM attachment a "
+	    "JOIN case_join j ON j.tip_id = a.tip_id "
+	    "JOIN cases c ON c.id = j.case_id "
+	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "AND a.tip_id = $3::uuid AND a.seq = $4::integer",
+	    4 },
+	[STMT_CONSOLE_DEPARTMENTS] = { "console_departments",
+	    "SELECT id, code, name_fi, name_sv, name_en FROM department "
+	    "ORDER BY id",
+	    0 },
+	[STMT_CONSOLE_REVIEWERS] = { "console_reviewers",
+	    "SELECT r.username, r.display_name, r.role, coalesce(d.code, ''), "
+	    "r.totp_enrolled, r.disabled, coalesce(r.locked_until > now(), "
+	    "false) FROM reviewer r "
+	    "LEFT JOIN department d ON d.id = r.department_id "
+	    "ORDER BY r.username",
+	    0 },
+	[STMT_CONSOLE_ASSIGN] = { "console_assign",
+	    "SELECT case_assign($1::integer, $2::bigint, $3::integer, "
+	    "$4::integer)",
+	    4 },
+	[STMT_CONSOLE_START] = { "console_start",
+	    "SELECT case_start($1::integer, $2::bigint, $3::integer)", 3 },
+	[STMT_CONSOLE_CLOSE] = { "console_close",
+	    "SELECT case_close($1::integer, $2::bigint, $3::integer, "
+	    "$4::text, $5::boolean, $6::text[], $7::text[], $8::text)",
+	    8 },
+	[STMT_CONSOLE_REOPEN] = { "console_reopen",
+	    "SELECT case_reopen($1::integer, $2::bigint, $3::integer, "
+	    "$4::text)",
+	    4 },
+	[STMT_CONSOLE_MOVE] = { "console_move",
+	    "SELECT case_move($1::integer, $2::bigint, $3::integer, "
+	    "$4::smallint, $5::text)",
+	    5 },
+	[STMT_CONSOLE_MERGE] = { "console_merge",
+	    "SELECT case_merge($1::integer, $2::bigint, $3::integer, "
+	    "$4::bigint, $5::integer, $6::text)",
+	    6 },
+	[STMT_CONSOLE_SPLIT] = { "console_split",
+	    "SELECT case_split($1::integer, $2::bigint, $3::integer, "
+	    "$4::uuid, $5::text)",
+	    5 },
+	[STMT_CONSOLE_NOTE] = { "console_note",
+	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3 },
+};

@@ -33,22 +33,10 @@
 #include "log.h"
 #include "status.h"
 #include "upload.h"
+#include "vocab.h"
 
 extern const struct asset intake_templates[];
 extern const struct asset intake_static[];
-
-const char *const intake_platforms[INTAKE_NPLATFORMS] = { "facebook",
-	"instagram", "x", "tiktok", "youtube", "telegram", "discord", "reddit",
-	"snapchat", "whatsapp", "suomi24", "ylilauta", "vauva", "news",
-	"other" };
-
-/* Brand names are the same in every language. */
-static const char *const intake_platform_names[] = { "Facebook", "Instagram",
-	"X (Twitter)", "TikTok", "YouTube", "Telegram", "Discord", "Reddit",
-	"Snapchat", "WhatsApp", "Suomi24", "Ylilauta", "Vauva.fi", NULL, NULL };
-
-const char *const intake_motives[INTAKE_NMOTIVES] = { "ethnic", "skin",
-	"religion", "orientation", "gender", "disability", "other", "unknown" };
 
 static void intake_load_munis(struct intake *);
 
@@ -98,25 +86,25 @@ intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 	json_object_set_new(ctx, "v", json_pack("{s:b}", "fb_receipt", 1));
 
 	arr = json_array();
-	for (i = 0; i < ARRAY_SIZE(intake_platforms); i++) {
-		const char *label = intake_platform_names[i];
+	for (i = 0; i < ARRAY_SIZE(vocab_platforms); i++) {
+		const char *label = vocab_platform_names[i];
 
 		if (label == NULL) {
 			snprintf(id, sizeof(id), "form.platform.%s",
-			    intake_platforms[i]);
+			    vocab_platforms[i]);
 			label = i18n_get(lang, id);
 		}
 		json_array_append_new(arr,
-		    json_pack("{s:s, s:s}", "value", intake_platforms[i],
+		    json_pack("{s:s, s:s}", "value", vocab_platforms[i],
 		        "label", label));
 	}
 	json_object_set_new(ctx, "platforms", arr);
 
 	arr = json_array();
-	for (i = 0; i < ARRAY_SIZE(intake_motives); i++) {
-		snprintf(id, sizeof(id), "form.motive.%s", intake_motives[i]);
+	for (i = 0; i < ARRAY_SIZE(vocab_motives); i++) {
+		snprintf(id, sizeof(id), "form.motive.%s", vocab_motives[i]);
 		json_array_append_new(arr,
-		    json_pack("{s:s, s:s}", "value", intake_motives[i], "label",
+		    json_pack("{s:s, s:s}", "value", vocab_motives[i], "label",
 		        i18n_get(lang, id)));
 	}
 	json_object_set_new(ctx, "motives", arr);

@@ -29,13 +29,6 @@
 	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
 	"base-uri 'none'"
 
-/* The form's choices, as the form posts them and the database stores
- * them (schema/0003_tips.sql checks the same lists). */
-#define INTAKE_NPLATFORMS 15
-#define INTAKE_NMOTIVES   8
-extern const char *const intake_platforms[INTAKE_NPLATFORMS];
-extern const char *const intake_motives[INTAKE_NMOTIVES];
-
 struct stash_entry;
 TAILQ_HEAD(stash_list, stash_entry);
 

@@ -36,6 +36,7 @@
 #include "text.h"
 #include "upload.h"
 #include "url.h"
+#include "vocab.h"
 
 #define UPLOAD_ARENA_BYTES (4 << 20)
 #define UPLOAD_MAX_URL     2048
@@ -93,7 +94,7 @@ struct upload {
 	struct arena arena;
 	struct form form;
 	const char *val[UF_COUNT]; /* NUL-terminated, in the arena */
-	unsigned motives;          /* bit i: intake_motives[i] */
+	unsigned motives;          /* bit i: vocab_motives[i] */
 	const char *err[UF_COUNT]; /* message ids */
 	struct upload_file files[CFG_MAX_FILES_PER_TIP];
 	size_t nfiles;
@@ -281,7 +282,7 @@ upload_mark_choices(struct upload *up, json_t *ctx)
 	}
 	json_array_foreach(json_object_get(ctx, "motives"), i, item)
 	{
-		if (i < ARRAY_SIZE(intake_motives) && (up->motives & (1u << i)))
+		if (i < ARRAY_SIZE(vocab_motives) && (up->motives & (1u << i)))
 			json_object_set_new(item, "checked", json_true());
 	}
 	json_array_foreach(json_object_get(ctx, "municipalities"), i, item)
@@ -514,8 +515,8 @@ upload_check_fields(struct upload *up)
 
 	up->val[UF_PLATFORM] = upload_text(up, UF_PLATFORM, 16, NULL);
 	if (up->val[UF_PLATFORM][0] != '\0' &&
-	    !upload_one_of(up->val[UF_PLATFORM], intake_platforms,
-	        ARRAY_SIZE(intake_platforms)))
+	    !upload_one_of(up->val[UF_PLATFORM], vocab_platforms,
+	        ARRAY_SIZE(vocab_platforms)))
 		up->err[UF_PLATFORM] = "err.platform.invalid";
 
 	up->val[UF_URL] = upload_trim(up,
@@ -550,12 +551,12 @@ upload_check_fields(struct upload *up)
 		p = &up->form.parts[i];
 		if (p->name.len != 6 || memcmp(p->name.p, "motive", 6) != 0)
 			continue;
-		for (k = 0; k < ARRAY_SIZE(intake_motives); k++)
-			if (p->body.len == strlen(intake_motives[k]) &&
-			    memcmp(p->body.p, intake_motives[k], p->body.len) ==
+		for (k = 0; k < ARRAY_SIZE(vocab_motives); k++)
+			if (p->body.len == strlen(vocab_motives[k]) &&
+			    memcmp(p->body.p, vocab_motives[k], p->body.len) ==
 			        0)
 				break;
-		if (k == ARRAY_SIZE(intake_motives))
+		if (k == ARRAY_SIZE(vocab_motives))
 			up->err[UF_MOTIVE] = "err.motive.invalid";
 		else
 			up->motives |= 1u << k;
@@ -732,9 +733,9 @@ upload_store(struct upload *up)
 	buf_init(&shas, 0);
 	buf_init(&phashes, 0);
 	buf_puts(&motives, "{");
-	for (i = 0; i < ARRAY_SIZE(intake_motives); i++)
+	for (i = 0; i < ARRAY_SIZE(vocab_motives); i++)
 		if (up->motives & (1u << i))
-			upload_array_add(&motives, intake_motives[i]);
+			upload_array_add(&motives, vocab_motives[i]);
 	buf_puts(&motives, "}");
 	buf_puts(&mimes, "{");
 	buf_puts(&widths, "{");

@@ -1,0 +1,146 @@
+/*
+ * tipline-console: the reviewers' HTTPS daemon.  Officers log in with a
+ * password and a one-time code, work through their department's queue of
+ * cases, read the tips (text first, screenshots blurred until asked) and
+ * act on them; every step is written to the hash-chained audit log.  It
+ * has its own listener, certificate and database role, and it holds the
+ * private key that opens sealed tips.
+ *
+ * console.c        routes, the session gate, pages, the audit helper
+ * console_auth.c   login with TOTP, enrolment, logout, settings
+ * console_case.c   the queue, the case page, screenshots, actions
+ */
+#ifndef TL_CONSOLE_H
+#define TL_CONSOLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <jansson.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "form.h"
+#include "page.h"
+#include "tls.h"
+#include "tpool.h"
+#include "web.h"
+
+#define CONSOLE_CSP                                                            \
+	"default-src 'none'; style-src 'self'; img-src 'self'; "               \
+	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
+	"base-uri 'none'"
+
+#define CONSOLE_COOKIE       "__Host-tipline_session"
+#define CONSOLE_LOGIN_COOKIE "__Host-tipline_login"
+#define CONSOLE_TOKEN_BYTES  32
+#define CONSOLE_CSRF_HEX     64
+
+/* Roles, as bits for the route table. */
+enum console_role {
+	ROLE_OFFICER = 1 << 0,
+	ROLE_NATIONAL = 1 << 1,
+	ROLE_ADMIN = 1 << 2,
+};
+#define ROLE_CASES (ROLE_OFFICER | ROLE_NATIONAL)
+
+/* SQLSTATEs our functions raise (schema/0007_console.sql). */
+#define SQLSTATE_TL_FORBIDDEN "TL403"
+#define SQLSTATE_TL_CONFLICT  "TL409"
+#define SQLSTATE_TL_INVALID   "TL422"
+
+struct console_keys {
+	uint8_t public_key[32];
+	uint8_t secret_key[32];
+};
+
+struct console {
+	struct cfg *cfg;
+	struct event_base *base;
+	struct db_pool *db;
+	struct tls *tls;
+	struct web web;
+	struct page_set pages;
+	struct tpool *tpool;
+	struct console_keys keys;
+	/* Signs the login form's token (a fresh key per start). */
+	uint8_t login_key[32];
+	struct event audit_timer; /* writes the chain's head out */
+	bool stopping;
+};
+
+/* The logged-in reviewer, set by the gate. */
+struct console_session {
+	uint8_t token[CONSOLE_TOKEN_BYTES];
+	uint8_t token_hash[32];
+	char csrf[CONSOLE_CSRF_HEX + 1];
+	int reviewer;
+	char username[65];
+	char name[201];
+	enum console_role role;
+	int department; /* 0 for an admin */
+	char department_name[128];
+	bool enrolling; /* must confirm a TOTP code first */
+	bool reveal_images;
+};
+
+static inline struct console *
+console_of(struct web_req *wr)
+{
+	return wr->w->app;
+}
+
+static inline struct console_session *
+console_sess(struct web_req *wr)
+{
+	return wr->session;
+}
+
+/* console.c */
+json_t *console_ctx(struct web_req *, const char *title_id);
+void console_page(struct web_req *, int status, const char *tmpl, json_t *ctx);
+void console_message(struct web_req *, int status, const char *msg_id);
+/* Parses an urlencoded POST body into f (arena of wr); -1 answered 400. */
+TL_MUSTCHECK int console_form(struct web_req *, struct form *f);
+/* A field's value as a C string in the arena ("" if absent). */
+const char *console_field(struct web_req *, const struct form *,
+    const char *name);
+/* Appends to the audit log; fire and forget (failures are logged). */
+void console_audit(struct console *, int reviewer, const char *action,
+    long long case_id, json_t *detail, const char *sealed_text);
+void console_hash_token(const uint8_t *token, uint8_t out[32]);
+/* "2026-11-24 14:05" in Finnish time, from a timestamptz text. */
+void console_format_time(const char *iso, char *out, size_t len);
+/* Opens a sealed text column (bytea in hex text form) into a string in
+ * the arena; "" if NULL or not ours. */
+const char *console_unseal_text(struct web_req *, const char *hexbytea);
+
+/* console_auth.c */
+void console_login_get(struct web_req *);
+void console_login_post(struct web_req *);
+void console_enrol_get(struct web_req *);
+void console_enrol_qr(struct web_req *);
+void console_enrol_post(struct web_req *);
+void console_logout(struct web_req *);
+void console_settings_get(struct web_req *);
+void console_settings_post(struct web_req *);
+void console_sessions_end(struct web_req *);
+
+/* console_case.c */
+void console_home(struct web_req *);
+void console_case_get(struct web_req *);
+void console_case_post(struct web_req *);
+void console_shot_get(struct web_req *);
+
+/* Sets up pages, database pool and listener; exits on failure. */
+void console_init(struct console *, struct event_base *, struct cfg *,
+    struct tls *, const struct console_keys *);
+void console_reload(struct console *);
+void console_stop(struct console *);
+void console_free(struct console *);
+/* The route table, for `tipline-console -r` and its tests. */
+void console_print_routes(void);
+
+#endif

@@ -1,0 +1,1254 @@
+/*
+ * The officer's work: the queue (keyset pages of the department's cases,
+ * never OFFSET), the case page (its tips text first, screenshots blurred
+ * and grey until revealed, why each tip joined, the history, notes) and
+ * the actions on a case.
+ *
+ * Every query names the reviewer's department, so a case of another
+ * department is "not found" whatever id is typed; actions are functions
+ * in the database that check the department, the reviewer and the case's
+ * version again and write the history and the audit log in the same
+ * transaction.  A case page is shown only once its view is in the audit
+ * log.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "buf.h"
+#include "console.h"
+#include "db_stmt.h"
+#include "log.h"
+#include "seal.h"
+#include "url.h"
+#include "vocab.h"
+
+#define CASE_PAGE_ROWS 50
+#define CASE_EXCERPT   140 /* characters of the first tip in the queue */
+#define CASE_MAX_TEXT  4000
+
+/* ---- small things ---- */
+
+/* A positive decimal id, or -1. */
+static long long
+case_parse_id(const char *s)
+{
+	long long v = 0;
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 18)
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v > 0 ? v : -1;
+}
+
+static bool
+case_is_uuid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+static const char *
+case_label(struct web_req *wr, const char *prefix, const char *word)
+{
+	char id[96];
+	const char *t;
+
+	snprintf(id, sizeof(id), "%s%s", prefix, word);
+	t = i18n_get(wr->lang, id);
+	return t != NULL ? t : word;
+}
+
+static const char *
+case_platform_label(struct web_req *wr, const char *p)
+{
+	int i = vocab_find(vocab_platforms, VOCAB_NPLATFORMS, p, strlen(p));
+
+	if (i < 0)
+		return p;
+	if (vocab_platform_names[i] != NULL)
+		return vocab_platform_names[i];
+	return case_label(wr, "form.platform.", p);
+}
+
+/* "a,b" (array_to_string) into labels joined by ", ". */
+static const char *
+case_labels(struct web_req *wr, const char *prefix, const char *csv)
+{
+	struct buf b;
+	char word[64];
+	const char *p = csv, *out;
+	size_t n;
+
+	buf_init(&b, 4096);
+	while (*p != '\0') {
+		n = strcspn(p, ",");
+		snprintf(word, sizeof(word), "%.*s", (int)n, p);
+		if (b.len > 0)
+			buf_puts(&b, ", ");
+		buf_puts(&b, case_label(wr, prefix, word));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	out = arena_strndup(&wr->arena, b.p != NULL ? (char *)b.p : "", b.len);
+	buf_reset(&b);
+	return out != NULL ? out : "";
+}
+
+/* The first n characters of s (UTF-8), with an ellipsis if cut; one
+ * line. */
+static const char *
+case_excerpt(struct web_req *wr, const char *s, size_t n)
+{
+	size_t i = 0, chars = 0;
+	char *out;
+
+	while (s[i] != '\0' && chars < n) {
+		i++;
+		while ((s[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	if ((out = arena_alloc(&wr->arena, i + 4)) == NULL)
+		return "";
+	memcpy(out, s, i);
+	if (s[i] != '\0')
+		memcpy(out + i, "…", 4);
+	else
+		out[i] = '\0';
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] == '\n' || out[i] == '\r' || out[i] == '\t')
+			out[i] = ' ';
+	return out;
+}
+
+/* "3 d", "5 h": how long ago, in the reviewer's language. */
+static void
+case_age(struct web_req *wr, long long secs, char *out, size_t len)
+{
+	if (secs < 3600)
+		snprintf(out, len, "%lld %s", secs / 60 > 0 ? secs / 60 : 1,
+		    i18n_get(wr->lang, "console.unit.min"));
+	else if (secs < 2 * 86400)
+		snprintf(out, len, "%lld %s", secs / 3600,
+		    i18n_get(wr->lang, "console.unit.h"));
+	else
+		snprintf(out, len, "%lld %s", secs / 86400,
+		    i18n_get(wr->lang, "console.unit.d"));
+}
+
+static const char *
+case_dept_id(struct web_req *wr, char buf[8])
+{
+	snprintf(buf, 8, "%d", console_sess(wr)->department);
+	return buf;
+}
+
+/* ---- the admin's home: accounts, no case content ---- */
+
+static void
+admin_on_reviewers(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	json_t *ctx, *rows;
+	int i;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		web_error(wr, 503);
+		return;
+	}
+	rows = json_array();
+	for (i = 0; i < PQntuples(res); i++)
+		json_array_append_new(rows,
+		    json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "username",
+		        PQgetvalue(res, i, 0), "name", PQgetvalue(res, i, 1),
+		        "role",
+		        case_label(wr, "console.role.", PQgetvalue(res, i, 2)),
+		        "department", PQgetvalue(res, i, 3), "enrolled",
+		        PQgetvalue(res, i, 4)[0] == 't', "disabled",
+		        PQgetvalue(res, i, 5)[0] == 't', "locked",
+		        PQgetvalue(res, i, 6)[0] == 't'));
+	ctx = console_ctx(wr, "console.admin.title");
+	json_object_set_new(ctx, "reviewers", rows);
+	console_page(wr, 200, "admin", ctx);
+}
+
+/* ---- the queue ---- */
+
+struct queue_q {
+	char sort[16];   /* "priority", "age", "closed" */
+	char status[16]; /* "", "new", "in_progress" */
+	char motive[16];
+	char platform[16];
+	char channel[16];
+	char flags[4]; /* m: mine, r: needs routing, l: late */
+	char after[48];
+};
+
+static void
+queue_copy(char *dst, size_t len, const char *v, const char *const *allowed,
+    size_t n)
+{
+	dst[0] = '\0';
+	if (v != NULL && vocab_find(allowed, n, v, strlen(v)) >= 0)
+		snprintf(dst, len, "%s", v);
+}
+
+static void
+queue_read(struct web_req *wr, struct queue_q *q)
+{
+	static const char *const sorts[] = { "priority", "age", "closed" };
+	static const char *const statuses[] = { "new", "in_progress" };
+	static const char *const channels[] = { "online", "place", "both" };
+	const char *a;
+	size_t i, n = 0;
+
+	memset(q, 0, sizeof(*q));
+	queue_copy(q->sort, sizeof(q->sort), web_query(wr, "sort"), sorts, 3);
+	if (q->sort[0] == '\0')
+		snprintf(q->sort, sizeof(q->sort), "priority");
+	queue_copy(q->status, sizeof(q->status), web_query(wr, "status"),
+	    statuses, 2);
+	queue_copy(q->motive, sizeof(q->motive), web_query(wr, "motive"),
+	    vocab_motives, VOCAB_NMOTIVES);
+	queue_copy(q->platform, sizeof(q->platform), web_query(wr, "platform"),
+	    vocab_platforms, VOCAB_NPLATFORMS);
+	queue_copy(q->channel, sizeof(q->channel), web_query(wr, "channel"),
+	    channels, 3);
+	if (web_query(wr, "mine") != NULL)
+		q->flags[n++] = 'm';
+	if (web_query(wr, "routing") != NULL)
+		q->flags[n++] = 'r';
+	if (web_query(wr, "late") != NULL)
+		q->flags[n++] = 'l';
+	a = web_query(wr, "after");
+	if (a != NULL && strlen(a) < sizeof(q->after)) {
+		for (i = 0; a[i] != '\0'; i++)
+			if (!isdigit((unsigned char)a[i]) && a[i] != '.' &&
+			    a[i] != '-')
+				break;
+		if (a[i] == '\0')
+			snprintf(q->after, sizeof(q->after), "%s", a);
+	}
+}
+
+/* The query string of q with another "after". */
+static const char *
+queue_link(struct web_req *wr, const struct queue_q *q, const char *after)
+{
+	struct buf b;
+	const char *out;
+
+	buf_init(&b, 1024);
+	buf_printf(&b, "/?sort=%s", q->sort);
+	if (q->status[0] != '\0')
+		buf_printf(&b, "&status=%s", q->status);
+	if (q->motive[0] != '\0')
+		buf_printf(&b, "&motive=%s", q->motive);
+	if (q->platform[0] != '\0')
+		buf_printf(&b, "&platform=%s", q->platform);
+	if (q->channel[0] != '\0')
+		buf_printf(&b, "&channel=%s", q->channel);
+	if (strchr(q->flags, 'm') != NULL)
+		buf_puts(&b, "&mine=1");
+	if (strchr(q->flags, 'r') != NULL)
+		buf_puts(&b, "&routing=1");
+	if (strchr(q->flags, 'l') != NULL)
+		buf_puts(&b, "&late=1");
+	if (after != NULL)
+		buf_printf(&b, "&after=%s", after);
+	out = arena_strndup(&wr->arena, b.p, b.len);
+	buf_reset(&b);
+	return out != NULL ? out : "/";
+}
+
+/* The choices of a filter's <select>, the current one marked. */
+static json_t *
+queue_options(struct web_req *wr, const char *const *list, size_t n,
+    const char *prefix, const char *cur)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:b}", "value", list[i], "label",
+		        prefix != NULL ? case_label(wr, prefix, list[i])
+		                       : case_platform_label(wr, list[i]),
+		        "selected", strcmp(list[i], cur) == 0));
+	return arr;
+}
+
+static void
+queue_on_rows(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct queue_q *q = wr->data;
+	static const char *const statuses[] = { "new", "in_progress" };
+	static const char *const channels[] = { "online", "place", "both" };
+	json_t *ctx, *rows, *row, *filters;
+	char age[32], after[48];
+	int i, n;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rlog_warnx(wr, "queue failed, sqlstate %s", db_sqlstate(res));
+		web_error(wr, 503);
+		return;
+	}
+	n = PQntuples(res);
+	rows = json_array();
+	for (i = 0; i < n && i < CASE_PAGE_ROWS; i++) {
+		case_age(wr, strtoll(PQgetvalue(res, i, 14), NULL, 10), age,
+		    sizeof(age));
+		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b}",
+		    "id", PQgetvalue(res, i, 0), "status",
+		    case_label(wr, "console.status.", PQgetvalue(res, i, 1)),
+		    "ntips", PQgetvalue(res, i, 2), "age", age, "assignee",
+		    PQgetvalue(res, i, 6), "routing",
+		    PQgetvalue(res, i, 5)[0] == 't', "late_ack",
+		    PQgetvalue(res, i, 7)[0] == 't', "late_decide",
+		    PQgetvalue(res, i, 8)[0] == 't', "mine",
+		    PQgetvalue(res, i, 13)[0] == 't');
+		json_object_set_new(row, "platform",
+		    json_string(
+		        PQgetvalue(res, i, 9)[0] != '\0'
+		            ? case_platform_label(wr, PQgetvalue(res, i, 9))
+		            : ""));
+		json_object_set_new(row, "motives",
+		    json_string(case_labels(wr, "form.motive.",
+		        PQgetvalue(res, i, 10))));
+		json_object_set_new(row, "excerpt",
+		    json_string(case_excerpt(wr,
+		        console_unseal_text(wr, PQgetvalue(res, i, 12)),
+		        CASE_EXCERPT)));
+		json_array_append_new(rows, row);
+	}
+	ctx = console_ctx(wr, "console.queue.title");
+	json_object_set_new(ctx, "rows", rows);
+	json_object_set_new(ctx, "empty", json_boolean(n == 0));
+	if (n > CASE_PAGE_ROWS) {
+		i = CASE_PAGE_ROWS - 1;
+		snprintf(after, sizeof(after), "%s.%s",
+		    PQgetvalue(res, i,
+		        strcmp(q->sort, "age") == 0      ? 15
+		        : strcmp(q->sort, "closed") == 0 ? 0
+		                                         : 3),
+		    PQgetvalue(res, i, 0));
+		json_object_set_new(ctx, "next",
+		    json_string(queue_link(wr, q, after)));
+	}
+	if (q->after[0] != '\0')
+		json_object_set_new(ctx, "first",
+		    json_string(queue_link(wr, q, NULL)));
+	filters = json_object();
+	json_object_set_new(filters, "sort_priority",
+	    json_boolean(strcmp(q->sort, "priority") == 0));
+	json_object_set_new(filters, "sort_age",
+	    json_boolean(strcmp(q->sort, "age") == 0));
+	json_object_set_new(filters, "sort_closed",
+	    json_boolean(strcmp(q->sort, "closed") == 0));
+	json_object_set_new(filters, "statuses",
+	    queue_options(wr, statuses, 2, "console.status.", q->status));
+	json_object_set_new(filters, "motives",
+	    queue_options(wr, vocab_motives, VOCAB_NMOTIVES, "form.motive.",
+	        q->motive));
+	json_object_set_new(filters, "platforms",
+	    queue_options(wr, vocab_platforms, VOCAB_NPLATFORMS, NULL,
+	        q->platform));
+	json_object_set_new(filters, "channels",
+	    queue_options(wr, channels, 3, "console.channel.", q->channel));
+	json_object_set_new(filters, "mine",
+	    json_boolean(strchr(q->flags, 'm') != NULL));
+	json_object_set_new(filters, "routing",
+	    json_boolean(strchr(q->flags, 'r') != NULL));
+	json_object_set_new(filters, "late",
+	    json_boolean(strchr(q->flags, 'l') != NULL));
+	json_object_set_new(ctx, "f", filters);
+	console_page(wr, 200, "queue", ctx);
+}
+
+static void
+queue_start(struct web_req *wr)
+{
+	struct console_session *s = console_sess(wr);
+	struct queue_q *q;
+	char dept[8], k1[24], k2[24], rev[16];
+	const char *values[9];
+	size_t stmt;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		web_error(wr, 503);
+		return;
+	}
+	wr->data = q;
+	wr->data_free = free;
+	queue_read(wr, q);
+	/* The keyset: where the previous page ended. */
+	snprintf(k1, sizeof(k1), "%s", "2147483647");
+	snprintf(k2, sizeof(k2), "%s", "9223372036854775807");
+	if (strcmp(q->sort, "age") == 0)
+		snprintf(k1, sizeof(k1), "%s", "0");
+	if (strcmp(q->sort, "age") == 0)
+		snprintf(k2, sizeof(k2), "%s", "0");
+	if (q->after[0] != '\0' && strchr(q->after, '.') != NULL) {
+		snprintf(k1, sizeof(k1), "%.*s",
+		    (int)(strchr(q->after, '.') - q->after), q->after);
+		snprintf(k2, sizeof(k2), "%s", strchr(q->after, '.') + 1);
+	}
+	snprintf(rev, sizeof(rev), "%d", s->reviewer);
+	stmt = strcmp(q->sort, "age") == 0      ? STMT_CONSOLE_QUEUE_AGE
+	       : strcmp(q->sort, "closed") == 0 ? STMT_CONSOLE_QUEUE_CLOSED
+	                                        : STMT_CONSOLE_QUEUE_PRIORITY;
+	values[0] = case_dept_id(wr, dept);
+	values[1] = q->status;
+	values[2] = k1;
+	values[3] = k2;
+	values[4] = q->motive;
+	values[5] = q->platform;
+	values[6] = q->channel;
+	values[7] = q->flags;
+	values[8] = rev;
+	if (db_send(console_of(wr)->db, stmt, 9, values, NULL, NULL,
+	        queue_on_rows, wr) == NULL)
+		queue_on_rows(wr, NULL);
+}
+
+void
+console_home(struct web_req *wr)
+{
+	if (console_sess(wr)->role == ROLE_ADMIN) {
+		if (db_send(console_of(wr)->db, STMT_CONSOLE_REVIEWERS, 0, NULL,
+		        NULL, NULL, admin_on_reviewers, wr) == NULL)
+			admin_on_reviewers(wr, NULL);
+		return;
+	}
+	queue_start(wr);
+}
+
+/* ---- the case page ---- */
+
+enum case_part {
+	CP_AUDIT,
+	CP_CASE,
+	CP_TIPS,
+	CP_SHOTS,
+	CP_EVENTS,
+	CP_NOTES,
+	CP_DEPTS,
+	CP_COUNT
+};
+
+struct case_page {
+	long long id;
+	int pending;
+	bool failed;
+	bool found;
+	char reveal[48]; /* "TIP.SEQ" revealed without JavaScript */
+	int status;      /* of the answer */
+	const char *notice_id;
+	json_t *typed; /* what the officer typed, when re-shown */
+	json_t *parts[CP_COUNT];
+};
+
+static void
+case_page_free(void *p)
+{
+	struct case_page *cp = p;
+	int i;
+
+	for (i = 0; i < CP_COUNT; i++)
+		json_decref(cp->parts[i]);
+	json_decref(cp->typed);
+	free(cp);
+}
+
+static json_t *
+case_checks(struct web_req *wr, const char *const *list, size_t n,
+    const char *prefix, const char *csv)
+{
+	json_t *arr = json_array();
+	char pat[40];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(pat, sizeof(pat), ",%s,", list[i]);
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:b}", "value", list[i], "label",
+		        case_label(wr, prefix, list[i]), "checked",
+		        csv != NULL && strstr(csv, pat) != NULL));
+	}
+	return arr;
+}
+
+static void
+case_render(struct web_req *wr)
+{
+	struct case_page *cp = wr->data;
+	struct console_session *s = console_sess(wr);
+	json_t *ctx, *c = cp->parts[CP_CASE], *tips = cp->parts[CP_TIPS];
+	json_t *shots = cp->parts[CP_SHOTS], *tip, *list, *shot;
+	const char *tid, *grounds, *offences;
+	char wrapped[600];
+	size_t i, j;
+
+	ctx = console_ctx(wr, "console.case.title");
+	json_object_set(ctx, "case", c);
+	json_object_set_new(ctx, "case_id", json_integer(cp->id));
+	/* Screenshots under their tips. */
+	json_array_foreach(tips, i, tip)
+	{
+		tid = json_string_value(json_object_get(tip, "id"));
+		list = json_array();
+		json_array_foreach(shots, j, shot)
+		{
+			if (strcmp(
+			        json_string_value(json_object_get(shot, "tip")),
+			        tid) != 0)
+				continue;
+			json_object_set_new(shot, "revealed",
+			    json_boolean(
+			        s->reveal_images ||
+			        strcmp(json_string_value(
+			                   json_object_get(shot, "key")),
+			            cp->reveal) == 0));
+			json_array_append(list, shot);
+		}
+		json_object_set_new(tip, "shots", list);
+	}
+	json_object_set(ctx, "tips", tips);
+	json_object_set_new(ctx, "split",
+	    json_boolean(json_array_size(tips) > 1));
+	json_object_set(ctx, "events", cp->parts[CP_EVENTS]);
+	json_object_set(ctx, "notes", cp->parts[CP_NOTES]);
+	json_object_set(ctx, "departments", cp->parts[CP_DEPTS]);
+	json_object_set_new(ctx, "outcomes",
+	    case_checks(wr, vocab_outcomes, VOCAB_NOUTCOMES, "console.outcome.",
+	        NULL));
+	snprintf(wrapped, sizeof(wrapped), ",%s,",
+	    json_string_value(json_object_get(c, "grounds_csv")));
+	grounds = arena_strndup(&wr->arena, wrapped, strlen(wrapped));
+	snprintf(wrapped, sizeof(wrapped), ",%s,",
+	    json_string_value(json_object_get(c, "offences_csv")));
+	offences = arena_strndup(&wr->arena, wrapped, strlen(wrapped));
+	json_object_set_new(ctx, "grounds",
+	    case_checks(wr, vocab_grounds, VOCAB_NGROUNDS, "form.motive.",
+	        grounds));
+	json_object_set_new(ctx, "offences",
+	    case_checks(wr, vocab_offences, VOCAB_NOFFENCES, "console.offence.",
+	        offences));
+	if (cp->notice_id != NULL)
+		json_object_set_new(ctx, "notice",
+		    json_string(i18n_get(wr->lang, cp->notice_id)));
+	if (cp->typed != NULL)
+		json_object_set(ctx, "typed", cp->typed);
+	console_page(wr, cp->status, "case", ctx);
+}
+
+static void
+case_part_done(struct web_req *wr)
+{
+	struct case_page *cp = wr->data;
+
+	if (--cp->pending > 0)
+		return;
+	if (cp->failed) {
+		web_header(wr, "Retry-After", "10");
+		web_error(wr, 503);
+		return;
+	}
+	if (!cp->found) {
+		web_error(wr, 404);
+		return;
+	}
+	case_render(wr);
+}
+
+static bool
+case_part_ok(struct web_req *wr, PGresult *res)
+{
+	struct case_page *cp = wr->data;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rlog_warnx(wr, "case page query failed, sqlstate %s",
+		    db_sqlstate(res));
+		cp->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static void
+case_on_audit(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+
+	(void)case_part_ok(wr, res);
+	case_part_done(wr);
+}
+
+static void
+case_on_case(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+	const char *status;
+	char opened[32], last[32], ack[32], decide[32];
+	json_t *c;
+
+	if (case_part_ok(wr, res) && PQntuples(res) == 1) {
+		cp->found = true;
+		status = PQgetvalue(res, 0, 1);
+		console_format_time(PQgetvalue(res, 0, 5), opened,
+		    sizeof(opened));
+		console_format_time(PQgetvalue(res, 0, 6), last, sizeof(last));
+		console_format_time(PQgetvalue(res, 0, 17), ack, sizeof(ack));
+		console_format_time(PQgetvalue(res, 0, 18), decide,
+		    sizeof(decide));
+		c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, "
+		              "s:b, s:b, s:b, s:b, s:b, s:b}",
+		    "id", PQgetvalue(res, 0, 0), "status_label",
+		    case_label(wr, "console.status.", status), "status", status,
+		    "ntips", PQgetvalue(res, 0, 2), "version",
+		    PQgetvalue(res, 0, 4), "opened", opened, "last_tip", last,
+		    "routing", PQgetvalue(res, 0, 7)[0] == 't', "assignee",
+		    PQgetvalue(res, 0, 9), "mine",
+		    atoi(PQgetvalue(res, 0, 8)) == console_sess(wr)->reviewer,
+		    "assigned", atoi(PQgetvalue(res, 0, 8)) != 0, "open",
+		    strcmp(status, "new") == 0 ||
+		        strcmp(status, "in_progress") == 0,
+		    "is_new", strcmp(status, "new") == 0, "closed",
+		    strcmp(status, "closed") == 0, "late_ack",
+		    PQgetvalue(res, 0, 15)[0] == 't');
+		json_object_set_new(c, "late_decide",
+		    json_boolean(PQgetvalue(res, 0, 16)[0] == 't'));
+		json_object_set_new(c, "ack_by", json_string(ack));
+		json_object_set_new(c, "decide_by", json_string(decide));
+		json_object_set_new(c, "merged_into",
+		    json_string(PQgetvalue(res, 0, 14)[0] != '0'
+		                    ? PQgetvalue(res, 0, 14)
+		                    : ""));
+		if (PQgetvalue(res, 0, 10)[0] != '\0')
+			json_object_set_new(c, "outcome",
+			    json_string(case_label(wr, "console.outcome.",
+			        PQgetvalue(res, 0, 10))));
+		if (!PQgetisnull(res, 0, 11))
+			json_object_set_new(c, "hate",
+			    json_string(i18n_get(wr->lang,
+			        PQgetvalue(res, 0, 11)[0] == 't'
+			            ? "console.hate.yes"
+			            : "console.hate.no")));
+		json_object_set_new(c, "grounds_csv",
+		    json_string(PQgetvalue(res, 0, 12)));
+		json_object_set_new(c, "offences_csv",
+		    json_string(PQgetvalue(res, 0, 13)));
+		json_object_set_new(c, "grounds_label",
+		    json_string(case_labels(wr, "form.motive.",
+		        PQgetvalue(res, 0, 12))));
+		json_object_set_new(c, "offences_label",
+		    json_string(case_labels(wr, "console.offence.",
+		        PQgetvalue(res, 0, 13))));
+		cp->parts[CP_CASE] = c;
+	}
+	case_part_done(wr);
+}
+
+static void
+case_on_tips(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+	const char *matched, *url, *place, *muni, *errstr;
+	char when[32], dist[16], canon[URL_MAX_BYTES + 1];
+	json_t *arr, *t;
+	int i;
+
+	if (case_part_ok(wr, res)) {
+		arr = json_array();
+		for (i = 0; i < PQntuples(res); i++) {
+			console_format_time(PQgetvalue(res, i, 1), when,
+			    sizeof(when));
+			matched = PQgetvalue(res, i, 13);
+			t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			    "id", PQgetvalue(res, i, 0), "received", when,
+			    "lang",
+			    case_label(wr, "console.lang.",
+			        PQgetvalue(res, i, 2)),
+			    "channel",
+			    case_label(wr, "console.channel.",
+			        PQgetvalue(res, i, 3)),
+			    "date", PQgetvalue(res, i, 7), "motives",
+			    case_labels(wr, "form.motive.",
+			        PQgetvalue(res, i, 8)),
+			    "feedback",
+			    case_label(wr, "console.feedback.",
+			        PQgetvalue(res, i, 9)));
+			json_object_set_new(t, "n", json_integer(i + 1));
+			json_object_set_new(t, "description",
+			    json_string(console_unseal_text(wr,
+			        PQgetvalue(res, i, 10))));
+			url = console_unseal_text(wr, PQgetvalue(res, i, 11));
+			if (url[0] != '\0') {
+				json_object_set_new(t, "url", json_string(url));
+				if (url_canonical(url, strlen(url), canon,
+				        sizeof(canon), &errstr) > 0 &&
+				    strcmp(canon, url) != 0)
+					json_object_set_new(t, "canonical",
+					    json_string(canon));
+			}
+			place = console_unseal_text(wr, PQgetvalue(res, i, 12));
+			if (place[0] != '\0')
+				json_object_set_new(t, "place",
+				    json_string(place));
+			if (PQgetvalue(res, i, 4)[0] != '\0')
+				json_object_set_new(t, "platform",
+				    json_string(case_platform_label(wr,
+				        PQgetvalue(res, i, 4))));
+			muni = PQgetvalue(res, i, wr->lang == LANG_SV ? 6 : 5);
+			if (muni[0] != '\0')
+				json_object_set_new(t, "municipality",
+				    json_string(muni));
+			json_object_set_new(t, "matched",
+			    json_string(
+			        case_label(wr, "console.matched.", matched)));
+			if (atoi(PQgetvalue(res, i, 14)) >= 0) {
+				snprintf(dist, sizeof(dist), "%s",
+				    PQgetvalue(res, i, 14));
+				json_object_set_new(t, "distance",
+				    json_string(dist));
+			}
+			json_array_append_new(arr, t);
+		}
+		cp->parts[CP_TIPS] = arr;
+	}
+	case_part_done(wr);
+}
+
+static void
+case_on_shots(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+	char key[64];
+	json_t *arr;
+	int i;
+
+	if (case_part_ok(wr, res)) {
+		arr = json_array();
+		for (i = 0; i < PQntuples(res); i++) {
+			snprintf(key, sizeof(key), "%s.%s",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+			json_array_append_new(arr,
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+			        "tip", PQgetvalue(res, i, 0), "seq",
+			        PQgetvalue(res, i, 1), "key", key, "width",
+			        PQgetvalue(res, i, 2), "height",
+			        PQgetvalue(res, i, 3), "text",
+			        console_unseal_text(wr, PQgetvalue(res, i, 4)),
+			        "case", (json_int_t)cp->id));
+		}
+		cp->parts[CP_SHOTS] = arr;
+	}
+	case_part_done(wr);
+}
+
+static void
+case_on_events(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+	char when[32];
+	json_t *arr;
+	int i;
+
+	if (case_part_ok(wr, res)) {
+		arr = json_array();
+		for (i = 0; i < PQntuples(res); i++) {
+			console_format_time(PQgetvalue(res, i, 0), when,
+			    sizeof(when));
+			json_array_append_new(arr,
+			    json_pack("{s:s, s:s, s:s, s:s, s:s}", "at", when,
+			        "who", PQgetvalue(res, i, 1), "what",
+			        case_label(wr, "console.event.",
+			            PQgetvalue(res, i, 2)),
+			        "reason", PQgetvalue(res, i, 3), "detail",
+			        PQgetvalue(res, i, 4)));
+		}
+		cp->parts[CP_EVENTS] = arr;
+	}
+	case_part_done(wr);
+}
+
+static void
+case_on_notes(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+	char when[32];
+	json_t *arr;
+	int i;
+
+	if (case_part_ok(wr, res)) {
+		arr = json_array();
+		for (i = 0; i < PQntuples(res); i++) {
+			console_format_time(PQgetvalue(res, i, 1), when,
+			    sizeof(when));
+			json_array_append_new(arr,
+			    json_pack("{s:s, s:s, s:s}", "at", when, "who",
+			        PQgetvalue(res, i, 2), "text",
+			        console_unseal_text(wr,
+			            PQgetvalue(res, i, 3))));
+		}
+		cp->parts[CP_NOTES] = arr;
+	}
+	case_part_done(wr);
+}
+
+static void
+case_on_depts(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+	json_t *arr;
+	int i;
+
+	if (case_part_ok(wr, res)) {
+		arr = json_array();
+		for (i = 0; i < PQntuples(res); i++) {
+			if (atoi(PQgetvalue(res, i, 0)) ==
+			    console_sess(wr)->department)
+				continue;
+			json_array_append_new(arr,
+			    json_pack("{s:s, s:s}", "id", PQgetvalue(res, i, 0),
+			        "name", PQgetvalue(res, i, 2 + (int)wr->lang)));
+		}
+		cp->parts[CP_DEPTS] = arr;
+	}
+	case_part_done(wr);
+}
+
+/* Sends every query of the page at once; the page is rendered when the
+ * last one is back.  Takes ownership of typed. */
+static void
+case_show(struct web_req *wr, long long id, int status, const char *notice_id,
+    json_t *typed, const char *reveal)
+{
+	struct console *co = console_of(wr);
+	struct console_session *s = console_sess(wr);
+	static db_result_fn *const fns[CP_COUNT] = { case_on_audit,
+		case_on_case, case_on_tips, case_on_shots, case_on_events,
+		case_on_notes, case_on_depts };
+	static const size_t stmts[CP_COUNT] = { STMT_CONSOLE_AUDIT,
+		STMT_CONSOLE_CASE, STMT_CONSOLE_CASE_TIPS,
+		STMT_CONSOLE_CASE_SHOTS, STMT_CONSOLE_CASE_EVENTS,
+		STMT_CONSOLE_CASE_NOTES, STMT_CONSOLE_DEPARTMENTS };
+	struct case_page *cp;
+	char cid[24], dept[8], rev[16];
+	const char *values[5];
+	int i, nparams;
+
+	if ((cp = calloc(1, sizeof(*cp))) == NULL) {
+		json_decref(typed);
+		web_error(wr, 503);
+		return;
+	}
+	if (wr->data_free != NULL && wr->data != NULL)
+		wr->data_free(wr->data);
+	wr->data = cp;
+	wr->data_free = case_page_free;
+	cp->id = id;
+	cp->status = status;
+	cp->notice_id = notice_id;
+	cp->typed = typed;
+	if (reveal != NULL && strlen(reveal) < sizeof(cp->reveal))
+		snprintf(cp->reveal, sizeof(cp->reveal), "%s", reveal);
+	snprintf(cid, sizeof(cid), "%lld", id);
+	snprintf(rev, sizeof(rev), "%d", s->reviewer);
+	cp->pending = CP_COUNT;
+	for (i = 0; i < CP_COUNT; i++) {
+		if (i == CP_AUDIT) {
+			values[0] = rev;
+			values[1] = "case_view";
+			values[2] = cid;
+			values[3] = NULL;
+			values[4] = NULL;
+			nparams = 5;
+		} else if (i == CP_DEPTS)
+			nparams = 0;
+		else {
+			values[0] = cid;
+			values[1] = case_dept_id(wr, dept);
+			nparams = 2;
+		}
+		if (db_send(co->db, stmts[i], nparams, values, NULL, NULL,
+		        fns[i], wr) == NULL)
+			fns[i](wr, NULL);
+	}
+}
+
+void
+console_case_get(struct web_req *wr)
+{
+	long long id = case_parse_id(wr->args[0]);
+
+	if (id < 0) {
+		web_error(wr, 404);
+		return;
+	}
+	case_show(wr, id, 200, NULL, NULL, web_query(wr, "reveal"));
+}
+
+/* ---- screenshots ---- */
+
+static void
+shot_on_row(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct console *co = console_of(wr);
+	struct evbuffer *body;
+	const char *hex;
+	uint8_t *box, *plain;
+	size_t hlen, blen, plen;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		web_error(wr, 503);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		web_error(wr, 404);
+		return;
+	}
+	hex = PQgetvalue(res, 0, 1);
+	hlen = strlen(hex);
+	plain = NULL;
+	if (hlen > 2 && (box = malloc(hlen / 2)) != NULL) {
+		if (sodium_hex2bin(box, hlen / 2, hex + 2, hlen - 2, NULL,
+		        &blen, NULL) == 0)
+			plain = seal_open(co->keys.public_key,
+			    co->keys.secret_key, box, blen, &plen);
+		free(box);
+	}
+	if (plain == NULL || (body = evbuffer_new()) == NULL) {
+		if (plain != NULL)
+			util_free_secret(plain, plen);
+		rlog_warnx(wr, "screenshot does not open");
+		web_error(wr, 500);
+		return;
+	}
+	evbuffer_add(body, plain, plen);
+	util_free_secret(plain, plen);
+	web_header(wr, "Content-Type", PQgetvalue(res, 0, 0));
+	web_header(wr, "Content-Disposition", "inline");
+	web_header(wr, "Cache-Control", "private, no-store");
+	web_send(wr, 200, body);
+	evbuffer_free(body);
+}
+
+void
+console_shot_get(struct web_req *wr)
+{
+	struct console_session *s = console_sess(wr);
+	long long id = case_parse_id(wr->args[0]);
+	long long seq = case_parse_id(wr->args[2]);
+	const char *values[4];
+	char dept[8], seqs[8];
+
+	if (id < 0 || !case_is_uuid(wr->args[1]) || seq < 0 || seq > 99) {
+		web_error(wr, 404);
+		return;
+	}
+	if (web_query(wr, "reveal") != NULL)
+		console_audit(console_of(wr), s->reviewer, "image_reveal", id,
+		    json_pack("{s:s, s:I}", "tip", wr->args[1], "seq",
+		        (json_int_t)seq),
+		    NULL);
+	snprintf(seqs, sizeof(seqs), "%lld", seq);
+	values[0] = wr->args[0];
+	values[1] = case_dept_id(wr, dept);
+	values[2] = wr->args[1];
+	values[3] = seqs;
+	if (db_send(console_of(wr)->db, STMT_CONSOLE_SHOT, 4, values, NULL,
+	        NULL, shot_on_row, wr) == NULL)
+		shot_on_row(wr, NULL);
+}
+
+/* ---- actions ---- */
+
+struct action {
+	long long id;
+	const char *name;
+	const char *reason;
+	const char *note;
+	const char *other;
+	const char *tip;
+	const char *dept;
+	struct form form;
+};
+
+/* What the officer typed, under the action's name, for the form it came
+ * from: {"close": {"reason": ...}}. */
+static json_t *
+action_typed(struct action *a)
+{
+	return json_pack("{s:{s:s, s:s, s:s}}", a->name, "reason",
+	    a->reason != NULL ? a->reason : "", "note",
+	    a->note != NULL ? a->note : "", "other",
+	    a->other != NULL ? a->other : "");
+}
+
+static void
+action_on_done(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct action *a = wr->data;
+	const char *state = db_sqlstate(res);
+	char loc[64];
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		if (strcmp(a->name, "move") == 0) {
+			web_redirect(wr, "/?done=moved");
+			return;
+		}
+		snprintf(loc, sizeof(loc), "/case/%s",
+		    strcmp(a->name, "merge") == 0 ? PQgetvalue(res, 0, 0)
+		                                  : wr->args[0]);
+		web_redirect(wr, loc);
+		return;
+	}
+	if (res != NULL && strcmp(state, SQLSTATE_TL_FORBIDDEN) == 0) {
+		web_error(wr, 404);
+		return;
+	}
+	if (res != NULL && strcmp(state, SQLSTATE_TL_CONFLICT) == 0) {
+		rlog_info(wr, "conflict on case %lld", a->id);
+		case_show(wr, a->id, 409, "console.case.conflict",
+		    action_typed(a), NULL);
+		return;
+	}
+	if (res != NULL && strcmp(state, SQLSTATE_TL_INVALID) == 0) {
+		case_show(wr, a->id, 422, "console.case.invalid",
+		    action_typed(a), NULL);
+		return;
+	}
+	rlog_warnx(wr, "action %s failed, sqlstate %s", a->name, state);
+	web_header(wr, "Retry-After", "10");
+	case_show(wr, a->id, 503, "console.error.unavailable", action_typed(a),
+	    NULL);
+}
+
+/* "a,b" of a repeated field's valid values, as a text[] literal. */
+static const char *
+action_array(struct web_req *wr, const struct form *f, const char *field,
+    const char *const *list, size_t n)
+{
+	struct buf b;
+	const char *out;
+	size_t i;
+
+	buf_init(&b, 1024);
+	buf_puts(&b, "{");
+	for (i = 0; i < f->nparts; i++) {
+		const struct form_part *p = &f->parts[i];
+
+		if (p->name.len != strlen(field) ||
+		    memcmp(p->name.p, field, p->name.len) != 0 ||
+		    vocab_find(list, n, (const char *)p->body.p, p->body.len) <
+		        0)
+			continue;
+		if (b.len > 1)
+			buf_puts(&b, ",");
+		buf_append(&b, p->body.p, p->body.len);
+	}
+	buf_puts(&b, "}");
+	out = arena_strndup(&wr->arena, b.p, b.len);
+	buf_reset(&b);
+	return out != NULL ? out : "{}";
+}
+
+/* The version the officer saw, to merge with; then the merge. */
+static void
+action_on_other(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct action *a = wr->data;
+	char rev[16], id[24], version[16];
+	const char *values[6];
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		action_on_done(wr, NULL);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		case_show(wr, a->id, 422, "console.case.no_other",
+		    action_typed(a), NULL);
+		return;
+	}
+	snprintf(rev, sizeof(rev), "%d", console_sess(wr)->reviewer);
+	snprintf(id, sizeof(id), "%lld", a->id);
+	snprintf(version, sizeof(version), "%s",
+	    console_field(wr, &a->form, "version"));
+	values[0] = rev;
+	values[1] = id;
+	values[2] = version;
+	values[3] = PQgetvalue(res, 0, 0);
+	values[4] = PQgetvalue(res, 0, 4);
+	values[5] = a->reason;
+	if (db_send(console_of(wr)->db, STMT_CONSOLE_MERGE, 6, values, NULL,
+	        NULL, action_on_done, wr) == NULL)
+		action_on_done(wr, NULL);
+}
+
+static void
+action_free(void *p)
+{
+	free(p);
+}
+
+void
+console_case_post(struct web_req *wr)
+{
+	struct console *co = console_of(wr);
+	struct console_session *s = console_sess(wr);
+	const char *values[8], *version, *hate;
+	char rev[16], dept[8];
+	uint8_t *sealed;
+	size_t stmt, n = 0, slen;
+	int lengths[8] = { 0 }, formats[8] = { 0 };
+	struct action *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		web_error(wr, 503);
+		return;
+	}
+	wr->data = a;
+	wr->data_free = action_free;
+	a->id = case_parse_id(wr->args[0]);
+	a->name = wr->args[1];
+	if (a->id < 0) {
+		web_error(wr, 404);
+		return;
+	}
+	if (console_form(wr, &a->form) == -1)
+		return;
+	a->reason = console_field(wr, &a->form, "reason");
+	a->note = console_field(wr, &a->form, "note");
+	a->other = console_field(wr, &a->form, "other");
+	a->tip = console_field(wr, &a->form, "tip");
+	a->dept = console_field(wr, &a->form, "department");
+	version = console_field(wr, &a->form, "version");
+	if (strlen(a->reason) > CASE_MAX_TEXT ||
+	    strlen(a->note) > CASE_MAX_TEXT || case_parse_id(version) < 0) {
+		case_show(wr, a->id, 422, "console.case.invalid",
+		    action_typed(a), NULL);
+		return;
+	}
+	snprintf(rev, sizeof(rev), "%d", s->reviewer);
+	values[0] = rev;
+	values[1] = wr->args[0];
+	values[2] = version;
+	if (strcmp(a->name, "assign") == 0 ||
+	    strcmp(a->name, "unassign") == 0) {
+		stmt = STMT_CONSOLE_ASSIGN;
+		values[3] = strcmp(a->name, "assign") == 0 ? rev : NULL;
+		n = 4;
+	} else if (strcmp(a->name, "start") == 0) {
+		stmt = STMT_CONSOLE_START;
+		n = 3;
+	} else if (strcmp(a->name, "close") == 0) {
+		stmt = STMT_CONSOLE_CLOSE;
+		hate = console_field(wr, &a->form, "hate");
+		values[3] = console_field(wr, &a->form, "outcome");
+		values[4] = strcmp(hate, "yes") == 0  ? "true"
+		            : strcmp(hate, "no") == 0 ? "false"
+		                                      : NULL;
+		values[5] = action_array(wr, &a->form, "ground", vocab_grounds,
+		    VOCAB_NGROUNDS);
+		values[6] = action_array(wr, &a->form, "offence",
+		    vocab_offences, VOCAB_NOFFENCES);
+		values[7] = a->reason;
+		n = 8;
+	} else if (strcmp(a->name, "reopen") == 0) {
+		stmt = STMT_CONSOLE_REOPEN;
+		values[3] = a->reason;
+		n = 4;
+	} else if (strcmp(a->name, "move") == 0) {
+		stmt = STMT_CONSOLE_MOVE;
+		if (case_parse_id(a->dept) < 0 ||
+		    case_parse_id(a->dept) > 32767) {
+			case_show(wr, a->id, 422, "console.case.invalid",
+			    action_typed(a), NULL);
+			return;
+		}
+		values[3] = a->dept;
+		values[4] = a->reason;
+		n = 5;
+	} else if (strcmp(a->name, "split") == 0) {
+		stmt = STMT_CONSOLE_SPLIT;
+		if (!case_is_uuid(a->tip)) {
+			case_show(wr, a->id, 422, "console.case.invalid",
+			    action_typed(a), NULL);
+			return;
+		}
+		values[3] = a->tip;
+		values[4] = a->reason;
+		n = 5;
+	} else if (strcmp(a->name, "merge") == 0) {
+		if (case_parse_id(a->other) < 0) {
+			case_show(wr, a->id, 422, "console.case.no_other",
+			    action_typed(a), NULL);
+			return;
+		}
+		values[0] = a->other;
+		values[1] = case_dept_id(wr, dept);
+		if (db_send(co->db, STMT_CONSOLE_CASE, 2, values, NULL, NULL,
+		        action_on_other, wr) == NULL)
+			action_on_other(wr, NULL);
+		return;
+	} else if (strcmp(a->name, "note") == 0) {
+		if (a->note[0] == '\0') {
+			case_show(wr, a->id, 422, "console.case.invalid",
+			    action_typed(a), NULL);
+			return;
+		}
+		slen = strlen(a->note);
+		if ((sealed = seal_box(co->keys.public_key, a->note, slen)) ==
+		    NULL) {
+			web_error(wr, 503);
+			return;
+		}
+		values[2] = (const char *)sealed;
+		lengths[2] = (int)(slen + SEAL_OVERHEAD);
+		formats[2] = 1;
+		if (db_send(co->db, STMT_CONSOLE_NOTE, 3, values, lengths,
+		        formats, action_on_done, wr) == NULL)
+			action_on_done(wr, NULL);
+		util_free_secret(sealed, slen + SEAL_OVERHEAD);
+		return;
+	} else {
+		web_error(wr, 404);
+		return;
+	}
+	if (db_send(co->db, stmt, (int)n, values, NULL, NULL, action_on_done,
+	        wr) == NULL)
+		action_on_done(wr, NULL);
+}

