@@ -116,6 +116,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("keys", "dedup", CFG_T_PATH, key_dedup, "dedup.key", 0, 0),
 	K("keys", "pepper", CFG_T_PATH, key_pepper, "receipt.pepper", 0, 0),
 	K("keys", "public", CFG_T_PATH, key_public, "seal.pub", 0, 0),
+	K("keys", "search", CFG_T_PATH, key_search, "search.key", 0, 0),
 	K("keys", "secret", CFG_T_PATH, key_secret, "seal.key", 0, 0),
 	K("limits", "files_per_tip", CFG_T_INT, files_per_tip, "5", 0,
 	    CFG_MAX_FILES_PER_TIP),

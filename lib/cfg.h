@@ -103,6 +103,7 @@ struct cfg {
 	char *key_secret;
 	char *key_pepper;
 	char *key_dedup;
+	char *key_search;
 
 	/* [privacy] */
 	long long arrival_truncate_ms;

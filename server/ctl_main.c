@@ -208,7 +208,8 @@ ctl_keygen(const struct cfg *cfg)
 {
 	uint8_t pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
 	uint8_t k[KEYS_BYTES];
-	const char *hmacs[2] = { cfg->key_pepper, cfg->key_dedup };
+	const char *hmacs[3] = { cfg->key_pepper, cfg->key_dedup,
+		cfg->key_search };
 	char err[1024];
 	int pub = ctl_exists(cfg->key_public),
 	    sec = ctl_exists(cfg->key_secret);
@@ -235,7 +236,7 @@ ctl_keygen(const struct cfg *cfg)
 		printf("wrote %s and %s\n", cfg->key_public, cfg->key_secret);
 		made++;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if (ctl_exists(hmacs[i]))
 			continue;
 		randombytes_buf(k, sizeof(k));
