@@ -386,7 +386,7 @@ def test_sigterm_waits_for_jobs_in_flight(wenv, start_worker):
         time.sleep(0.5)
         assert w.running(), w.log()
         lock.release()
-    rc = w.stop(timeout=15)
+    rc = w.stop()
     w.check_stopped_cleanly(rc)
     log = w.log()
     after = log[log.index("stopping"):]
@@ -417,7 +417,7 @@ def test_sigterm_past_the_grace_period(wenv, start_worker):
         w.proc.send_signal(signal.SIGTERM)
         # The jobs cannot finish: the worker gives up after 1 s.
         try:
-            rc = w.proc.wait(10)
+            rc = w.proc.wait(w.STOP_TIMEOUT)
         finally:
             lock.release()
     rc = w.stop()

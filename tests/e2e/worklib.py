@@ -130,8 +130,6 @@ class WEnv:
 # ----------------------------------------------------------------- worker
 
 class Worker(Daemon):
-    STOP_TIMEOUT = 30
-
     def __init__(self, conf, log_path):
         super().__init__(WORKER_BIN, conf, log_path)
         self.checked = False
