@@ -193,6 +193,13 @@ class Worker(Daemon):
         return [int(x) for x in re.findall(r"job=(\d+) kind=\S+ attempt=\d+ "
                                            r"ms=\d+ result=done", self.log())]
 
+    def done_lines(self):
+        """(job, attempt, case) of each job this worker logged as done
+        with its case."""
+        return [tuple(int(x) for x in m) for m in re.findall(
+            r"job=(\d+) kind=\S+ attempt=(\d+) ms=\d+ result=done "
+            r"case=(\d+) ", self.log())]
+
 
 def _check_workers(started):
     errors = []
