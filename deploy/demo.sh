@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs a complete Tipline on this machine, all of it under ./var/:
 # a private PostgreSQL, a self-signed certificate, fresh keys and the
-# daemons.  Run it again and it reuses what exists.
+# daemons.  Run it again and it reuses what exists.  As root, in a
+# checkout the postgres user cannot enter (such as one in /root), the
+# cluster's files are kept in /var/lib/tipline-pg/ and var/pg links
+# there (see deploy/pg.sh).
 #   deploy/demo.sh          build, set up and start; prints the URL
 #   deploy/demo.sh stop     stop everything it started
 set -euo pipefail
@@ -15,14 +18,22 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# SIGTERM, then up to 60 s for the jobs in flight to finish (the worker's
+# shutdown_grace is 30 s), then SIGKILL: a killed worker's jobs come back
+# to the next one when their lease runs out.
 stop_pid() {
-	local f=$1
+	local f=$1 pid deadline
 	if [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then
-		kill -TERM "$(cat "$f")"
-		for _ in $(seq 50); do
-			kill -0 "$(cat "$f")" 2>/dev/null || break
+		pid=$(cat "$f")
+		kill -TERM "$pid"
+		deadline=$((SECONDS + 60))
+		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
 			sleep 0.2
 		done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "$f: process $pid still running after 60 s, killing it" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
 	fi
 	rm -f "$f"
 }
@@ -57,7 +68,8 @@ fi
 conf=$var/conf/tipline.ini
 
 deploy/pg.sh start "$var/pg" "$PGPORT"
-export PGHOST=$var/pg/run PGPORT PGUSER=postgres
+PGHOST=$(deploy/pg.sh host "$var/pg")
+export PGHOST PGPORT PGUSER=postgres
 if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'tipline'" | grep -q 1; then
 	createdb -O postgres tipline
 fi
@@ -92,7 +104,8 @@ start_daemon intake build/server/tipline-intake
 start_daemon worker build/worker/tipline-worker
 
 url=https://127.0.0.1:$INTAKE_PORT/
-for _ in $(seq 100); do
+deadline=$((SECONDS + 60))
+while [ $SECONDS -lt $deadline ] && kill -0 "$(cat "$var/run/intake.pid")" 2>/dev/null; do
 	curl -fsk "${url}healthz" >/dev/null 2>&1 && break
 	sleep 0.1
 done

@@ -343,7 +343,10 @@ def node_modules_stale(d=BROWSER_DIR):
 
 class Daemon:
     """One of our daemons, run with CONF, its output in LOG_PATH."""
-    STOP_TIMEOUT = 15
+    # Seconds a stop may take: exiting under ASan checks for leaks, which
+    # on a busy machine can take seconds.  Waiting polls, so a quick exit
+    # is not held up.
+    STOP_TIMEOUT = 60
 
     def __init__(self, binary, conf, log_path):
         self.conf = Path(conf)
@@ -358,8 +361,9 @@ class Daemon:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, sig=signal.SIGTERM, timeout=None):
-        """Signals the daemon and waits; returns the exit status (None if
-        it had to be killed)."""
+        """Signals the daemon and waits for it to exit, up to TIMEOUT
+        seconds (STOP_TIMEOUT unless given); returns the exit status (None
+        if it had to be killed)."""
         rc = self.proc.poll()
         if rc is None:
             self.proc.send_signal(sig)

@@ -136,13 +136,16 @@ def tls11_server(workdir_module):
          "DEFAULT@SECLEVEL=0", "-www", "-quiet"],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if tls_get(f"https://127.0.0.1:{port}/")[1] == "200":
-            break
-        time.sleep(0.05)
-    yield port
-    p.send_signal(signal.SIGTERM)
-    p.wait(10)
+    try:
+        deadline = time.monotonic() + 60
+        while tls_get(f"https://127.0.0.1:{port}/")[1] != "200":
+            assert p.poll() is None, f"s_server exited with {p.returncode}"
+            assert time.monotonic() < deadline, "s_server not up in 60 s"
+            time.sleep(0.05)
+        yield port
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(60)
 
 
 @pytest.fixture(scope="module")

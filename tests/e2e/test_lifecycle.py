@@ -22,13 +22,13 @@ def last_line(text):
 def test_signal_stops_cleanly(keys_dir, start_intake, workdir, curl, sig):
     port = free_port()
     it = start_intake(keys_dir.variant(workdir, port=port), port)
-    t = time.monotonic()
-    rc = it.stop(sig, timeout=15)
-    assert time.monotonic() - t < 15
+    rc = it.stop(sig)
     it.check_stopped_cleanly(rc)
     log = it.log()
     assert last_line(log).endswith("stopped"), log
     assert "stopping" in log
+    # Idle, it exits at once, without waiting out the grace period.
+    assert "grace period over" not in log, log
     r = curl(f"{it.url}/healthz", max_time=3, check=False)
     assert r.rc != 0 and r.status == 0, "still listening after exit"
 

@@ -130,8 +130,6 @@ class WEnv:
 # ----------------------------------------------------------------- worker
 
 class Worker(Daemon):
-    STOP_TIMEOUT = 30
-
     def __init__(self, conf, log_path):
         super().__init__(WORKER_BIN, conf, log_path)
         self.checked = False
@@ -194,6 +192,13 @@ class Worker(Daemon):
         """Job ids this worker logged as done."""
         return [int(x) for x in re.findall(r"job=(\d+) kind=\S+ attempt=\d+ "
                                            r"ms=\d+ result=done", self.log())]
+
+    def done_lines(self):
+        """(job, attempt, case) of each job this worker logged as done
+        with its case."""
+        return [tuple(int(x) for x in m) for m in re.findall(
+            r"job=(\d+) kind=\S+ attempt=(\d+) ms=\d+ result=done "
+            r"case=(\d+) ", self.log())]
 
 
 def _check_workers(started):
