@@ -60,6 +60,29 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "SELECT purge_schedule()", 0 },
 	[STMT_WORKER_PURGE_BATCH] = { "worker_purge_batch",
 	    "SELECT purge_batch($1::integer, $2::integer, $3::integer)", 3 },
+	/* Tips in a case and not indexed, each one's sealed texts a row
+	 * (grouped by tip). */
+	[STMT_WORKER_INDEX_PENDING] = { "worker_index_pending",
+	    "WITH t AS (SELECT t.id FROM tip t WHERE NOT t.indexed "
+	    "AND EXISTS (SELECT 1 FROM case_join j WHERE j.tip_id = t.id) "
+	    "ORDER BY t.id LIMIT $1::integer) "
+	    "SELECT t.id, x.sealed FROM t JOIN tip ti ON ti.id = t.id "
+	    "CROSS JOIN LATERAL (VALUES (ti.sealed_description), "
+	    "(ti.sealed_url), (ti.sealed_place)) x (sealed) "
+	    "WHERE x.sealed IS NOT NULL "
+	    "UNION ALL SELECT a.tip_id, a.sealed_text FROM t "
+	    "JOIN attachment a ON a.tip_id = t.id "
+	    "WHERE a.sealed_text IS NOT NULL ORDER BY 1",
+	    1 },
+	[STMT_WORKER_INDEX_STORE] = { "worker_index_store",
+	    "WITH x AS (SELECT x.id, x.tokens::integer[] AS tokens "
+	    "FROM unnest($1::uuid[], $2::text[]) x (id, tokens) "
+	    "JOIN tip t ON t.id = x.id), "
+	    "s AS (INSERT INTO tip_search (tip_id, tokens) "
+	    "SELECT id, tokens FROM x ON CONFLICT (tip_id) "
+	    "DO UPDATE SET tokens = EXCLUDED.tokens) "
+	    "UPDATE tip SET indexed = true FROM x WHERE tip.id = x.id",
+	    2 },
 	[STMT_WORKER_FINISH] = { "worker_finish",
 	    "SELECT job_finish($1::bigint, $2::integer)", 2 },
 };
@@ -315,6 +338,29 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "SELECT case_split($1::integer, $2::bigint, $3::integer, "
 	    "$4::uuid, $5::text)",
 	    5 },
+	/* The department's tips holding all of $2's tokens, newest case
+	 * first, each with its sealed texts a row for the console to check
+	 * the match. */
+	[STMT_CONSOLE_SEARCH] = { "console_search",
+	    "WITH h AS (SELECT j.case_id, s.tip_id FROM tip_search s "
+	    "JOIN case_join j ON j.tip_id = s.tip_id "
+	    "JOIN cases c ON c.id = j.case_id "
+	    "WHERE s.tokens @> $2::integer[] AND c.department_id = $1::smallint "
+	    "AND c.status <> 'merged' "
+	    "ORDER BY j.case_id DESC, s.tip_id LIMIT $3::integer) "
+	    "SELECT h.case_id, c.status, c.ntips, "
+	    "to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
+	    "coalesce(r.display_name, ''), h.tip_id, x.kind, x.sealed "
+	    "FROM h JOIN cases c ON c.id = h.case_id "
+	    "LEFT JOIN reviewer r ON r.id = c.assignee_id "
+	    "JOIN tip t ON t.id = h.tip_id "
+	    "CROSS JOIN LATERAL (SELECT 'd' AS kind, t.sealed_description "
+	    "AS sealed UNION ALL SELECT 'u', t.sealed_url UNION ALL "
+	    "SELECT 'p', t.sealed_place UNION ALL SELECT 's', a.sealed_text "
+	    "FROM attachment a WHERE a.tip_id = t.id) x "
+	    "WHERE x.sealed IS NOT NULL "
+	    "ORDER BY h.case_id DESC, h.tip_id, x.kind",
+	    3 },
 	[STMT_CONSOLE_NOTE] = { "console_note",
 	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3 },
 };

@@ -47,6 +47,7 @@ static const struct web_route console_routes[] = {
 	    0 },
 	{ WEB_POST, "/sessions/end-others", console_sessions_end,
 	    WEB_SESSION | WEB_CSRF, 0 },
+	{ WEB_GET, "/search", console_search, WEB_SESSION, ROLE_CASES },
 	{ WEB_GET, "/case/*", console_case_get, WEB_SESSION | WEB_PATTERN,
 	    ROLE_CASES },
 	{ WEB_GET, "/case/*/shot/*/*", console_shot_get,

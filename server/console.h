@@ -54,6 +54,7 @@ enum console_role {
 struct console_keys {
 	uint8_t public_key[32];
 	uint8_t secret_key[32];
+	uint8_t search_key[32];
 };
 
 struct console {
@@ -133,6 +134,7 @@ void console_home(struct web_req *);
 void console_case_get(struct web_req *);
 void console_case_post(struct web_req *);
 void console_shot_get(struct web_req *);
+void console_search(struct web_req *);
 
 /* Sets up pages, database pool and listener; exits on failure. */
 void console_init(struct console *, struct event_base *, struct cfg *,

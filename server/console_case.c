@@ -24,6 +24,7 @@
 #include "console.h"
 #include "db_stmt.h"
 #include "log.h"
+#include "search.h"
 #include "seal.h"
 #include "url.h"
 #include "vocab.h"
@@ -1251,4 +1252,149 @@ console_case_post(struct web_req *wr)
 	if (db_send(co->db, stmt, (int)n, values, NULL, NULL, action_on_done,
 	        wr) == NULL)
 		action_on_done(wr, NULL);
+}
+
+/* ---- search ---- */
+
+#define SEARCH_TIPS  300 /* tips checked for one query */
+#define SEARCH_CASES 50  /* cases shown */
+
+struct search_q {
+	char q[256];
+	struct buf norm;
+};
+
+static void
+search_free(void *p)
+{
+	struct search_q *s = p;
+
+	buf_reset(&s->norm);
+	sodium_memzero(s, sizeof(*s));
+	free(s);
+}
+
+static void
+search_page(struct web_req *wr, int status, json_t *rows, bool searched)
+{
+	struct search_q *s = wr->data;
+	json_t *ctx = console_ctx(wr, "console.search.title");
+
+	json_object_set_new(ctx, "q", json_string(s != NULL ? s->q : ""));
+	json_object_set_new(ctx, "searched", json_boolean(searched));
+	if (rows != NULL) {
+		json_object_set_new(ctx, "empty",
+		    json_boolean(json_array_size(rows) == 0));
+		json_object_set_new(ctx, "rows", rows);
+	}
+	console_page(wr, status, "search", ctx);
+}
+
+/* Rows come grouped by case, then tip: the tip's texts are opened and
+ * joined, and the tip counts only if every word of the query is in them
+ * (the index's tokens can collide, and a prefix is broader than what was
+ * typed). */
+static void
+search_on_rows(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct search_q *s = wr->data;
+	const char *text, *excerpt = NULL, *last_case = "";
+	struct buf all;
+	json_t *rows;
+	int i, n;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rlog_warnx(wr, "search failed, sqlstate %s", db_sqlstate(res));
+		web_header(wr, "Retry-After", "10");
+		web_error(wr, 503);
+		return;
+	}
+	rows = json_array();
+	n = PQntuples(res);
+	buf_init(&all, 0);
+	for (i = 0; i < n && json_array_size(rows) < SEARCH_CASES; i++) {
+		text = console_unseal_text(wr, PQgetvalue(res, i, 7));
+		if (PQgetvalue(res, i, 6)[0] == 'd')
+			excerpt = text;
+		buf_puts(&all, text);
+		buf_puts(&all, " ");
+		if (i + 1 < n && strcmp(PQgetvalue(res, i, 5),
+		                     PQgetvalue(res, i + 1, 5)) == 0)
+			continue;
+		/* The tip's last text: does it match, for a case not
+		 * listed yet? */
+		if (strcmp(PQgetvalue(res, i, 0), last_case) != 0 &&
+		    search_matches((const char *)s->norm.p, s->norm.len,
+		        (const char *)all.p, all.len)) {
+			last_case = PQgetvalue(res, i, 0);
+			json_array_append_new(rows,
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+			        PQgetvalue(res, i, 0), "status",
+			        case_label(wr, "console.status.",
+			            PQgetvalue(res, i, 1)),
+			        "ntips", PQgetvalue(res, i, 2), "opened",
+			        PQgetvalue(res, i, 3), "assignee",
+			        PQgetvalue(res, i, 4), "excerpt",
+			        case_excerpt(wr, excerpt != NULL ? excerpt : "",
+			            CASE_EXCERPT)));
+		}
+		sodium_memzero(all.p, all.cap);
+		all.len = 0;
+		excerpt = NULL;
+	}
+	if (all.p != NULL)
+		sodium_memzero(all.p, all.cap);
+	buf_reset(&all);
+	search_page(wr, 200, rows, true);
+}
+
+void
+console_search(struct web_req *wr)
+{
+	struct console *co = console_of(wr);
+	struct console_session *sess = console_sess(wr);
+	const char *q = web_query(wr, "q");
+	int32_t tokens[SEARCH_MAX_QUERY];
+	struct search_q *s;
+	struct buf lit;
+	char dept[8], limit[16];
+	const char *values[3];
+	size_t n, i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		web_error(wr, 503);
+		return;
+	}
+	wr->data = s;
+	wr->data_free = search_free;
+	buf_init(&s->norm, 4096);
+	if (q == NULL || q[0] == '\0') {
+		search_page(wr, 200, NULL, false);
+		return;
+	}
+	snprintf(s->q, sizeof(s->q), "%s", q);
+	n = search_query(s->q, strlen(s->q), co->keys.search_key, tokens,
+	    SEARCH_MAX_QUERY, &s->norm);
+	/* The query is sealed in the audit log like tip content: who
+	 * searched for a name is what an audit looks for. */
+	console_audit(co, sess->reviewer, "search", 0,
+	    json_pack("{s:i}", "words", (int)n), s->q);
+	if (n == 0) {
+		search_page(wr, 422, json_array(), true);
+		return;
+	}
+	buf_init(&lit, 0);
+	buf_puts(&lit, "{");
+	for (i = 0; i < n; i++)
+		buf_printf(&lit, "%s%d", i == 0 ? "" : ",", (int)tokens[i]);
+	buf_puts(&lit, "}");
+	snprintf(limit, sizeof(limit), "%d", SEARCH_TIPS);
+	values[0] = case_dept_id(wr, dept);
+	values[1] = buf_cstr(&lit);
+	values[2] = limit;
+	if (db_send(co->db, STMT_CONSOLE_SEARCH, 3, values, NULL, NULL,
+	        search_on_rows, wr) == NULL)
+		search_on_rows(wr, NULL);
+	buf_reset(&lit);
 }

@@ -31,6 +31,8 @@ console_main_prepare(struct cfg *cfg)
 	if (keys_load(cfg->key_public, 0, keys.public_key, err, sizeof(err)) ==
 	        -1 ||
 	    keys_load(cfg->key_secret, 1, keys.secret_key, err, sizeof(err)) ==
+	        -1 ||
+	    keys_load(cfg->key_search, 1, keys.search_key, err, sizeof(err)) ==
 	        -1) {
 		log_warnx("%s: [keys] %s", cfg->path, err);
 		return -1;

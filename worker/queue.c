@@ -18,6 +18,7 @@
 
 #include "db_stmt.h"
 #include "job_ingest.h"
+#include "job_index.h"
 #include "job_purge.h"
 #include "keys.h"
 #include "queue.h"
@@ -234,6 +235,7 @@ queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	queue_wake(arg);
+	job_index_tick(arg);
 }
 
 int
@@ -242,7 +244,8 @@ queue_keys_load(struct queue_keys *k, const struct cfg *cfg, char *err,
 {
 	if (keys_load(cfg->key_public, 0, k->public_key, err, errlen) == -1 ||
 	    keys_load(cfg->key_secret, 1, k->secret_key, err, errlen) == -1 ||
-	    keys_load(cfg->key_dedup, 1, k->dedup_key, err, errlen) == -1) {
+	    keys_load(cfg->key_dedup, 1, k->dedup_key, err, errlen) == -1 ||
+	    keys_load(cfg->key_search, 1, k->search_key, err, errlen) == -1) {
 		sodium_memzero(k, sizeof(*k));
 		return -1;
 	}
@@ -262,6 +265,7 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg,
 	memcpy(q->public_key, keys->public_key, sizeof(q->public_key));
 	memcpy(q->secret_key, keys->secret_key, sizeof(q->secret_key));
 	memcpy(q->dedup_key, keys->dedup_key, sizeof(q->dedup_key));
+	memcpy(q->search_key, keys->search_key, sizeof(q->search_key));
 	memset(&o, 0, sizeof(o));
 	o.conninfo = cfg->db_conninfo;
 	o.user = cfg->worker_db_user;
@@ -310,6 +314,7 @@ queue_free(struct queue *q)
 	job_ingest_free(q);
 	sodium_memzero(q->secret_key, sizeof(q->secret_key));
 	sodium_memzero(q->dedup_key, sizeof(q->dedup_key));
+	sodium_memzero(q->search_key, sizeof(q->search_key));
 	log_info("jobs done %llu, failed %llu, dead %llu, lost %llu",
 	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
 	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost);

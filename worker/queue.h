@@ -61,10 +61,13 @@ struct queue {
 	uint8_t public_key[32];
 	uint8_t secret_key[32];
 	uint8_t dedup_key[32];
-	int running;   /* jobs in any state */
-	int shots;     /* screenshots of running jobs not read yet */
-	bool claiming; /* job_claim() in flight */
-	bool idle;     /* the last claim found nothing */
+	uint8_t search_key[32];
+	bool indexing;   /* a batch of search tokens in flight */
+	bool index_full; /* ...and it was full: more wait */
+	int running;     /* jobs in any state */
+	int shots;       /* screenshots of running jobs not read yet */
+	bool claiming;   /* job_claim() in flight */
+	bool idle;       /* the last claim found nothing */
 	bool stopping;
 	struct event sweep;
 	struct event purge; /* queues a purge job */
@@ -79,6 +82,7 @@ struct queue_keys {
 	uint8_t public_key[32];
 	uint8_t secret_key[32];
 	uint8_t dedup_key[32];
+	uint8_t search_key[32];
 };
 
 int queue_keys_load(struct queue_keys *, const struct cfg *, char *err,

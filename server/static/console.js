@@ -42,7 +42,7 @@
       break;
     case 'c': if (!focusField('close-outcome')) { return; } break;
     case 'm': if (!focusField('move-department')) { return; } break;
-    case '/': if (!focusField('f-motive') && !focusField('note-text')) { return; } break;
+    case '/': if (!focusField('q')) { window.location.href = '/search'; } break;
     case '?': if (keys) { keys.hidden = !keys.hidden; } break;
     case 'Escape': if (keys) { keys.hidden = true; } break;
     default: return;

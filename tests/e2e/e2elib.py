@@ -276,6 +276,7 @@ class Env:
                           ("keys", "dedup", "dedup.key"),
                           ("keys", "pepper", "receipt.pepper"),
                           ("keys", "public", "seal.pub"),
+                          ("keys", "search", "search.key"),
                           ("keys", "secret", "seal.key")):
             t, _ = set_key(t, sec, k, str(self.dir / f))
         return t

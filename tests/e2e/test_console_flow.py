@@ -3,6 +3,7 @@ password and a TOTP code, the queue, a case page with its audit row, and
 the actions on a case (assign, start, close with classification, reopen,
 move, merge, split, note), each in the history and the audit log."""
 import secrets
+import time
 
 from consolelib import case_version, cenv, form_csrf  # noqa: F401
 from worklib import module_worker, wenv  # noqa: F401
@@ -154,3 +155,43 @@ def test_admin_sees_accounts_not_cases(cenv):
     r = adm.get(f"/case/{case}")
     assert r.status == 403
     assert "Admin must not read" not in r.text
+
+
+def wait_indexed(cenv, case, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        n = cenv.db.q("SELECT count(*) FROM case_join j JOIN tip t ON "
+                      "t.id = j.tip_id WHERE j.case_id = %s AND NOT "
+                      "t.indexed", (case,))[0][0]
+        if n == 0:
+            return
+        assert time.monotonic() < deadline, "tips not indexed"
+        time.sleep(0.05)
+
+
+def test_search_finds_own_department_only(cenv):
+    word = "zorblaxian" + secrets.token_hex(3)
+    case = cenv.new_case(**helsinki_tip(
+        f"The poster called the {word}s vermin and told them to leave."))
+    wait_indexed(cenv, case)
+    hel = cenv.client(cenv.accounts["helsinki.officer"])
+    r = hel.get("/search?q=" + word[:8].upper())     # a word's beginning
+    assert r.status == 200, r.text[:1000]
+    assert f'href="/case/{case}"' in r.text
+    r = hel.get(f"/search?q={word}s+vermin")
+    assert f'href="/case/{case}"' in r.text
+    r = hel.get(f"/search?q={word}s+kittens")        # every word must match
+    assert f'href="/case/{case}"' not in r.text
+    lap = cenv.client(cenv.accounts["lappi.officer"])
+    r = lap.get("/search?q=" + word)
+    assert r.status == 200
+    assert f'href="/case/{case}"' not in r.text, r.text[-3000:]
+    assert "vermin" not in r.text
+    # The query is in the audit log, sealed: never in clear.
+    rows = cenv.db.q("SELECT sealed FROM audit_log WHERE action = 'search'")
+    assert rows and all(r[0] is not None for r in rows)
+    assert not cenv.db.q("SELECT 1 FROM audit_log WHERE detail::text "
+                         "LIKE %s", (f"%{word[:8]}%",))
+    # Neither the words nor the text are in the index in clear.
+    assert not cenv.db.q("SELECT 1 FROM tip_search WHERE tokens::text "
+                         "LIKE %s", (f"%{word}%",))

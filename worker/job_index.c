@@ -1,0 +1,154 @@
+/*
+ * Indexing for search.  On each sweep, one query finds up to
+ * INDEX_BATCH tips that are in a case but not indexed yet (through a
+ * partial index: no scan) and returns each one's sealed texts: the
+ * description, link, place and the screenshots' read text.  The worker
+ * opens them, turns them into tokens and stores them with one statement
+ * that also marks the tips indexed.  A full batch is followed at once by
+ * the next, so old tips are indexed quickly after an upgrade; a batch
+ * lost to a crash is simply found again.  Nothing of the text is logged
+ * or stored in clear.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "db_stmt.h"
+#include "job_index.h"
+#include "queue.h"
+#include "search.h"
+#include "seal.h"
+
+#define INDEX_BATCH 200
+
+/* Opens one sealed bytea (text form) and adds its tokens to t. */
+static void
+index_add(struct queue *q, const char *hex, int32_t *t, size_t *n)
+{
+	uint8_t *box, *plain;
+	size_t hlen = strlen(hex), blen, plen;
+
+	if (hlen < 4 || hex[0] != '\\' || hex[1] != 'x' ||
+	    (box = malloc(hlen / 2)) == NULL)
+		return;
+	if (sodium_hex2bin(box, hlen / 2, hex + 2, hlen - 2, NULL, &blen,
+	        NULL) == 0 &&
+	    (plain = seal_open(q->public_key, q->secret_key, box, blen,
+	         &plen)) != NULL) {
+		*n += search_tokens((const char *)plain, plen, q->search_key,
+		    t + *n, SEARCH_MAX_TOKENS - *n);
+		util_free_secret(plain, plen);
+	}
+	free(box);
+}
+
+static int
+index_cmp(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One tip's tokens as an array literal, "{1,-5,7}". */
+static void
+index_literal(struct buf *b, int32_t *t, size_t n)
+{
+	size_t i;
+
+	qsort(t, n, sizeof(*t), index_cmp);
+	buf_puts(b, "\"{");
+	for (i = 0; i < n; i++)
+		if (i == 0 || t[i] != t[i - 1])
+			buf_printf(b, "%s%d", i == 0 ? "" : ",", (int)t[i]);
+	buf_puts(b, "}\"");
+}
+
+static void
+index_on_stored(void *arg, PGresult *res)
+{
+	struct queue *q = arg;
+	bool full = q->index_full;
+
+	q->indexing = false;
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_warnx("storing search tokens failed, sqlstate %s",
+		    db_sqlstate(res));
+		return;
+	}
+	log_debug("indexed %s tips", PQcmdTuples(res));
+	if (full && !q->stopping)
+		job_index_tick(q);
+}
+
+static void
+index_on_pending(void *arg, PGresult *res)
+{
+	struct queue *q = arg;
+	struct buf ids, toks;
+	int32_t *t;
+	size_t n = 0;
+	int i, rows, tips = 0;
+	const char *values[2];
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		q->indexing = false;
+		if (res != NULL)
+			log_warnx("finding tips to index failed, sqlstate %s",
+			    db_sqlstate(res));
+		return;
+	}
+	if ((rows = PQntuples(res)) == 0 || q->stopping ||
+	    (t = calloc(SEARCH_MAX_TOKENS, sizeof(*t))) == NULL) {
+		q->indexing = false;
+		return;
+	}
+	buf_init(&ids, 0);
+	buf_init(&toks, 0);
+	buf_puts(&ids, "{");
+	buf_puts(&toks, "{");
+	/* Rows come grouped by tip. */
+	for (i = 0; i < rows; i++) {
+		index_add(q, PQgetvalue(res, i, 1), t, &n);
+		if (i + 1 < rows && strcmp(PQgetvalue(res, i, 0),
+		                        PQgetvalue(res, i + 1, 0)) == 0)
+			continue;
+		buf_printf(&ids, "%s%s", tips == 0 ? "" : ",",
+		    PQgetvalue(res, i, 0));
+		if (tips > 0)
+			buf_puts(&toks, ",");
+		index_literal(&toks, t, n);
+		tips++;
+		n = 0;
+	}
+	buf_puts(&ids, "}");
+	buf_puts(&toks, "}");
+	free(t);
+	q->index_full = tips >= INDEX_BATCH;
+	values[0] = buf_cstr(&ids);
+	values[1] = buf_cstr(&toks);
+	if (ids.err || toks.err ||
+	    db_send(q->db, STMT_WORKER_INDEX_STORE, 2, values, NULL, NULL,
+	        index_on_stored, q) == NULL)
+		q->indexing = false;
+	buf_reset(&ids);
+	buf_reset(&toks);
+}
+
+void
+job_index_tick(struct queue *q)
+{
+	char limit[16];
+	const char *values[1];
+
+	if (q->indexing || q->stopping)
+		return;
+	snprintf(limit, sizeof(limit), "%d", INDEX_BATCH);
+	values[0] = limit;
+	if (db_send(q->db, STMT_WORKER_INDEX_PENDING, 1, values, NULL, NULL,
+	        index_on_pending, q) != NULL)
+		q->indexing = true;
+}
