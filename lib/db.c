@@ -585,3 +585,17 @@ db_sqlstate_is(const PGresult *res, const char *sqlstate)
 {
 	return strcmp(db_sqlstate(res), sqlstate) == 0;
 }
+
+long long
+db_ll(const PGresult *res, int row, int col)
+{
+	const char *v;
+	char *end;
+	long long n;
+
+	if (PQgetisnull(res, row, col))
+		return 0;
+	v = PQgetvalue(res, row, col);
+	n = strtoll(v, &end, 10);
+	return end == v ? 0 : n;
+}

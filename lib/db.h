@@ -82,6 +82,8 @@ void db_cancel(struct db_query *);
 
 /* Number of connections ready or busy. */
 int db_pool_up(const struct db_pool *);
+/* A column of a row as a number: 0 if NULL or not a number. */
+long long db_ll(const PGresult *, int row, int col);
 /* The SQLSTATE of an error result, SQLSTATE_SUCCESSFUL_COMPLETION if
  * none, SQLSTATE_CONNECTION_FAILURE for no result (NULL): safe to log. */
 const char *db_sqlstate(const PGresult *);

@@ -330,14 +330,14 @@ console_on_session(void *arg, PGresult *res)
 		console_to_login(wr);
 		return;
 	}
-	s->reviewer = atoi(PQgetvalue(res, 0, 0));
+	s->reviewer = (int)db_ll(res, 0, 0);
 	snprintf(s->username, sizeof(s->username), "%s", PQgetvalue(res, 0, 1));
 	snprintf(s->name, sizeof(s->name), "%s", PQgetvalue(res, 0, 2));
 	role = PQgetvalue(res, 0, 3);
 	s->role = strcmp(role, "officer") == 0    ? ROLE_OFFICER
 	          : strcmp(role, "national") == 0 ? ROLE_NATIONAL
 	                                          : ROLE_ADMIN;
-	s->department = atoi(PQgetvalue(res, 0, 4));
+	s->department = (int)db_ll(res, 0, 4);
 	s->enrolling = strcmp(PQgetvalue(res, 0, 5), "enrol") == 0;
 	s->reveal_images = PQgetvalue(res, 0, 6)[0] == 't';
 	snprintf(s->department_name, sizeof(s->department_name), "%s",

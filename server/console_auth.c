@@ -361,7 +361,7 @@ login_on_lookup(void *arg, PGresult *res)
 		return;
 	}
 	if (PQntuples(res) == 1) {
-		l->reviewer = atoi(PQgetvalue(res, 0, 0));
+		l->reviewer = (int)db_ll(res, 0, 0);
 		snprintf(l->hash, sizeof(l->hash), "%s", PQgetvalue(res, 0, 1));
 		l->have_secret =
 		    console_unseal_bin(l->co, PQgetvalue(res, 0, 2), l->secret,
@@ -740,7 +740,9 @@ sessions_on_ended(void *arg, PGresult *res)
 		return;
 	}
 	console_audit(console_of(wr), s->reviewer, "sessions_ended", 0,
-	    json_pack("{s:i}", "ended", atoi(PQcmdTuples(res))), NULL);
+	    json_pack("{s:i}", "ended",
+	        (int)strtol(PQcmdTuples(res), NULL, 10)),
+	    NULL);
 	web_redirect(wr, "/settings?done=ended");
 }
 

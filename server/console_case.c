@@ -634,8 +634,8 @@ case_on_case(void *arg, PGresult *res)
 		    PQgetvalue(res, 0, 4), "opened", opened, "last_tip", last,
 		    "routing", PQgetvalue(res, 0, 7)[0] == 't', "assignee",
 		    PQgetvalue(res, 0, 9), "mine",
-		    atoi(PQgetvalue(res, 0, 8)) == console_sess(wr)->reviewer,
-		    "assigned", atoi(PQgetvalue(res, 0, 8)) != 0, "open",
+		    (int)db_ll(res, 0, 8) == console_sess(wr)->reviewer,
+		    "assigned", (int)db_ll(res, 0, 8) != 0, "open",
 		    strcmp(status, "new") == 0 ||
 		        strcmp(status, "in_progress") == 0,
 		    "is_new", strcmp(status, "new") == 0, "closed",
@@ -732,7 +732,7 @@ case_on_tips(void *arg, PGresult *res)
 			json_object_set_new(t, "matched",
 			    json_string(
 			        case_label(wr, "console.matched.", matched)));
-			if (atoi(PQgetvalue(res, i, 14)) >= 0) {
+			if ((int)db_ll(res, i, 14) >= 0) {
 				snprintf(dist, sizeof(dist), "%s",
 				    PQgetvalue(res, i, 14));
 				json_object_set_new(t, "distance",
@@ -836,7 +836,7 @@ case_on_depts(void *arg, PGresult *res)
 	if (case_part_ok(wr, res)) {
 		arr = json_array();
 		for (i = 0; i < PQntuples(res); i++) {
-			if (atoi(PQgetvalue(res, i, 0)) ==
+			if ((int)db_ll(res, i, 0) ==
 			    console_sess(wr)->department)
 				continue;
 			json_array_append_new(arr,
