@@ -39,6 +39,7 @@ stop_pid() {
 }
 
 if [ "${1:-}" = stop ]; then
+	stop_pid "$var/run/console.pid"
 	stop_pid "$var/run/intake.pid"
 	stop_pid "$var/run/worker.pid"
 	deploy/pg.sh stop "$var/pg"
@@ -65,6 +66,10 @@ if [ -z "${METRICS_PORT:-}" ]; then
 	METRICS_PORT=$(free_port)
 	echo "METRICS_PORT=$METRICS_PORT" >>"$var/ports"
 fi
+if [ -z "${CONSOLE_PORT:-}" ]; then
+	CONSOLE_PORT=$(free_port)
+	echo "CONSOLE_PORT=$CONSOLE_PORT" >>"$var/ports"
+fi
 conf=$var/conf/tipline.ini
 
 deploy/pg.sh start "$var/pg" "$PGPORT"
@@ -79,7 +84,12 @@ if [ ! -f "$conf" ]; then
 	    -e "s|^admin_user =.*|admin_user = postgres|" \
 	    -e "s|^listen = 127.0.0.1:8443|listen = 127.0.0.1:$INTAKE_PORT|" \
 	    -e "s|^metrics =.*|metrics = 127.0.0.1:$METRICS_PORT|" \
+	    -e "s|^listen = 127.0.0.1:8444|listen = 127.0.0.1:$CONSOLE_PORT|" \
 	    conf/tipline.ini >"$conf"
+fi
+# A config from before the console existed: give it the console's part.
+if ! grep -q '^\[console\]' "$conf"; then
+	printf '\n[console]\nlisten = 127.0.0.1:%s\n' "$CONSOLE_PORT" >>"$conf"
 fi
 if [ ! -f "$var/conf/intake.crt" ]; then
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -87,6 +97,14 @@ if [ ! -f "$var/conf/intake.crt" ]; then
 		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
 		-keyout "$var/conf/intake.key" -out "$var/conf/intake.crt" 2>/dev/null
 	chmod 600 "$var/conf/intake.key"
+fi
+# The console has a certificate of its own.
+if [ ! -f "$var/conf/console.crt" ]; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-days 825 -subj "/CN=localhost" \
+		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-keyout "$var/conf/console.key" -out "$var/conf/console.crt" 2>/dev/null
+	chmod 600 "$var/conf/console.key"
 fi
 build/server/tiplinectl -c "$conf" keygen >/dev/null
 build/server/tiplinectl -c "$conf" migrate
@@ -102,6 +120,7 @@ start_daemon() { # name binary: in the background, unless running
 }
 start_daemon intake build/server/tipline-intake
 start_daemon worker build/worker/tipline-worker
+start_daemon console build/server/tipline-console
 
 url=https://127.0.0.1:$INTAKE_PORT/
 deadline=$((SECONDS + 60))
@@ -113,6 +132,57 @@ curl -fsk "${url}healthz" >/dev/null || {
 	echo "tipline-intake did not come up; see $var/log/intake.log" >&2
 	exit 1
 }
+console_url=https://127.0.0.1:$CONSOLE_PORT/
+deadline=$((SECONDS + 60))
+while [ $SECONDS -lt $deadline ] && kill -0 "$(cat "$var/run/console.pid")" 2>/dev/null; do
+	curl -fsk "${console_url}healthz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+curl -fsk "${console_url}healthz" >/dev/null || {
+	echo "tipline-console did not come up; see $var/log/console.log" >&2
+	exit 1
+}
+
+# Demo accounts, made once; their passwords and TOTP secrets are kept in
+# var/conf/demo-accounts.env (0600), since only their hashes and sealed
+# secrets are in the database.
+accounts=$var/conf/demo-accounts.env
+add_account() { # PREFIX USERNAME NAME ROLE [DEPARTMENT]
+	local prefix=$1 user=$2 name=$3 role=$4 dept=${5:-} out
+	local args=(reviewer add "$user" --name "$name" --role "$role" --enrolled)
+	[ -n "$dept" ] && args+=(--department "$dept")
+	out=$(build/server/tiplinectl -c "$conf" "${args[@]}")
+	{
+		echo "${prefix}_USER=$user"
+		echo "${prefix}_PASSWORD=$(sed -n 's/^password: //p' <<<"$out")"
+		echo "${prefix}_TOTP=$(sed -n 's/^totp: //p' <<<"$out")"
+	} >>"$accounts"
+}
+if [ ! -f "$accounts" ]; then
+	(umask 077 && : >"$accounts")
+	add_account DEMO_OFFICER demo.officer "Demo Officer (Helsinki)" officer helsinki
+	add_account DEMO_NATIONAL demo.national "Demo Officer (national unit)" national
+	add_account DEMO_ADMIN demo.admin "Demo Admin" admin
+fi
+
+# A handful of sample tips, sent once through the public form like a
+# tipster's, so that the queue has something in it.
+seed_tip() { # lang description channel platform url municipality motive [screenshot]
+	local args=(-fsk -o /dev/null -F "lang=$1" -F "description=$2"
+		-F "channel=$3" -F "platform=$4" -F "url=$5" -F "municipality=$6"
+		-F "motive=$7" -F "feedback=receipt" -F "website=")
+	[ -n "${8:-}" ] && args+=(-F "screenshot=@$8;type=image/png")
+	curl "${args[@]}" "${url}tip"
+}
+if [ ! -f "$var/demo-seeded" ]; then
+	seed_tip fi "Facebookin paikallisryhmässä julkaistiin viesti, jossa kehotetaan näyttämään maahanmuuttajille, ettei heitä haluta kaupunkiin. Kommenteissa moni yhtyy kehotukseen." both facebook "https://www.facebook.com/groups/demo/posts/1234567890" 091 ethnic deploy/demo/post-fi.png
+	seed_tip fi "Sama julkaisu kuin aiemmin: ryhmässä vaaditaan ulkomaalaisia pois kaupungista. Lisäsin kuvakaappauksen." both facebook "https://m.facebook.com/groups/demo/posts/1234567890?ref=share" 091 ethnic deploy/demo/post-fi.png
+	seed_tip sv "Ett inlägg på X uppmanar folk att inte låta muslimer gå på gatorna och nämner var moskén ligger. Det delas mycket." both x "https://x.com/pahittad_demo/status/1790000000000000001" 091 religion deploy/demo/post-sv.png
+	seed_tip en "Someone painted racist slurs about black people on the wall of the metro station entrance this morning." place "" "" 091 skin
+	seed_tip fi "Suomi24-keskustelussa kirjoittaja uhkailee vammaisia ja toivoo heille väkivaltaa." online suomi24 "https://keskustelu.suomi24.fi/t/1234567/demo" "" disability
+	seed_tip sv "På busshållplatsen i centrum skrek en man hotelser mot ett par av samma kön." place "" "" 905 orientation
+	touch "$var/demo-seeded"
+fi
 
 cat >"$env_file" <<ENV
 # Written by deploy/demo.sh; source it to reach the demo.
@@ -128,6 +198,17 @@ TIPLINE_PUBLIC_KEY=$var/conf/seal.pub
 TIPLINE_SECRET_KEY=$var/conf/seal.key
 TIPLINE_PEPPER=$var/conf/receipt.pepper
 TIPLINE_DEDUP_KEY=$var/conf/dedup.key
+CONSOLE_URL=$console_url
+CONSOLE_PORT=$CONSOLE_PORT
 ENV
-echo "Tipline is running: $url"
-echo "(self-signed certificate; settings in $env_file; stop with deploy/demo.sh stop)"
+cat "$accounts" >>"$env_file"
+chmod 600 "$env_file"
+# shellcheck disable=SC1090
+. "$accounts"
+echo "Tipline is running."
+echo "  The public form:      $url"
+echo "  The reviewers' console: $console_url"
+echo "    log in as $DEMO_OFFICER_USER (Helsinki police), $DEMO_NATIONAL_USER (national unit)"
+echo "    or $DEMO_ADMIN_USER (accounts only); passwords and TOTP secrets are in $env_file."
+echo "    A one-time code: oathtool --totp -b \"\$DEMO_OFFICER_TOTP\" (after . $env_file)"
+echo "(self-signed certificates; stop with deploy/demo.sh stop)"

@@ -8,7 +8,7 @@ pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
       libevent-dev libpq-dev libssl-dev libinih-dev libsodium-dev
       libjansson-dev libmagic-dev libsystemd-dev postgresql
       libtesseract-dev libleptonica-dev tesseract-ocr-script-latn
-      libpng-dev libjpeg62-turbo-dev libwebp-dev libisal-dev
+      libpng-dev libjpeg62-turbo-dev libwebp-dev libisal-dev oathtool
       liboath-dev libqrencode-dev)
 if [ "${1:-}" = test ]; then
 	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang tidy

@@ -110,7 +110,8 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	"LEFT JOIN reviewer r ON r.id = c.assignee_id "                        \
 	"LEFT JOIN LATERAL (SELECT t.platform, t.motives, t.channel, "         \
 	"t.sealed_description FROM case_join j JOIN tip t ON t.id = j.tip_id " \
-	"WHERE j.case_id = c.id ORDER BY t.received_at, t.id LIMIT 1) t "      \
+	"WHERE j.case_id = c.id "                                              \
+	"ORDER BY j.matched <> 'new', t.received_at, t.id LIMIT 1) t "         \
 	"ON true "
 /* $1 department, $2 statuses, $3/$4 the keyset, $5 motive, $6 platform,
  * $7 channel, $8 flags (mine, routing, late), $9 the reviewer. */
@@ -268,7 +269,8 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "JOIN cases c ON c.id = j.case_id "
 	    "LEFT JOIN municipality m ON m.code = t.municipality "
 	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
-	    "ORDER BY t.received_at, t.id LIMIT 1000",
+	    "ORDER BY j.matched <> 'new', t.received_at, j.joined_at, t.id "
+	    "LIMIT 1000",
 	    2 },
 	[STMT_CONSOLE_CASE_SHOTS] = { "console_case_shots",
 	    "SELECT a.tip_id, a.seq, a.width, a.height, a.sealed_text "

@@ -340,7 +340,9 @@ ctl_check(const char *path, const struct cfg *cfg)
 	    (ctl_exists(cfg->key_dedup) &&
 	        keys_load(cfg->key_dedup, 1, k, err, sizeof(err)) == -1) ||
 	    (ctl_exists(cfg->key_secret) &&
-	        keys_load(cfg->key_secret, 1, k, err, sizeof(err)) == -1)) {
+	        keys_load(cfg->key_secret, 1, k, err, sizeof(err)) == -1) ||
+	    (ctl_exists(cfg->key_search) &&
+	        keys_load(cfg->key_search, 1, k, err, sizeof(err)) == -1)) {
 		fprintf(stderr, "tiplinectl: %s: [keys] %s\n", path, err);
 		rv = 2;
 	} else if ((tls = tls_new(cfg->intake_cert, cfg->intake_key, err,
@@ -349,7 +351,18 @@ ctl_check(const char *path, const struct cfg *cfg)
 		rv = 2;
 	} else {
 		tls_free(tls);
-		printf("configuration OK\n");
+		tls = NULL;
+		/* The console's pair, where this host has one. */
+		if (ctl_exists(cfg->console_cert) &&
+		    (tls = tls_new(cfg->console_cert, cfg->console_key, err,
+		         sizeof(err))) == NULL) {
+			fprintf(stderr, "tiplinectl: %s: [console] %s\n", path,
+			    err);
+			rv = 2;
+		} else {
+			tls_free(tls);
+			printf("configuration OK\n");
+		}
 	}
 	sodium_memzero(k, sizeof(k));
 	return rv;
