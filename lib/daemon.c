@@ -210,3 +210,18 @@ daemon_main(int argc, char *argv[], const struct daemon_ops *ops)
 	cfg_free(&cfg);
 	return rv;
 }
+
+void
+daemon_db_opts(struct db_pool_opts *o, const struct cfg *cfg, const char *user,
+    const struct db_stmt *stmts, size_t nstmts)
+{
+	memset(o, 0, sizeof(*o));
+	o->conninfo = cfg->db_conninfo;
+	o->user = user;
+	o->size = (int)cfg->db_pool_size;
+	o->connect_timeout_ms = cfg->db_connect_timeout_ms;
+	o->query_timeout_ms = cfg->db_query_timeout_ms;
+	o->retry_max_ms = cfg->db_retry_max_ms;
+	o->stmts = stmts;
+	o->nstmts = nstmts;
+}

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "cfg.h"
+#include "db.h"
 
 #define DAEMON_MAX_SIGNALS 4
 
@@ -45,6 +46,10 @@ void daemon_grace(struct daemon *, long long ms, const char *msg);
 /* Frees the events.  Signals that come after are ignored: a late SIGTERM
  * must not turn a clean exit into a kill. */
 void daemon_free(struct daemon *);
+
+/* Pool options from [database]: the program's role and statements. */
+void daemon_db_opts(struct db_pool_opts *, const struct cfg *, const char *user,
+    const struct db_stmt *stmts, size_t nstmts);
 
 /* A daemon's part of main(); every function gets the loaded config. */
 struct daemon_ops {

@@ -21,6 +21,7 @@
 
 #include "console.h"
 #include "cookie.h"
+#include "daemon.h"
 #include "db_stmt.h"
 #include "log.h"
 #include "seal.h"
@@ -453,13 +454,6 @@ console_audit_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- life ---- */
 
-static void
-console_on_db_notify(void *arg, const char *channel)
-{
-	(void)arg;
-	(void)channel;
-}
-
 void
 console_init(struct console *co, struct event_base *base, struct cfg *cfg,
     struct tls *tls, const struct console_keys *keys)
@@ -477,16 +471,8 @@ console_init(struct console *co, struct event_base *base, struct cfg *cfg,
 	randombytes_buf(co->login_key, sizeof(co->login_key));
 	page_init(&co->pages, console_templates, console_static);
 
-	memset(&dbo, 0, sizeof(dbo));
-	dbo.conninfo = cfg->db_conninfo;
-	dbo.user = cfg->console_db_user;
-	dbo.size = (int)cfg->db_pool_size;
-	dbo.connect_timeout_ms = cfg->db_connect_timeout_ms;
-	dbo.query_timeout_ms = cfg->db_query_timeout_ms;
-	dbo.retry_max_ms = cfg->db_retry_max_ms;
-	dbo.stmts = db_stmts_console;
-	dbo.nstmts = STMT_CONSOLE_COUNT;
-	dbo.on_notify = console_on_db_notify;
+	daemon_db_opts(&dbo, cfg, cfg->console_db_user, db_stmts_console,
+	    STMT_CONSOLE_COUNT);
 	co->db = db_pool_new(base, &dbo);
 	co->tpool = tpool_new(base, (int)cfg->console_threads);
 	event_assign(&co->audit_timer, base, -1, EV_PERSIST, console_audit_tick,
@@ -501,7 +487,7 @@ console_init(struct console *co, struct event_base *base, struct cfg *cfg,
 	wo.http.max_body_bytes = 256 << 10;
 	wo.http.timeout_ms = cfg->console_timeout_ms;
 	wo.http.max_connections = (int)cfg->console_max_connections;
-	wo.http.csp = CONSOLE_CSP;
+	wo.http.csp = WEB_CSP;
 	wo.routes = console_routes;
 	wo.gate = console_gate;
 	wo.error = console_error;

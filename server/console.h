@@ -28,11 +28,6 @@
 #include "tpool.h"
 #include "web.h"
 
-#define CONSOLE_CSP                                                            \
-	"default-src 'none'; style-src 'self'; img-src 'self'; "               \
-	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
-	"base-uri 'none'"
-
 #define CONSOLE_COOKIE       "__Host-tipline_session"
 #define CONSOLE_LOGIN_COOKIE "__Host-tipline_login"
 #define CONSOLE_TOKEN_BYTES  32

@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "asset.h"
+#include "daemon.h"
 #include "db_stmt.h"
 #include "intake.h"
 #include "keys.h"
@@ -371,13 +372,6 @@ static const struct web_route intake_routes[] = {
 	{ 0, NULL, NULL, 0, 0 },
 };
 
-static void
-intake_on_db_notify(void *arg, const char *channel)
-{
-	(void)arg;
-	(void)channel;
-}
-
 int
 intake_keys_load(struct intake_keys *k, const struct cfg *cfg, char *err,
     size_t errlen)
@@ -405,16 +399,8 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	in->tls = tls;
 	page_init(&in->pages, intake_templates, intake_static);
 
-	memset(&dbo, 0, sizeof(dbo));
-	dbo.conninfo = cfg->db_conninfo;
-	dbo.user = cfg->intake_db_user;
-	dbo.size = (int)cfg->db_pool_size;
-	dbo.connect_timeout_ms = cfg->db_connect_timeout_ms;
-	dbo.query_timeout_ms = cfg->db_query_timeout_ms;
-	dbo.retry_max_ms = cfg->db_retry_max_ms;
-	dbo.stmts = db_stmts_intake;
-	dbo.nstmts = STMT_INTAKE_COUNT;
-	dbo.on_notify = intake_on_db_notify;
+	daemon_db_opts(&dbo, cfg, cfg->intake_db_user, db_stmts_intake,
+	    STMT_INTAKE_COUNT);
 	in->db = db_pool_new(base, &dbo);
 	memcpy(in->public_key, keys->public_key, sizeof(in->public_key));
 	memcpy(in->pepper, keys->pepper, sizeof(in->pepper));
@@ -437,7 +423,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	wo.http.max_body_bytes = cfg_max_body_bytes(cfg);
 	wo.http.timeout_ms = cfg->intake_timeout_ms;
 	wo.http.max_connections = (int)cfg->intake_max_connections;
-	wo.http.csp = INTAKE_CSP;
+	wo.http.csp = WEB_CSP;
 	wo.routes = intake_routes;
 	wo.error = intake_error;
 	wo.app = in;

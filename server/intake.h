@@ -24,11 +24,6 @@
 #include "tpool.h"
 #include "web.h"
 
-#define INTAKE_CSP                                                             \
-	"default-src 'none'; style-src 'self'; img-src 'self'; "               \
-	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
-	"base-uri 'none'"
-
 struct stash_entry;
 TAILQ_HEAD(stash_list, stash_entry);
 

@@ -36,6 +36,13 @@
 
 #define WEB_ARENA_BYTES (1 << 20)
 
+/* Every daemon's pages: our own files only, no inline script or style,
+ * no framing, forms posting to ourselves. */
+#define WEB_CSP                                                                \
+	"default-src 'none'; style-src 'self'; img-src 'self'; "               \
+	"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "      \
+	"base-uri 'none'"
+
 struct web;
 struct web_req;
 

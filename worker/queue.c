@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "daemon.h"
 #include "db_stmt.h"
 #include "job_ingest.h"
 #include "job_index.h"
@@ -266,17 +267,12 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg,
 	memcpy(q->secret_key, keys->secret_key, sizeof(q->secret_key));
 	memcpy(q->dedup_key, keys->dedup_key, sizeof(q->dedup_key));
 	memcpy(q->search_key, keys->search_key, sizeof(q->search_key));
-	memset(&o, 0, sizeof(o));
-	o.conninfo = cfg->db_conninfo;
-	o.user = cfg->worker_db_user;
+	daemon_db_opts(&o, cfg, cfg->worker_db_user, db_stmts_worker,
+	    STMT_WORKER_COUNT);
 	/* Claims, the batch being applied, and the rest (screenshots,
-	 * failures, lone retries, purges); queries wait for a free one. */
+	 * failures, lone retries, purges, indexing); queries wait for a
+	 * free one. */
 	o.size = QUEUE_CONNECTIONS;
-	o.connect_timeout_ms = cfg->db_connect_timeout_ms;
-	o.query_timeout_ms = cfg->db_query_timeout_ms;
-	o.retry_max_ms = cfg->db_retry_max_ms;
-	o.stmts = db_stmts_worker;
-	o.nstmts = STMT_WORKER_COUNT;
 	o.listen = "job_ready";
 	o.on_notify = queue_on_notify;
 	o.on_up = queue_on_up;
