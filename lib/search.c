@@ -147,10 +147,14 @@ bool
 search_matches(const char *q, size_t qlen, const char *text, size_t tlen)
 {
 	struct buf norm;
-	const char *p = q, *end = q + qlen, *t;
+	const char *p, *end, *t;
 	size_t wlen, nchars;
 	bool ok = true, any = false;
 
+	if (q == NULL || qlen == 0)
+		return false;
+	p = q;
+	end = q + qlen;
 	buf_init(&norm, 0);
 	text_normalise(text, tlen, &norm);
 	t = norm.p != NULL ? (const char *)norm.p : "";
