@@ -71,7 +71,38 @@ daemon_base(void)
 	return base;
 }
 
-void
+/*
+ * Until the loop handles them, SIGTERM and SIGINT are only noted (and
+ * SIGHUP ignored): a daemon told to stop while it starts stops as soon as
+ * it has started, instead of dying half way.  libevent saves this action
+ * and puts it back when its events are freed, so a signal that comes
+ * late in a clean exit is only noted too.
+ */
+static volatile sig_atomic_t daemon_stop_asked;
+
+static void
+daemon_note_signal(int sig)
+{
+	if (sig != SIGHUP)
+		daemon_stop_asked = 1;
+}
+
+static void
+daemon_note_signals(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = daemon_note_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			fatal("sigaction");
+}
+
+static void
 daemon_signals(struct daemon *d, struct event_base *base, const int *sigs,
     int n, event_callback_fn cb, void *arg)
 {
@@ -84,10 +115,6 @@ daemon_signals(struct daemon *d, struct event_base *base, const int *sigs,
 	d->nsigs = n;
 	for (i = 0; i < n; i++) {
 		d->sigs[i] = sigs[i];
-		/* Ignored first: libevent saves this action and puts it back
-		 * when the event is freed, so a signal that comes late in a
-		 * clean exit is ignored instead of killing the daemon. */
-		signal(sigs[i], SIG_IGN);
 		if ((d->sigev[i] = evsignal_new(base, sigs[i], cb, arg)) ==
 		        NULL ||
 		    evsignal_add(d->sigev[i], NULL) == -1)
@@ -127,7 +154,7 @@ daemon_free(struct daemon *d)
 	int i;
 
 	/* Each signal's action goes back to what it was before
-	 * daemon_signals(): ignored. */
+	 * daemon_signals(): noted, not fatal. */
 	for (i = 0; i < d->nsigs; i++)
 		event_free(d->sigev[i]);
 	if (d->grace != NULL)
@@ -179,6 +206,7 @@ daemon_main(int argc, char *argv[], const struct daemon_ops *ops)
 	memset(&run, 0, sizeof(run));
 	run.ops = ops;
 	run.cfg = &cfg;
+	daemon_note_signals();
 	if (daemon_configure(argc, argv, ops->name, &path, &check_only, &cfg) ==
 	    -1)
 		return 2;
@@ -197,6 +225,9 @@ daemon_main(int argc, char *argv[], const struct daemon_ops *ops)
 	if (ops->start(base, &cfg) == 0) {
 		daemon_signals(&run.d, base, signums, (int)ARRAY_SIZE(signums),
 		    daemon_signal_cb, &run);
+		/* Asked to stop while starting: stop now. */
+		if (daemon_stop_asked)
+			daemon_signal_cb(SIGTERM, EV_SIGNAL, &run);
 #ifdef HAVE_SYSTEMD
 		sd_notify(0, "READY=1");
 #endif

@@ -37,9 +37,6 @@ int daemon_configure(int argc, char *argv[], const char *name,
 /* The event loop's base, with SIGPIPE ignored and libevent's own
  * messages in the log. */
 struct event_base *daemon_base(void);
-/* Calls cb(sig, EV_SIGNAL, arg) on the loop for each of sigs. */
-void daemon_signals(struct daemon *, struct event_base *, const int *sigs,
-    int n, event_callback_fn cb, void *arg);
 /* After ms, logs msg and ends the loop: the jobs or requests still in
  * flight are given up. */
 void daemon_grace(struct daemon *, long long ms, const char *msg);

@@ -120,8 +120,12 @@ def test_sigkill_every_second(wenv, start_worker, request):
                   "t ON t.id = k.tip_id WHERE t.receipt_hash = ANY (%s)",
                   (hashes,)) == n_posts
 
-    # Secondary: the logs, final once the survivors have stopped.
+    # Secondary: the logs, final once the survivors have stopped.  A
+    # survivor started by the last kill may still be starting: a stop
+    # then is honoured once it has started, but under a loaded machine
+    # the signal could come before the program has even reached main().
     for w in slots:
+        w.wait_ready(timeout=60)
         w.check_stopped_cleanly(w.stop())
     check_done_lines(db, start_worker.started, first_job)
 
