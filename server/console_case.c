@@ -243,13 +243,19 @@ queue_read(struct web_req *wr, struct queue_q *q)
 		q->flags[n++] = 'r';
 	if (web_query(wr, "late") != NULL)
 		q->flags[n++] = 'l';
+	/* "KEY.ID" as queue_on_rows() wrote it: two numbers, nothing else. */
 	a = web_query(wr, "after");
 	if (a != NULL && strlen(a) < sizeof(q->after)) {
-		for (i = 0; a[i] != '\0'; i++)
-			if (!isdigit((unsigned char)a[i]) && a[i] != '.' &&
-			    a[i] != '-')
+		size_t dots = 0;
+
+		for (i = 0; a[i] != '\0'; i++) {
+			if (a[i] == '.')
+				dots++;
+			else if (!isdigit((unsigned char)a[i]) &&
+			         !(a[i] == '-' && (i == 0 || a[i - 1] == '.')))
 				break;
-		if (a[i] == '\0')
+		}
+		if (a[i] == '\0' && dots == 1 && a[0] != '.' && a[i - 1] != '.')
 			snprintf(q->after, sizeof(q->after), "%s", a);
 	}
 }
