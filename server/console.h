@@ -107,7 +107,8 @@ TL_MUSTCHECK int console_form(struct web_req *, struct form *f);
 /* A field's value as a C string in the arena ("" if absent). */
 const char *console_field(struct web_req *, const struct form *,
     const char *name);
-/* Appends to the audit log; fire and forget (failures are logged). */
+/* Appends to the audit log; fire and forget (failures are logged).
+ * Takes ownership of detail. */
 void console_audit(struct console *, int reviewer, const char *action,
     long long case_id, json_t *detail, const char *sealed_text);
 void console_hash_token(const uint8_t *token, uint8_t out[32]);
