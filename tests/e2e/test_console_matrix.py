@@ -30,12 +30,11 @@ the refusals cannot pass by accident.
 """
 import hashlib
 import secrets
-import subprocess
 import time
 
 import pytest
 
-from consolelib import (CONSOLE_BIN, Client, cenv, form_csrf,  # noqa: F401
+from consolelib import (Client, cenv, form_csrf, route_table,  # noqa: F401
                         totp_at)
 from e2elib import ctl
 from tiplib import file_arg, tip_fields, unseal
@@ -48,20 +47,6 @@ LAST_MODES = ["none", "wrong", "foreign", "ok"]
 UNKNOWN_CASE = 987654321
 ACTIONS = ["assign", "unassign", "start", "close", "reopen", "move",
            "merge", "split", "note", "frobnicate"]
-
-
-def route_table():
-    """The routes as `tipline-console -r` prints them: {"METHOD PATH":
-    "flags"}."""
-    p = subprocess.run([str(CONSOLE_BIN), "-r"], capture_output=True,
-                       text=True, timeout=30)
-    assert p.returncode == 0, p.stderr
-    routes = {}
-    for line in p.stdout.splitlines():
-        method, path, *flags = line.split()
-        routes[f"{method} {path}"] = " ".join(flags)
-    assert routes, "tipline-console -r printed no routes"
-    return routes
 
 
 # The flags each route must keep.  A route whose flags change fails
