@@ -627,6 +627,57 @@ def test_headers_on_every_answer(cenv, shot):
     assert not errors, "\n".join(errors)
 
 
+# -------------------------------------------------------------- screenshots
+
+def test_screenshot_served_only_to_its_department(cenv, shot):
+    db = cenv.db
+    case, tip, seq, data, mime = shot
+    url = f"/case/{case}/shot/{tip}/{seq}"
+    officer = logged_in(cenv, cenv.accounts["helsinki.officer"])
+    me = db.one("SELECT id FROM reviewer WHERE username = %s",
+                ("helsinki.officer",))
+
+    def reveals():
+        return db.q("SELECT reviewer_id, case_id, detail FROM audit_log "
+                    "WHERE action = 'image_reveal' ORDER BY id")
+
+    before = reveals()
+    r = officer.get(url)
+    assert r.status == 200
+    assert r.body == data
+    assert mime == "image/png" and data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert r.header("Content-Type") == mime
+    assert r.header("Content-Disposition") == "inline"
+    assert r.header("X-Content-Type-Options") == "nosniff"
+    assert "no-store" in r.header("Cache-Control")
+    # Blurred (no reveal) is not a reveal; revealed is.
+    r = officer.get(url + "?reveal=1")
+    assert r.status == 200 and r.body == data
+    rows = wait_for("an image_reveal row",
+                    lambda: reveals()[len(before):])
+    assert len(rows) == 1, rows
+    assert rows[0][0] == me and rows[0][1] == case
+    assert rows[0][2] == {"tip": str(tip), "seq": seq}
+
+    # Another department, an admin, no session: never the bytes.  A
+    # refused reveal is no reveal in the audit log.
+    lap = logged_in(cenv, cenv.accounts["lappi.officer"])
+    admin = logged_in(cenv, cenv.accounts["the.admin"])
+    n = len(reveals())
+    for c, status in ((lap, 404), (admin, 403), (client(cenv), 303)):
+        for q in ("", "?reveal=1"):
+            r = c.get(url + q)
+            assert r.status == status, (c, q, r.status)
+            assert data not in r.body
+    r = officer.get(f"/case/{case}/shot/{tip}/{seq + 1}?reveal=1")
+    assert r.status == 404
+    # One more real reveal: once its row is in, the refused ones (sent
+    # before it) would be too.
+    assert officer.get(url + "?reveal=1").status == 200
+    rows = wait_for("the last reveal", lambda: reveals()[n:])
+    assert [(x[0], x[1]) for x in rows] == [(me, case)], rows
+
+
 # ---------------------------------------------------------------- audit log
 
 def test_audit_rows_name_reviewer_and_case(cenv):
