@@ -29,6 +29,7 @@ pass, and it must then have its effect (on a case made for it), so that
 the refusals cannot pass by accident.
 """
 import hashlib
+import re
 import secrets
 import time
 
@@ -737,3 +738,29 @@ def test_matrix(world, actor_name):
     assert n > 100
     assert not errors, f"{len(errors)} of {n} requests wrong:\n" + \
         "\n".join(errors[:40])
+
+
+def test_form_ids_refused_like_unknown_ones(world):
+    """A Lapland case or tip put into a Helsinki form is refused in the
+    same words as an id that does not exist: the answer does not tell
+    that it exists."""
+    w = world
+    # Its own session: test_matrix logged the others out.
+    c = login_full(w.cenv, w.actors["hel"].acct)
+    csrf = c.csrf("/settings")
+    cid = w.cases["hel"]
+
+    def notice(action, **f):
+        before = snapshot(w.db)
+        r = c.post(f"/case/{cid}/{action}",
+                   {"csrf": csrf, "version": w.version(cid),
+                    "reason": "Attempt.", **f})
+        assert changed_tables(before, snapshot(w.db)) == []
+        m = re.search(r'id="case-notice">([^<]*)<', r.text)
+        assert m, r.text[:1500]
+        return r.status, m.group(1)
+
+    assert notice("merge", other=str(w.cases["lap"])) == \
+        notice("merge", other=str(UNKNOWN_CASE))
+    assert notice("split", tip=str(w.tips["lap"])) == \
+        notice("split", tip="0b5c5b7e-0c77-4c3a-9d55-7d5b3b1f2a10")
