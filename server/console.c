@@ -268,8 +268,10 @@ console_audit(struct console *co, int reviewer, const char *action,
 
 	snprintf(rev, sizeof(rev), "%d", reviewer);
 	snprintf(cid, sizeof(cid), "%lld", case_id);
-	if (detail != NULL)
+	if (detail != NULL) {
 		det = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(detail);
+	}
 	if (sealed_text != NULL) {
 		slen = strlen(sealed_text);
 		sealed = seal_box(co->keys.public_key, sealed_text, slen);

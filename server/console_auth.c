@@ -7,8 +7,9 @@
  * account exists, is disabled, is slowed down or had a wrong password or
  * code; only the audit log and the account's counter know which.  After
  * [console] lockout_after failures in a row, each further one doubles the
- * time before the account may try again, up to lockout_max; an admin can
- * unlock it (tiplinectl reviewer unlock).
+ * time before the account may try again, up to lockout_max; a try within
+ * that time is refused unchecked and not counted.  An admin can unlock
+ * the account (tiplinectl reviewer unlock).
  *
  * The login form carries a token bound to a random cookie of its own, so
  * that no other site can log a browser in to an account of its choosing.
@@ -154,7 +155,10 @@ login_refuse(struct login *l)
 	const char *values[4];
 
 	rlog_info(wr, "login refused: %s", l->why);
-	if (l->reviewer > 0) {
+	/* A try refused because of the wait is not a failure: counting it
+	 * would make the wait longer for each try, and a reviewer trying
+	 * again too soon would never get in. */
+	if (l->reviewer > 0 && !l->locked) {
 		snprintf(id, sizeof(id), "%d", l->reviewer);
 		snprintf(after, sizeof(after), "%lld",
 		    co->cfg->console_lockout_after);

@@ -964,6 +964,14 @@ shot_on_row(void *arg, PGresult *res)
 	}
 	evbuffer_add(body, plain, plen);
 	util_free_secret(plain, plen);
+	/* Only a screenshot shown is a reveal: the ids were checked against
+	 * the reviewer's department by the statement. */
+	if (web_query(wr, "reveal") != NULL)
+		console_audit(co, console_sess(wr)->reviewer, "image_reveal",
+		    case_parse_id(wr->args[0]),
+		    json_pack("{s:s, s:I}", "tip", wr->args[1], "seq",
+		        (json_int_t)case_parse_id(wr->args[2])),
+		    NULL);
 	web_header(wr, "Content-Type", PQgetvalue(res, 0, 0));
 	web_header(wr, "Content-Disposition", "inline");
 	web_header(wr, "Cache-Control", "private, no-store");
@@ -974,7 +982,6 @@ shot_on_row(void *arg, PGresult *res)
 void
 console_shot_get(struct web_req *wr)
 {
-	struct console_session *s = console_sess(wr);
 	long long id = case_parse_id(wr->args[0]);
 	long long seq = case_parse_id(wr->args[2]);
 	const char *values[4];
@@ -984,11 +991,6 @@ console_shot_get(struct web_req *wr)
 		web_error(wr, 404);
 		return;
 	}
-	if (web_query(wr, "reveal") != NULL)
-		console_audit(console_of(wr), s->reviewer, "image_reveal", id,
-		    json_pack("{s:s, s:I}", "tip", wr->args[1], "seq",
-		        (json_int_t)seq),
-		    NULL);
 	snprintf(seqs, sizeof(seqs), "%lld", seq);
 	values[0] = wr->args[0];
 	values[1] = case_dept_id(wr, dept);

@@ -23,6 +23,7 @@ import shutil
 import signal
 import ssl
 import struct
+import subprocess
 import time
 import urllib.parse
 
@@ -44,6 +45,20 @@ CONSOLE_SETTINGS = {
     "audit_head_every": "1s",
     "shutdown_grace": "10s",
 }
+
+
+def route_table():
+    """The console's routes as `tipline-console -r` prints them:
+    {"METHOD PATH": "flags"}."""
+    p = subprocess.run([str(CONSOLE_BIN), "-r"], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    routes = {}
+    for line in p.stdout.splitlines():
+        method, path, *flags = line.split()
+        routes[f"{method} {path}"] = " ".join(flags)
+    assert routes, "tipline-console -r printed no routes"
+    return routes
 
 
 def totp_at(secret_b32, step):
@@ -242,6 +257,11 @@ class CEnv:
         """Sends a tip through the intake and waits for its case."""
         t = ingest(self.wenv, tip_fields(**fields), workers=[self.worker])
         return t["case_id"]
+
+    def new_tip(self, fields, files=()):
+        """Sends a tip (tip_fields pairs) with screenshots (tiplib.file_arg
+        tuples); returns worklib.tip_by_code() once it is in a case."""
+        return ingest(self.wenv, fields, files=files, workers=[self.worker])
 
     def client(self, acct=None):
         c = Client(self.console.url)
