@@ -363,6 +363,14 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "WHERE x.sealed IS NOT NULL "
 	    "ORDER BY h.case_id DESC, h.tip_id, x.kind",
 	    3 },
+	/* A case page's audit row: a view of a case of the reviewer's
+	 * department, or a refused one. */
+	[STMT_CONSOLE_CASE_VIEWED] = { "console_case_viewed",
+	    "SELECT audit_append($1::integer, CASE WHEN EXISTS (SELECT 1 "
+	    "FROM cases c WHERE c.id = $2::bigint AND c.department_id = "
+	    "$3::smallint) THEN 'case_view' ELSE 'case_view_refused' END, "
+	    "$2::bigint, NULL, NULL)",
+	    3 },
 	[STMT_CONSOLE_NOTE] = { "console_note",
 	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3 },
 };

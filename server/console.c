@@ -287,7 +287,6 @@ console_audit(struct console *co, int reviewer, const char *action,
 	        console_on_audit, co) == NULL)
 		log_warnx("audit append failed: no database");
 	free(det);
-	json_decref(detail);
 	if (sealed != NULL)
 		util_free_secret(sealed, slen);
 }

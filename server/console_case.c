@@ -865,7 +865,7 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 	static db_result_fn *const fns[CP_COUNT] = { case_on_audit,
 		case_on_case, case_on_tips, case_on_shots, case_on_events,
 		case_on_notes, case_on_depts };
-	static const size_t stmts[CP_COUNT] = { STMT_CONSOLE_AUDIT,
+	static const size_t stmts[CP_COUNT] = { STMT_CONSOLE_CASE_VIEWED,
 		STMT_CONSOLE_CASE, STMT_CONSOLE_CASE_TIPS,
 		STMT_CONSOLE_CASE_SHOTS, STMT_CONSOLE_CASE_EVENTS,
 		STMT_CONSOLE_CASE_NOTES, STMT_CONSOLE_DEPARTMENTS };
@@ -895,11 +895,9 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 	for (i = 0; i < CP_COUNT; i++) {
 		if (i == CP_AUDIT) {
 			values[0] = rev;
-			values[1] = "case_view";
-			values[2] = cid;
-			values[3] = NULL;
-			values[4] = NULL;
-			nparams = 5;
+			values[1] = cid;
+			values[2] = case_dept_id(wr, dept);
+			nparams = 3;
 		} else if (i == CP_DEPTS)
 			nparams = 0;
 		else {

@@ -554,6 +554,9 @@ def test_headers_on_every_answer(cenv, shot):
         "POST /sessions/end-others": [
             (officer, "POST", "/sessions/end-others", {"csrf": "0" * 64},
              403)],
+        "GET /search": [(officer, "GET", "/search?q=graffiti", None, 200),
+                        (officer, "GET", "/search?q=%2C", None, 422),
+                        (admin, "GET", "/search?q=graffiti", None, 403)],
         "GET /case/*": [(officer, "GET", f"/case/{case}", None, 200),
                         (officer, "GET", "/case/987654321", None, 404),
                         (admin, "GET", f"/case/{case}", None, 403)],

@@ -63,6 +63,7 @@ FLAGS = {
     "GET /settings": "session",
     "POST /settings": "session csrf",
     "POST /sessions/end-others": "session csrf",
+    "GET /search": "session officer national",
     "GET /case/*": "session officer national",
     "GET /case/*/shot/*/*": "session officer national",
     "POST /case/*/*": "session csrf officer national",
@@ -463,6 +464,30 @@ def samples_case_get(w):
     return probes
 
 
+def wait_indexed(w, timeout=60):
+    """Until the worker has indexed every tip of the module."""
+    deadline = time.monotonic() + timeout
+    while w.db.one("SELECT count(*) FROM tip WHERE NOT indexed") > 0:
+        assert time.monotonic() < deadline, "tips not indexed"
+        time.sleep(0.05)
+
+
+def samples_search(w):
+    """Each department's first tip by its one unique word: found by that
+    department's officers only (forbidden_content() checks the rest)."""
+    probes = []
+    for target in ("hel", "lap", "nat"):
+        def build(actor, mode, target=target):
+            wait_indexed(w)
+            word = w.content[target][0].split()[-1]
+            path = f"/search?q={word}"
+            if actor.dept == target:
+                return path, None, Exp(200, body=w.content[target][0][:40])
+            return path, None, Exp(200)
+        probes.append(Probe("GET /search", target, "GET", build))
+    return probes
+
+
 def samples_shot(w):
     probes = []
     rnd_tip = "0b5c5b7e-0c77-4c3a-9d55-7d5b3b1f2a10"
@@ -635,6 +660,7 @@ SAMPLES = {
     "GET /settings": samples_settings,
     "POST /settings": samples_settings,
     "POST /sessions/end-others": samples_settings,
+    "GET /search": samples_search,
     "GET /case/*": samples_case_get,
     "GET /case/*/shot/*/*": samples_shot,
     "POST /case/*/*": samples_case_post,
