@@ -1,0 +1,146 @@
+"""The console in a real browser: Debian's Chromium, headless, driven by
+playwright-core (tests/e2e/browser/console.mjs) against a running
+tipline-console.  An officer logs in with a TOTP code, enrols from the
+QR code on the page (read back with zbarimg), triages a case with the
+keyboard alone, moves, merges and splits cases with the mouse, and does
+the same without JavaScript; screenshots stay blurred until revealed,
+and each reveal is audited.  The database is checked after each."""
+import json
+import re
+import secrets
+import subprocess
+import time
+
+import pytest
+
+from consolelib import cenv  # noqa: F401
+from e2elib import BROWSER_DIR
+from tiplib import file_arg, tip_fields
+from worklib import ingest, module_worker, wenv  # noqa: F401
+
+
+def drive(node, steps, *flags):
+    """Runs console.mjs with steps; returns its findings."""
+    p = subprocess.run(
+        [node, "console.mjs", *flags, *(json.dumps(s) for s in steps)],
+        cwd=BROWSER_DIR, capture_output=True, text=True, timeout=300)
+    lines = p.stdout.strip().splitlines()
+    out = json.loads(lines[-1]) if lines else {}
+    assert p.returncode == 0, \
+        f"console.mjs exit {p.returncode}: {out.get('error')}\n{p.stderr}" \
+        f"\nvisits: {out.get('visits')}"
+    # Nothing on the pages fails to load or trips the page's policy.
+    # (Chromium asks for /favicon.ico by itself; that 404 is let through.)
+    assert [f for f in out["failedRequests"] if f != "404 /favicon.ico"] \
+        == [], out["failedRequests"]
+    assert [e for e in out["consoleErrors"] if "404" not in e] == [], \
+        out["consoleErrors"]
+    assert out["pageErrors"] == [], out["pageErrors"]
+    return out
+
+
+def login(url, acct, code=True):
+    """Steps that log acct in with the form, landing on the queue (or,
+    with code=False, on whatever the password alone leads to)."""
+    steps = [{"goto": f"{url}/login"},
+             {"fill": "#username", "value": acct.username},
+             {"fill": "#password", "value": acct.password}]
+    if code:
+        steps.append({"fill": "#totp", "value": acct.code()})
+    steps.append({"click": "form.login button[type=submit]"})
+    if code:
+        steps.append({"url": r"/$"})
+    return steps
+
+
+def focused(selector):
+    """JS: whether the focus is on selector."""
+    return (f"document.activeElement !== null && "
+            f"document.activeElement.matches({json.dumps(selector)})")
+
+
+def tab_to(selector, key="Tab"):
+    return {"press": key, "until": focused(selector)}
+
+
+def helsinki_tip(text, url=None, **kw):
+    """A tip about a place in Helsinki (091): routed to Helsinki police."""
+    return dict(channel="both", municipality="091", description=text,
+                url=url or f"https://example.com/p/{secrets.token_hex(6)}",
+                **kw)
+
+
+def new_case(cenv, text, files=(), **kw):
+    t = ingest(cenv.wenv, tip_fields(**helsinki_tip(text, **kw)), files,
+               workers=[cenv.worker])
+    return t["case_id"]
+
+
+def case(cenv, case_id):
+    rows = cenv.db.q(
+        "SELECT c.status, c.outcome, c.hate_confirmed, c.grounds, "
+        "c.offences, r.username, d.code, c.ntips, c.merged_into "
+        "FROM cases c JOIN department d ON d.id = c.department_id "
+        "LEFT JOIN reviewer r ON r.id = c.assignee_id WHERE c.id = %s",
+        (case_id,))
+    assert len(rows) == 1, case_id
+    keys = ("status", "outcome", "hate", "grounds", "offences", "assignee",
+            "department", "ntips", "merged_into")
+    return dict(zip(keys, rows[0]))
+
+
+def events(cenv, case_id):
+    return [k for (k,) in cenv.db.q(
+        "SELECT kind FROM case_event WHERE case_id = %s ORDER BY id",
+        (case_id,))]
+
+
+def wait_audit(cenv, action, case_id, count, timeout=30):
+    """The audit rows of action on case_id once there are count of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = [a for a in cenv.audit(action) if a[3] == case_id]
+        if len(rows) >= count or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.1)
+
+
+# ------------------------------------------------------------ logging in
+
+def test_login_with_totp_lands_on_queue(cenv, node_env):
+    acct = cenv.accounts["helsinki.officer"]
+    url = cenv.console.url
+    before = len(cenv.audit("login"))
+    out = drive(node_env, login(url, acct) + [
+        {"note": "h1", "js": "document.querySelector('h1').textContent"},
+        {"note": "who", "js": "document.querySelector('.who').textContent"},
+    ])
+    assert out["visits"][-1] == {"url": f"{url}/", "status": 200}, \
+        out["visits"]
+    assert out["notes"]["who"].startswith("Helsinki Officer"), out["notes"]
+    assert len(cenv.audit("login")) == before + 1
+
+
+def test_enrolment_reads_the_qr_code(cenv, node_env):
+    acct = cenv.add("helsinki.newcomer", "officer", "helsinki",
+                    enrolled=False)
+    url = cenv.console.url
+    out = drive(node_env, login(url, acct, code=False) + [
+        {"url": r"/enrol$"},
+        {"expect": "img.qr", "state": "visible"},
+        {"note": "loaded", "js": "document.querySelector('img.qr')"
+                                 ".naturalWidth > 0"},
+        {"qr": "img.qr", "as": "enrol"},
+        {"totp": "enrol", "fill": "#totp"},
+        {"click": "form[action='/enrol'] button[type=submit]"},
+        {"url": r"/$"},
+        {"expect": "form.filters"},
+    ])
+    assert out["notes"]["loaded"] is True
+    uri = out["qr"]["enrol"]
+    assert uri.startswith("otpauth://totp/"), uri
+    assert re.search(r"[?&]secret=" + acct.secret + r"(&|$)", uri), \
+        (uri, acct.secret)
+    assert [v["url"] for v in out["visits"]][-1] == f"{url}/"
+    assert cenv.db.q("SELECT totp_enrolled FROM reviewer WHERE username = "
+                     "%s", (acct.username,)) == [(True,)]
