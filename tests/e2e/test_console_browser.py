@@ -144,3 +144,101 @@ def test_enrolment_reads_the_qr_code(cenv, node_env):
     assert [v["url"] for v in out["visits"]][-1] == f"{url}/"
     assert cenv.db.q("SELECT totp_enrolled FROM reviewer WHERE username = "
                      "%s", (acct.username,)) == [(True,)]
+
+
+# ------------------------------------------------------- keyboard triage
+
+ROWS = "Array.from(document.querySelectorAll('tr[data-case]'))"
+CURRENT = ("(() => { const c = document.querySelectorAll('tr.current'); "
+           "const a = document.activeElement; return {current: Array.from("
+           "c, r => r.dataset.case), focus: a && a.closest('tr[data-case]')"
+           " ? a.closest('tr[data-case]').dataset.case : null}; })()")
+
+
+def current_is(case_id):
+    return (f"document.querySelector('tr.current') !== null && "
+            f"document.querySelector('tr.current').dataset.case === "
+            f"'{case_id}'")
+
+
+def test_triage_with_the_keyboard(cenv, node_env):
+    acct = cenv.accounts["helsinki.officer"]
+    first = new_case(cenv, "Racist slurs written on a bus stop shelter.")
+    second = new_case(cenv, "A video mocking a religious group.")
+    url = cenv.console.url
+    out = drive(node_env, login(url, acct) + [
+        {"note": "rows", "js": f"{ROWS}.map(r => r.dataset.case)"},
+        {"note": "start", "js": CURRENT},
+        {"press": "j"}, {"note": "j1", "js": CURRENT},
+        {"press": "j"}, {"note": "j2", "js": CURRENT},
+        {"press": "k"}, {"note": "k1", "js": CURRENT},
+        {"press": "k"}, {"note": "k2", "js": CURRENT},
+        # The key list, shown and hidden.
+        {"press": "?"}, {"expect": "#keys", "state": "visible"},
+        {"note": "keys", "js": "document.getElementById('keys').innerText"},
+        {"press": "?"}, {"expect": "#keys", "state": "hidden"},
+        # To the first case, opened with Enter.
+        {"press": "j", "until": current_is(first)},
+        {"press": "Enter", "navigate": True},
+        {"url": rf"/case/{first}$"},
+        {"press": "a", "navigate": True},
+        {"expect": "form[action$='/unassign']"},
+        {"note": "assignee",
+         "js": "document.getElementById('case-assignee').textContent"},
+        {"press": "c"},
+        {"note": "c", "js": "document.activeElement.id"},
+        {"press": "ArrowDown"}, {"press": "ArrowDown"},
+        {"note": "outcome",
+         "js": "document.getElementById('close-outcome').value"},
+        {"press": "Tab"},
+        {"note": "tab", "js": "document.activeElement.id"},
+        {"press": "ArrowUp"}, {"press": "ArrowUp"},
+        {"note": "hate",
+         "js": "document.querySelector('input[name=hate]:checked').id"},
+        tab_to("#ground-ethnic"), {"press": "Space"},
+        tab_to("#ground-religion"), {"press": "Space"},
+        tab_to("#offence-agitation"), {"press": "Space"},
+        tab_to("#form-close button[type=submit]"),
+        {"press": "Enter", "navigate": True},
+        {"url": rf"/case/{first}$"},
+        {"expect": "#form-reopen"},
+        {"note": "status",
+         "js": "document.getElementById('case-status').textContent"},
+        {"note": "shown_outcome",
+         "js": "document.getElementById('case-outcome').textContent"},
+        {"note": "history",
+         "js": "document.getElementById('history').innerText"},
+        # Back to the queue by the keyboard, to the second case with o.
+        tab_to("header .brand a"),
+        {"press": "Enter", "navigate": True},
+        {"url": r"/$"},
+        {"press": "j", "until": current_is(second)},
+        {"press": "o", "navigate": True},
+        {"url": rf"/case/{second}$"},
+    ])
+    n = out["notes"]
+    rows = n["rows"]
+    assert str(first) in rows and str(second) in rows and len(rows) >= 2
+    assert n["start"] == {"current": [], "focus": None}
+    assert n["j1"] == {"current": [rows[0]], "focus": rows[0]}, n
+    assert n["j2"] == {"current": [rows[1]], "focus": rows[1]}, n
+    assert n["k1"] == {"current": [rows[0]], "focus": rows[0]}, n
+    # k stops at the top.
+    assert n["k2"] == {"current": [rows[0]], "focus": rows[0]}, n
+    for key in ("j", "o", "a", "c", "?"):
+        assert re.search(rf"(^|\s){re.escape(key)}(\s|$)", n["keys"]), \
+            n["keys"]
+    assert n["assignee"] == "Helsinki Officer"
+    assert n["c"] == "close-outcome"
+    assert n["outcome"] == "preventive_contact"
+    assert n["tab"] == "hate-unknown"
+    assert n["hate"] == "hate-yes"
+    row = case(cenv, first)
+    assert (row["status"], row["outcome"], row["hate"], row["grounds"],
+            row["offences"], row["assignee"]) == \
+        ("closed", "preventive_contact", True, ["ethnic", "religion"],
+         ["agitation"], acct.username), row
+    assert events(cenv, first) == ["assign", "close"]
+    assert n["shown_outcome"] == "preventive contact with the poster"
+    assert re.search(r"took the case\n.*closed the case$", n["history"]), \
+        n["history"]
