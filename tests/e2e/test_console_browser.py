@@ -6,6 +6,7 @@ keyboard alone, moves, merges and splits cases with the mouse, and does
 the same without JavaScript; screenshots stay blurred until revealed,
 and each reveal is audited.  The database is checked after each."""
 import json
+import random
 import re
 import secrets
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from consolelib import cenv, totp_at  # noqa: F401
 from e2elib import BROWSER_DIR
-from tiplib import file_arg, tip_fields
+from tiplib import file_arg, png_encode, tip_fields
 from worklib import ingest, module_worker, wenv  # noqa: F401
 
 
@@ -328,3 +329,114 @@ def test_move_merge_split_with_the_mouse(cenv, node_env):
     ])
     assert str(moved) in lap["notes"]["queue"]
     assert "Happened in Rovaniemi." in lap["notes"]["history"]
+
+
+# ------------------------------------------------------------ screenshots
+
+def screenshot(tmp_path, seed):
+    """A PNG of coloured blocks of its own, so that no two tips share an
+    image (and so a case)."""
+    rnd = random.Random(seed)
+    w, h, b = 480, 320, 16
+    cells = [[(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+              for _ in range(w // b)] for _ in range(h // b)]
+    p = tmp_path / f"shot-{seed}.png"
+    p.write_bytes(png_encode(w, h, 2, 8, lambda x, y: cells[y // b][x // b]))
+    return file_arg(p, "screenshot.png", "image/png")
+
+
+IMG = "document.querySelector('a.reveal img')"
+IMG_STATE = (f"(() => {{ const i = {IMG}; return {{blur: i.classList."
+             "contains('blur'), filter: getComputedStyle(i).filter, src: "
+             "new URL(i.src).pathname + new URL(i.src).search, alt: i.alt, "
+             "label: document.querySelector('.reveal-label') !== null, "
+             "loaded: i.complete && i.naturalWidth > 0}; })()")
+LOADED = f"{IMG}.complete && {IMG}.naturalWidth > 0"
+
+
+def shot_case(cenv, tmp_path, seed, text):
+    case_id = new_case(cenv, text, files=[screenshot(tmp_path, seed)])
+    (tip, seq), = cenv.db.q(
+        "SELECT a.tip_id, a.seq FROM attachment a JOIN case_join j ON "
+        "j.tip_id = a.tip_id WHERE j.case_id = %s", (case_id,))
+    return case_id, f"/case/{case_id}/shot/{tip}/{seq}"
+
+
+def test_screenshot_blurred_until_revealed(cenv, node_env, tmp_path):
+    acct = cenv.accounts["helsinki.officer"]
+    url = cenv.console.url
+    case_id, shot = shot_case(cenv, tmp_path, 1, "A hateful meme, see "
+                              "the screenshot.")
+    out = drive(node_env, login(url, acct) + [
+        {"goto": f"{url}/case/{case_id}"},
+        {"until": LOADED},
+        {"note": "before", "js": IMG_STATE},
+        {"click": "a.reveal", "navigate": False},
+        {"until": f"!{IMG}.classList.contains('blur') && {LOADED}"},
+        {"note": "after", "js": IMG_STATE},
+        {"note": "url", "js": "location.pathname + location.search"},
+    ])
+    before, after = out["notes"]["before"], out["notes"]["after"]
+    assert before["blur"] and before["label"] and before["loaded"], before
+    assert re.match(r"blur\(\d+px\)", before["filter"]), before
+    assert before["src"] == shot, before
+    assert before["alt"] == "Blurred screenshot"
+    # Revealed in place, no page loaded, the revealing request audited.
+    assert out["notes"]["url"] == f"/case/{case_id}"
+    assert after["loaded"] and not after["blur"] and not after["label"], \
+        after
+    assert after["filter"] == "none", after
+    assert after["src"] == f"{shot}?reveal=1", after
+    assert after["alt"] == "The tip's screenshot"
+    rows = wait_audit(cenv, "image_reveal", case_id, 1)
+    assert len(rows) == 1, rows
+    assert rows[0][1] == cenv.db.q("SELECT id FROM reviewer WHERE "
+                                   "username = %s", (acct.username,))[0][0]
+
+
+def test_without_javascript(cenv, node_env, tmp_path):
+    """Revealing a screenshot, the key list and closing a case need no
+    script."""
+    acct = cenv.accounts["helsinki.second"]
+    url = cenv.console.url
+    case_id, shot = shot_case(cenv, tmp_path, 2, "Threats in a chat, "
+                              "screenshot attached.")
+    out = drive(node_env, login(url, acct) + [
+        {"goto": f"{url}/case/{case_id}"},
+        {"note": "before", "js": IMG_STATE},
+        {"note": "keys_before", "js": "getComputedStyle(document."
+                                      "getElementById('keys')).display"},
+        {"click": ".keys-link", "navigate": False},
+        {"expect": "#keys", "state": "visible"},
+        {"note": "keys_url", "js": "location.hash"},
+        {"click": "a.reveal"},
+        {"url": rf"/case/{case_id}\?reveal=[^#]+#shot-"},
+        {"expect": "a.reveal img:not(.blur)"},
+        {"until": LOADED},
+        {"note": "after", "js": IMG_STATE},
+        {"select": "#close-outcome", "value": "platform_removal"},
+        {"check": "#hate-yes"},
+        {"check": "#ground-other"},
+        {"fill": "#close-reason", "value": "Asked the platform to remove."},
+        {"click": "#form-close button[type=submit]"},
+        {"url": rf"/case/{case_id}$"},
+        {"expect": "#form-reopen"},
+        {"note": "history", "js": HISTORY},
+    ], "--nojs")
+    before, after = out["notes"]["before"], out["notes"]["after"]
+    assert before["blur"] and before["label"], before
+    assert re.match(r"blur\(\d+px\)", before["filter"]), before
+    # The key list opens as the link's target (the script, when it runs,
+    # shows it without following the link).
+    assert out["notes"]["keys_before"] == "none"
+    assert out["notes"]["keys_url"] == "#keys"
+    assert after["loaded"] and not after["blur"] and not after["label"], \
+        after
+    assert after["filter"] == "none", after
+    assert after["src"] == f"{shot}?reveal=1", after
+    assert len(wait_audit(cenv, "image_reveal", case_id, 1)) == 1
+    row = case(cenv, case_id)
+    assert (row["status"], row["outcome"], row["hate"], row["grounds"],
+            row["offences"]) == ("closed", "platform_removal", True,
+                                 ["other"], []), row
+    assert "Asked the platform to remove." in out["notes"]["history"]

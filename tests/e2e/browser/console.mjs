@@ -22,6 +22,8 @@
 //   {"expect": SELECTOR}              fail unless SELECTOR comes to be on
 //                                     the page within 30 s; with "state":
 //                                     "visible", "hidden" or "detached"
+//   {"until": EXPR}                   fail unless EXPR comes to be true in
+//                                     the page within 30 s
 //   {"url": REGEX}                    fail unless the page's URL comes to
 //                                     match REGEX within 30 s
 //   {"qr": SELECTOR, "as": NAME}      screenshot the element, read the QR
@@ -179,6 +181,8 @@ async function main() {
         } else if ("expect" in step) {
           await page.locator(step.expect).first().waitFor({
             state: step.state || "attached" });
+        } else if ("until" in step) {
+          await page.waitForFunction(String(step.until));
         } else if ("url" in step) {
           await page.waitForURL(new RegExp(step.url));
         } else if ("qr" in step) {
