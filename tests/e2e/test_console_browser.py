@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from consolelib import cenv, totp_at  # noqa: F401
+from consolelib import browser_code, cenv  # noqa: F401
 from e2elib import BROWSER_DIR
 from tiplib import file_arg, png_encode, tip_fields
 from worklib import ingest, module_worker, wenv  # noqa: F401
@@ -38,19 +38,6 @@ def drive(node, steps, *flags):
         out["consoleErrors"]
     assert out["pageErrors"] == [], out["pageErrors"]
     return out
-
-
-def browser_code(acct):
-    """A code for acct that the console takes for a minute or so: the
-    browser may take seconds to send it, so not one of the step before
-    (Account.code()'s first choice), which expires at the next step."""
-    while True:
-        now = int(time.time()) // 30
-        for step in (now, now + 1):
-            if step > acct.last_step:
-                acct.last_step = step
-                return totp_at(acct.secret, step)
-        time.sleep(1)
 
 
 def login(url, acct, code=True):
