@@ -59,10 +59,9 @@ def screenshot(tmp_path):
 
 @pytest.fixture(scope="module")
 def world(cenv, tmp_path_factory):  # noqa: F811
-    """A Helsinki case with two tips (one with a screenshot, one with a
-    long link), taken, with a note and a move refused for a stale
-    version in its history; an officer of a department with no cases; an
-    officer not yet enrolled."""
+    """A Helsinki case with two tips (with a screenshot and a long
+    link), taken and with a note; another case in the queue; an officer
+    of a department with no cases; an officer not yet enrolled."""
     link = "https://www.example.com/groups/" + "x" * 80 + "/posts/" + \
         secrets.token_hex(8) + "?comment_id=1234567890&reply=1"
     tip = dict(channel="both", municipality="091", platform="facebook",

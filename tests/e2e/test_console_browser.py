@@ -12,8 +12,6 @@ import secrets
 import subprocess
 import time
 
-import pytest
-
 from consolelib import browser_code, cenv  # noqa: F401
 from e2elib import BROWSER_DIR
 from tiplib import file_arg, png_encode, tip_fields
@@ -283,7 +281,8 @@ def test_move_merge_split_with_the_mouse(cenv, node_env):
         {"fill": f"{split} input[name=reason]", "value": "A separate post."},
         {"click": f"{split} button[type=submit]"},
         {"url": rf"/case/{two}$"},
-        {"note": "split_tips", "js": "document.querySelectorAll('.tip').length"},
+        {"note": "split_tips",
+         "js": "document.querySelectorAll('.tip').length"},
         {"note": "split_history", "js": HISTORY},
     ])
     n = out["notes"]
@@ -292,8 +291,7 @@ def test_move_merge_split_with_the_mouse(cenv, node_env):
     assert str(moved) not in n["queue_after_move"]
     assert events(cenv, moved) == ["move"]
     # Merged: one case holds both, the other points to it.
-    ra, rb = case(cenv, a), case(cenv, b)
-    into = a if ra["status"] != "merged" else b
+    into = a if case(cenv, a)["status"] != "merged" else b
     gone = b if into == a else a
     assert case(cenv, gone)["merged_into"] == into
     assert case(cenv, into)["ntips"] == 2
