@@ -12,6 +12,8 @@
 //   {"files": SELECTOR, "paths": [P]} attach files to a file input
 //   {"click": SELECTOR}               click and wait for the page it opens;
 //                                     add "navigate": false when it opens none
+//   {"press": KEY}                    press a key ("?", "Escape"...); add
+//                                     "navigate": true when it opens a page
 //   {"cookie": "NAME=VALUE", "url": URL}
 //                                     send a cookie to URL's site from now on
 //                                     (URL defaults to the page's own)
@@ -27,13 +29,14 @@
 //
 // Prints one JSON object on stdout: {"viewport", "tags", "audits": [{"name",
 // "url", "status", "title", "violations": [RESULT], "incomplete": [RESULT],
-// "shot"}], "cspErrors", "error"}, where RESULT is {"id", "impact",
+// "width", "shot"}], "cspErrors", "error"}, where RESULT is {"id", "impact",
 // "help", "helpUrl", "nodes": [{"target", "summary"}]}, status is the HTTP
 // status of the response that showed the page, incomplete are axe's
-// "needs review" results, shot the screenshot's path (with --shots) and
-// error the step that failed.  Violations are also written to stderr for
-// a person.  Exits 0 when no page has a violation, 1 when one has, 2 when
-// a step fails.
+// "needs review" results, width the document's scroll width (more than the
+// viewport's: the page scrolls sideways), shot the screenshot's path (with
+// --shots) and error the step that failed.  Violations are also written to
+// stderr for a person.  Exits 0 when no page has a violation, 1 when one
+// has, 2 when a step fails.
 //
 // axe-core is evaluated in the page through the DevTools protocol, which
 // the page's Content-Security-Policy (script-src 'self') does not govern;
@@ -107,6 +110,7 @@ async function runAxe(tags) {
   });
   return {
     title: document.title,
+    width: document.documentElement.scrollWidth,
     violations: res.violations.map(brief),
     incomplete: res.incomplete.map(brief),
   };
@@ -177,6 +181,16 @@ async function main() {
               page.click(step.click),
             ]);
             status = r ? r.status() : null;
+          }
+        } else if ("press" in step) {
+          if (step.navigate) {
+            const [r] = await Promise.all([
+              page.waitForNavigation(),
+              page.keyboard.press(step.press),
+            ]);
+            status = r ? r.status() : null;
+          } else {
+            await page.keyboard.press(step.press);
           }
         } else if ("cookie" in step) {
           const eq = step.cookie.indexOf("=");
