@@ -779,13 +779,38 @@ case_on_shots(void *arg, PGresult *res)
 	case_part_done(wr);
 }
 
+/* What an event's detail adds for a person: the outcome of a closing,
+ * the case a merge or a split went into. */
+static const char *
+case_event_extra(struct web_req *wr, const char *kind, const char *detail)
+{
+	json_t *d = json_loads(detail, 0, NULL), *v;
+	char buf[160];
+	const char *out = NULL;
+
+	if (d == NULL)
+		return NULL;
+	if (strcmp(kind, "close") == 0 &&
+	    json_is_string(v = json_object_get(d, "outcome")))
+		out = case_label(wr, "console.outcome.", json_string_value(v));
+	else if ((strcmp(kind, "merge") == 0 || strcmp(kind, "split") == 0) &&
+	         json_is_integer(v = json_object_get(d, "into"))) {
+		snprintf(buf, sizeof(buf), "→ #%lld",
+		    (long long)json_integer_value(v));
+		out = arena_strndup(&wr->arena, buf, strlen(buf));
+	}
+	json_decref(d);
+	return out;
+}
+
 static void
 case_on_events(void *arg, PGresult *res)
 {
 	struct web_req *wr = arg;
 	struct case_page *cp = wr->data;
+	const char *extra;
 	char when[32];
-	json_t *arr;
+	json_t *arr, *ev;
 	int i;
 
 	if (case_part_ok(wr, res)) {
@@ -793,13 +818,17 @@ case_on_events(void *arg, PGresult *res)
 		for (i = 0; i < PQntuples(res); i++) {
 			console_format_time(PQgetvalue(res, i, 0), when,
 			    sizeof(when));
-			json_array_append_new(arr,
-			    json_pack("{s:s, s:s, s:s, s:s, s:s}", "at", when,
-			        "who", PQgetvalue(res, i, 1), "what",
-			        case_label(wr, "console.event.",
-			            PQgetvalue(res, i, 2)),
-			        "reason", PQgetvalue(res, i, 3), "detail",
-			        PQgetvalue(res, i, 4)));
+			ev = json_pack("{s:s, s:s, s:s, s:s}", "at", when,
+			    "who", PQgetvalue(res, i, 1), "what",
+			    case_label(wr, "console.event.",
+			        PQgetvalue(res, i, 2)),
+			    "reason", PQgetvalue(res, i, 3));
+			extra = case_event_extra(wr, PQgetvalue(res, i, 2),
+			    PQgetvalue(res, i, 4));
+			if (extra != NULL)
+				json_object_set_new(ev, "extra",
+				    json_string(extra));
+			json_array_append_new(arr, ev);
 		}
 		cp->parts[CP_EVENTS] = arr;
 	}

@@ -119,6 +119,8 @@ def pages(url, world, accounts, viewport):
             {"click": "a.reveal", "navigate": False},
             {"expect": "a.reveal img:not(.blur)"}]),
         ("settings", 200, [{"goto": f"{url}/settings"}]),
+        ("search", 200, [{"goto": f"{url}/search?q=station"},
+                         {"expect": "h1"}]),
         ("not-found", 404, [{"goto": f"{url}/no-such-page"}]),
         ("case-not-found", 404, [{"goto": f"{url}/case/999999"}]),
         ("queue-empty", 200, LOGOUT + login(url, accounts["oulu.officer"]) +
@@ -129,7 +131,8 @@ def pages(url, world, accounts, viewport):
 
 
 NAMES = ["login", "login-error", "enrol", "queue", "case", "case-keys",
-         "case-revealed", "settings", "not-found", "case-not-found",
+         "case-revealed", "settings", "search", "not-found",
+         "case-not-found",
          "queue-empty", "admin"]
 
 
