@@ -1,7 +1,7 @@
 """Helpers and fixtures of the console tests (tests/e2e/test_console_*.py).
 
 Each console test module gets the worker tests' world (wenv: its own
-database, config and intake; module_worker: a worker that files tips into
+database, config and intake; console_worker: a worker that files tips into
 cases) plus a running tipline-console on that config, and reviewer
 accounts made with tiplinectl:
 
@@ -34,7 +34,7 @@ import pytest
 
 from e2elib import BUILD, Daemon, ctl, free_port, make_tempdir, set_key
 from tiplib import tip_fields
-from worklib import ingest, module_worker, wenv  # noqa: F401 (fixtures)
+from worklib import ingest, run_module_worker, wenv  # noqa: F401 (fixture)
 
 CONSOLE_BIN = BUILD / "server" / "tipline-console"
 
@@ -297,7 +297,17 @@ class CEnv:
 
 
 @pytest.fixture(scope="module")
-def cenv(wenv, module_worker):  # noqa: F811
+def console_worker(wenv):  # noqa: F811
+    """The module's worker.  Its lease is long: these tests are not about
+    leases, and under a sanitizer on a busy machine reading one
+    screenshot can take longer than the worker tests' three seconds."""
+    conf = wenv.write_conf("worker-console.ini",
+                           settings={"lease": "120s", "max_attempts": "5"})
+    yield from run_module_worker(conf)
+
+
+@pytest.fixture(scope="module")
+def cenv(wenv, console_worker):  # noqa: F811
     if not CONSOLE_BIN.exists():
         pytest.fail(f"{CONSOLE_BIN} is missing: build first")
     port = free_port()
@@ -306,7 +316,7 @@ def cenv(wenv, module_worker):  # noqa: F811
     c = Console(conf, port, logdir / "console.log")
     try:
         c.wait_healthy()
-        env = CEnv(wenv, module_worker, c, conf)
+        env = CEnv(wenv, console_worker, c, conf)
         env.add("helsinki.officer", "officer", "helsinki")
         env.add("helsinki.second", "officer", "helsinki")
         env.add("lappi.officer", "officer", "lappi")

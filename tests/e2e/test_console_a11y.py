@@ -19,11 +19,11 @@ import subprocess
 
 import pytest
 
-from consolelib import browser_code, case_version, cenv  # noqa: F401
+from consolelib import browser_code, case_version, cenv, console_worker  # noqa: F401
 from consolelib import form_csrf
 from e2elib import BROWSER_DIR
 from tiplib import file_arg, png_encode, tip_fields
-from worklib import ingest, module_worker, wenv  # noqa: F401
+from worklib import ingest, wenv  # noqa: F401
 
 VIEWPORTS = {"desktop": [], "phone": ["--phone"]}
 PHONE_WIDTH = 390

@@ -14,10 +14,10 @@ import time
 import psycopg
 import pytest
 
-from consolelib import cenv, form_csrf  # noqa: F401
+from consolelib import cenv, console_worker, form_csrf  # noqa: F401
 from e2elib import ctl
 from tiplib import tip_fields
-from worklib import module_worker, wenv  # noqa: F401
+from worklib import wenv  # noqa: F401
 
 
 def head_file(cenv):

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from consolelib import (Client, case_version, cenv, form_csrf,  # noqa: F401
+from consolelib import (Client, case_version, cenv, console_worker, form_csrf,  # noqa: F401
                         route_table, totp_at)
 from e2elib import ctl, make_tempdir
 from tiplib import file_arg, tip_fields, unseal
-from worklib import module_worker, wenv  # noqa: F401
+from worklib import wenv  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 SESSION = "__Host-tipline_session"

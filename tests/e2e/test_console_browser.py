@@ -12,10 +12,10 @@ import secrets
 import subprocess
 import time
 
-from consolelib import browser_code, cenv  # noqa: F401
+from consolelib import browser_code, cenv, console_worker  # noqa: F401
 from e2elib import BROWSER_DIR
 from tiplib import file_arg, png_encode, tip_fields
-from worklib import ingest, module_worker, wenv  # noqa: F401
+from worklib import ingest, wenv  # noqa: F401
 
 
 def drive(node, steps, *flags):

@@ -5,8 +5,8 @@ move, merge, split, note), each in the history and the audit log."""
 import secrets
 import time
 
-from consolelib import case_version, cenv, form_csrf  # noqa: F401
-from worklib import module_worker, wenv  # noqa: F401
+from consolelib import case_version, cenv, console_worker, form_csrf  # noqa: F401
+from worklib import wenv  # noqa: F401
 
 
 def helsinki_tip(text, url=None):

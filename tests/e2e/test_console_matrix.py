@@ -35,11 +35,11 @@ import time
 
 import pytest
 
-from consolelib import (Client, cenv, form_csrf, route_table,  # noqa: F401
+from consolelib import (Client, cenv, console_worker, form_csrf, route_table,  # noqa: F401
                         totp_at)
 from e2elib import ctl
 from tiplib import file_arg, tip_fields, unseal
-from worklib import ingest, module_worker, sealer, wenv  # noqa: F401
+from worklib import ingest, sealer, wenv  # noqa: F401
 
 ALL_ACTORS = ["hel", "lap", "nat", "admin", "enrol", "reset", "disabled",
               "none"]

@@ -407,10 +407,15 @@ def insert_tips(env, tips, conn=None):
 @pytest.fixture(scope="module")
 def module_worker(wenv):
     """One worker for the whole module, checked like start_worker's."""
+    yield from run_module_worker(wenv.conf)
+
+
+def run_module_worker(conf):
+    """The body of a module's worker fixture on CONF."""
     if not WORKER_BIN.exists():
         pytest.fail(f"{WORKER_BIN} is missing: build first")
     logdir = make_tempdir("tipline-wlog-")
-    w = Worker(wenv.conf, logdir / "worker.log")
+    w = Worker(conf, logdir / "worker.log")
     try:
         w.wait_ready()
         yield w
