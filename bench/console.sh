@@ -138,8 +138,27 @@ search() {
 	fi
 	# Over Helsinki's open cases, for a word of console_gen.py's
 	# descriptions.
-	echo "search $(load get "$url" "$cookie" "/search?q=koulu" --secs "$secs")"
+	echo "search $(load get "$url" "$cookie" "/search?q=koulu" --secs "$secs" --pid "$cpid")"
 }
+
+# One argon2id hash with the configured parameters, in CPU time (the same
+# libsodium): a login's cost, and with [console] threads its ceiling.
+argon=$("$py" - "$conf" <<'PY'
+import configparser, re, sys, time
+from nacl import pwhash
+c = configparser.ConfigParser(inline_comment_prefixes=(";",))
+c.read(sys.argv[1])
+m = c["console"]["password_memory"]
+mem = int(m[:-1]) << {"K": 10, "M": 20, "G": 30}[m[-1]] if m[-1] in "KMG" else int(m)
+ops = int(c["console"]["password_passes"])
+ts = []
+for _ in range(5):
+    t = time.process_time()
+    pwhash.argon2id.str(b"bench-password", opslimit=ops, memlimit=mem)
+    ts.append((time.process_time() - t) * 1000)
+print(f"{sorted(ts)[2]:.0f} ms CPU ({m}, {ops} passes, median of 5)")
+PY
+)
 
 results=$work/results
 : >"$results"
@@ -154,12 +173,12 @@ for run in $(seq "$runs"); do
 			pri_deep) path=$deep_pri ;;
 			age_deep) path=$deep_age ;;
 			esac
-			echo "queue_$k $(load get "$url" "$cookie" "$path" --secs "$secs" --expect 'rel="next"')"
+			echo "queue_$k $(load get "$url" "$cookie" "$path" --secs "$secs" --pid "$cpid" --expect 'rel="next"')"
 			echo "ceiling_$k $(ceiling "$k")"
 		done
 		# Some text of its tips, opened: "koulu" is one of console_gen.py's
 		# words.
-		echo "case_500 $(load get "$url" "$cookie" "/case/$big" --secs "$secs" --expect 'koulu')"
+		echo "case_500 $(load get "$url" "$cookie" "/case/$big" --secs "$secs" --pid "$cpid" --expect 'koulu')"
 		echo "ceiling_case_tips $(ceiling case_tips)"
 		# Logins as fast as they go: four browsers at once, each
 		# logging in again as soon as it is in.
@@ -169,7 +188,7 @@ for run in $(seq "$runs"); do
 		# The queue while logins are offered at 20 a second.
 		load logins "$url" bench "$account" "$password" "$secret" --rate 20 --secs "$secs" >"$work/logins20" &
 		lp=$!
-		echo "queue_under_logins $(load get "$url" "$cookie" "/?sort=priority" --secs "$secs")"
+		echo "queue_under_logins $(load get "$url" "$cookie" "/?sort=priority" --secs "$secs" --pid "$cpid")"
 		wait "$lp"
 		out=$(cat "$work/logins20")
 		echo "login_20 $out"
@@ -193,11 +212,14 @@ for line in open(sys.argv[1]):
     if js.strip():
         rows.setdefault(name, []).append(json.loads(js))
 med = lambda name, k: statistics.median(r[k] for r in rows[name])
-print(f"{'measurement (ms at the client)':46} {'p50':>8} {'p99':>8} {'n/run':>6}")
+print(f"{'measurement (ms at the client)':46} {'p50':>8} {'p99':>8} "
+      f"{'n/run':>6} {'cpu':>6}")
 def line(label, name):
     if name in rows:
+        cpu = (f"{med(name, 'cpu'):6.2f}" if "cpu" in rows[name][0]
+               else f"{'':6}")
         print(f"{label:46} {med(name, 'p50'):8.2f} {med(name, 'p99'):8.2f} "
-              f"{int(med(name, 'n')):6d}")
+              f"{int(med(name, 'n')):6d} {cpu}")
 for k, label in (("pri_first", "queue by priority, first page"),
                  ("pri_deep", "queue by priority, page 101"),
                  ("age_first", "queue by age, first page"),
@@ -221,4 +243,6 @@ for name, label in (("login_max", "logins, 4 at a time"),
 print(f"page sizes: queue {rows['queue_pri_first'][0]['bytes']} bytes, "
       f"case of 500 tips {rows['case_500'][0]['bytes']} bytes")
 PY
+echo "cpu: the console's CPU time per request (ms)"
+echo "argon2id hash: $argon"
 echo "console memory after the runs: $rss"

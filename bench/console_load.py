@@ -10,10 +10,12 @@ parsing, so they are an upper bound of the server's time.
         follows the queue's "next" link PAGES times from PATH and prints the
         last page's path
     console_load.py get URL COOKIE PATH [--n N] [--secs S] [--conns C]
-        [--expect TEXT]
+        [--expect TEXT] [--pid PID]
         GETs PATH over C keep-alive connections (one process each), N
         times each or for S seconds; prints JSON: n, p50, p99, max (ms),
-        rate (per second), bytes (of one answer)
+        rate (per second), bytes (of one answer), and with --pid the CPU
+        time process PID (the console) spent per request (cpu, ms): on a
+        shared machine, what the console itself costs
     console_load.py logins URL PREFIX FIRST PASSWORD SECRET
         (--conns C | --rate R) --secs S
         logs in as PREFIX.FIRST, PREFIX.FIRST+1, ... (each account once:
@@ -28,6 +30,7 @@ import html
 import http.client
 import json
 import multiprocessing
+import os
 import re
 import ssl
 import sys
@@ -167,8 +170,17 @@ def get_worker(args):
     c.close()
 
 
+def cpu_ms(pid):
+    """User and system time of a process so far, in milliseconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf(
+        "SC_CLK_TCK")
+
+
 def cmd_get(a):
     q = multiprocessing.Queue()
+    cpu0 = cpu_ms(a.pid) if a.pid else 0
     ps = [multiprocessing.Process(target=get_worker, args=(
         (a.url, a.cookie, a.path, a.n, a.secs, a.expect, q),))
         for _ in range(a.conns)]
@@ -177,16 +189,20 @@ def cmd_get(a):
     res = [q.get() for _ in ps]
     for p in ps:
         p.join()
+    # Measured over the warm-up too (the processes' first five requests
+    # each): a little more than the timed requests' own.
+    cpu = (cpu_ms(a.pid) - cpu0) if a.pid else None
     for r in res:
         if "error" in r:
             sys.exit(r["error"])
     lat = [x * 1000 for r in res for x in r["lat"]]
     secs = max(r["secs"] for r in res)
-    print(json.dumps({"n": len(lat), "p50": round(pct(lat, .5), 2),
-                      "p99": round(pct(lat, .99), 2),
-                      "max": round(max(lat), 2),
-                      "rate": round(len(lat) / secs, 1),
-                      "bytes": res[0]["bytes"]}))
+    out = {"n": len(lat), "p50": round(pct(lat, .5), 2),
+           "p99": round(pct(lat, .99), 2), "max": round(max(lat), 2),
+           "rate": round(len(lat) / secs, 1), "bytes": res[0]["bytes"]}
+    if cpu is not None:
+        out["cpu"] = round(cpu / (len(lat) + 5 * a.conns), 2)
+    print(json.dumps(out))
 
 
 def cmd_logins(a):
@@ -255,6 +271,7 @@ def main():
     s.add_argument("--secs", type=float, default=0)
     s.add_argument("--conns", type=int, default=1)
     s.add_argument("--expect", default="")
+    s.add_argument("--pid", type=int, default=0)
     s = sub.add_parser("logins")
     for k in ("url", "prefix"):
         s.add_argument(k)
