@@ -109,9 +109,13 @@ keyset() { # "/?sort=x&after=K1.K2" -> "K1, K2"
 args[pri_deep]="1, '', $(keyset "$deep_pri"), '', '', '', '', $me"
 args[age_deep]="1, '', $(keyset "$deep_age"), '', '', '', '', $me"
 args[case_tips]="$big, 1"
+# The session check every page makes first: the cookie's token hashed,
+# and the shipped session_idle (30m) in seconds.
+token_hash=$("$py" -c 'import hashlib, sys; print(hashlib.sha256(bytes.fromhex(sys.argv[1])).hexdigest())' "${cookie#*=}")
+args[session]="'\\x$token_hash', 1800"
 declare -A stmt=([pri_first]=console_queue_priority [pri_deep]=console_queue_priority
 	[age_first]=console_queue_age [age_deep]=console_queue_age
-	[case_tips]=console_case_tips)
+	[case_tips]=console_case_tips [session]=console_session)
 for k in "${!stmt[@]}"; do
 	{
 		echo '\timing on'
@@ -166,6 +170,9 @@ account=1
 for run in $(seq "$runs"); do
 	echo "run $run of $runs" >&2
 	{
+		# A page behind the session check alone: what every page costs.
+		echo "page_settings $(load get "$url" "$cookie" /settings --secs "$secs" --pid "$cpid")"
+		echo "ceiling_session $(ceiling session)"
 		for k in pri_first pri_deep age_first age_deep; do
 			case $k in
 			pri_first) path="/?sort=priority" ;;
@@ -188,7 +195,7 @@ for run in $(seq "$runs"); do
 		# The queue while logins are offered at 20 a second.
 		load logins "$url" bench "$account" "$password" "$secret" --rate 20 --secs "$secs" >"$work/logins20" &
 		lp=$!
-		echo "queue_under_logins $(load get "$url" "$cookie" "/?sort=priority" --secs "$secs" --pid "$cpid")"
+		echo "queue_under_logins $(load get "$url" "$cookie" "/?sort=priority" --secs "$secs")"
 		wait "$lp"
 		out=$(cat "$work/logins20")
 		echo "login_20 $out"
@@ -220,6 +227,8 @@ def line(label, name):
                else f"{'':6}")
         print(f"{label:46} {med(name, 'p50'):8.2f} {med(name, 'p99'):8.2f} "
               f"{int(med(name, 'n')):6d} {cpu}")
+line("a page behind the session check (/settings)", "page_settings")
+line("  ceiling: the session check through psql", "ceiling_session")
 for k, label in (("pri_first", "queue by priority, first page"),
                  ("pri_deep", "queue by priority, page 101"),
                  ("age_first", "queue by age, first page"),
