@@ -19,7 +19,9 @@ runs=${RUNS:-3}
 work=$(mktemp -d /tmp/tipline-cbench.XXXXXX)
 chmod 755 "$work"
 pids=()
+lp=
 cleanup() {
+	[ -z "$lp" ] || kill "$lp" 2>/dev/null || true
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	deploy/pg.sh stop "$work/pg"
@@ -197,6 +199,7 @@ for run in $(seq "$runs"); do
 		lp=$!
 		echo "queue_under_logins $(load get "$url" "$cookie" "/?sort=priority" --secs "$secs")"
 		wait "$lp"
+		lp=
 		out=$(cat "$work/logins20")
 		echo "login_20 $out"
 		account=$((account + $("$py" -c 'import json, sys; print(json.loads(sys.argv[1])["started"])' "$out")))
