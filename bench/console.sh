@@ -144,7 +144,7 @@ search() {
 	fi
 	# Over Helsinki's open cases, for a word of console_gen.py's
 	# descriptions.
-	echo "search $(load get "$url" "$cookie" "/search?q=koulu" --secs "$secs" --pid "$cpid")"
+	rec search "$(load get "$url" "$cookie" "/search?q=koulu" --secs "$secs" --pid "$cpid")"
 }
 
 # One argon2id hash with the configured parameters, in CPU time (the same
@@ -168,43 +168,45 @@ PY
 
 results=$work/results
 : >"$results"
+rec() { # name json: one measurement, kept and shown
+	echo "$1 $2" | tee -a "$results" >&2
+}
+started() { "$py" -c 'import json, sys; print(json.loads(sys.argv[1])["started"])' "$1"; }
 account=1
 for run in $(seq "$runs"); do
 	echo "run $run of $runs" >&2
-	{
-		# A page behind the session check alone: what every page costs.
-		echo "page_settings $(load get "$url" "$cookie" /settings --secs "$secs" --pid "$cpid")"
-		echo "ceiling_session $(ceiling session)"
-		for k in pri_first pri_deep age_first age_deep; do
-			case $k in
-			pri_first) path="/?sort=priority" ;;
-			age_first) path="/?sort=age" ;;
-			pri_deep) path=$deep_pri ;;
-			age_deep) path=$deep_age ;;
-			esac
-			echo "queue_$k $(load get "$url" "$cookie" "$path" --secs "$secs" --pid "$cpid" --expect 'rel="next"')"
-			echo "ceiling_$k $(ceiling "$k")"
-		done
-		# Some text of its tips, opened: "koulu" is one of console_gen.py's
-		# words.
-		echo "case_500 $(load get "$url" "$cookie" "/case/$big" --secs "$secs" --pid "$cpid" --expect 'koulu')"
-		echo "ceiling_case_tips $(ceiling case_tips)"
-		# Logins as fast as they go: four browsers at once, each
-		# logging in again as soon as it is in.
-		out=$(load logins "$url" bench "$account" "$password" "$secret" --conns 4 --secs "$secs")
-		echo "login_max $out"
-		account=$((account + $("$py" -c 'import json, sys; print(json.loads(sys.argv[1])["started"])' "$out")))
-		# The queue while logins are offered at 20 a second.
-		load logins "$url" bench "$account" "$password" "$secret" --rate 20 --secs "$secs" >"$work/logins20" &
-		lp=$!
-		echo "queue_under_logins $(load get "$url" "$cookie" "/?sort=priority" --secs "$secs")"
-		wait "$lp"
-		lp=
-		out=$(cat "$work/logins20")
-		echo "login_20 $out"
-		account=$((account + $("$py" -c 'import json, sys; print(json.loads(sys.argv[1])["started"])' "$out")))
-		search
-	} | tee -a "$results" >&2
+	# A page behind the session check alone: what every page costs.
+	rec page_settings "$(load get "$url" "$cookie" /settings --secs "$secs" --pid "$cpid")"
+	rec ceiling_session "$(ceiling session)"
+	for k in pri_first pri_deep age_first age_deep; do
+		case $k in
+		pri_first) path="/?sort=priority" ;;
+		age_first) path="/?sort=age" ;;
+		pri_deep) path=$deep_pri ;;
+		age_deep) path=$deep_age ;;
+		esac
+		rec "queue_$k" "$(load get "$url" "$cookie" "$path" --secs "$secs" --pid "$cpid" --expect 'rel="next"')"
+		rec "ceiling_$k" "$(ceiling "$k")"
+	done
+	# Some text of its tips, opened: "koulu" is one of console_gen.py's
+	# words.
+	rec case_500 "$(load get "$url" "$cookie" "/case/$big" --secs "$secs" --pid "$cpid" --expect 'koulu')"
+	rec ceiling_case_tips "$(ceiling case_tips)"
+	# Logins as fast as they go: four browsers at once, each logging in
+	# again as soon as it is in.
+	out=$(load logins "$url" bench "$account" "$password" "$secret" --conns 4 --secs "$secs")
+	rec login_max "$out"
+	account=$((account + $(started "$out")))
+	# The queue while logins are offered at 20 a second.
+	load logins "$url" bench "$account" "$password" "$secret" --rate 20 --secs "$secs" >"$work/logins20" &
+	lp=$!
+	rec queue_under_logins "$(load get "$url" "$cookie" "/?sort=priority" --secs "$secs")"
+	wait "$lp"
+	lp=
+	out=$(cat "$work/logins20")
+	rec login_20 "$out"
+	account=$((account + $(started "$out")))
+	search
 done
 rss=$(awk '/^VmRSS|^VmHWM/ {printf "%s %s %s  ", $1, $2, $3}' "/proc/$cpid/status")
 if [ -s "$work/console.log" ]; then

@@ -143,7 +143,14 @@ def cmd_follow(a):
 
 
 def get_worker(args):
-    url, cookie, path, n, secs, expect, q = args
+    q = args[-1]
+    try:
+        timed_gets(*args)
+    except Exception as e:  # the parent waits for one answer each
+        q.put({"error": f"GET {args[2]}: {e!r}"})
+
+
+def timed_gets(url, cookie, path, n, secs, expect, q):
     c = Conn(url, cookie)
     lat, size = [], 0
     # Warm: the connection, the statement's plan, the caches.
