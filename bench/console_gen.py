@@ -62,6 +62,20 @@ def description(rnd):
     return " ".join(rnd.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
+def link(rnd):
+    site = rnd.choice(["x.com", "www.facebook.com", "www.tiktok.com",
+                       "www.youtube.com"])
+    return (f"https://{site}/u{rnd.randint(1, 10**6)}/status/"
+            f"{rnd.randint(10**17, 10**18)}")
+
+
+def place(rnd):
+    street = f"{rnd.choice(WORDS).capitalize()}katu {rnd.randint(1, 80)}"
+    spot = rnd.choice(["rappukäytävä", "pysäkki", "kauppakeskus", "puisto",
+                       "koulun piha"])
+    return f"{street}, {spot}"
+
+
 def plan(ncases, ntips, helsinki_open, rnd):
     """(dept, status, ntips, opened hours ago, hours of tips, assigned) for
     each case, in order of opening."""
@@ -232,10 +246,8 @@ def main():
     rnd = random.Random(20261124)
     box = SealedBox(PublicKey(bytes.fromhex(open(pub).read().strip())))
     descs = [box.encrypt(description(rnd).encode()) for _ in range(NDESC)]
-    urls = [box.encrypt(f"https://{rnd.choice(['x.com', 'www.facebook.com', 'www.tiktok.com', 'www.youtube.com'])}/u{rnd.randint(1, 10**6)}/status/{rnd.randint(10**17, 10**18)}".encode())
-            for _ in range(NURL)]
-    places = [box.encrypt(f"{rnd.choice(WORDS).capitalize()}katu {rnd.randint(1, 80)}, {rnd.choice(['rappukäytävä', 'pysäkki', 'kauppakeskus', 'puisto', 'koulun piha'])}".encode())
-              for _ in range(NPLACE)]
+    urls = [box.encrypt(link(rnd).encode()) for _ in range(NURL)]
+    places = [box.encrypt(place(rnd).encode()) for _ in range(NPLACE)]
     png = box.encrypt(PNG)
     cases = plan(ncases, ntips, hel_open, rnd)
 
