@@ -94,6 +94,9 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
  * reviewer, the department and the version themselves and write the case
  * history and the audit log in the same transaction.
  */
+/* A queue row: the case and its first tip, which is the case's first entry
+ * in case_join_case_first_idx (joined_at is the tip's arrival): one probe,
+ * however many tips the case has. */
 #define CONSOLE_QUEUE_COLUMNS                                                  \
 	"SELECT c.id, c.status, c.ntips, c.priority, "                         \
 	"to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "      \
@@ -109,10 +112,10 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	"FROM cases c JOIN department d ON d.id = c.department_id "            \
 	"LEFT JOIN reviewer r ON r.id = c.assignee_id "                        \
 	"LEFT JOIN LATERAL (SELECT t.platform, t.motives, t.channel, "         \
-	"t.sealed_description FROM case_join j JOIN tip t ON t.id = j.tip_id " \
+	"t.sealed_description FROM (SELECT j.tip_id FROM case_join j "         \
 	"WHERE j.case_id = c.id "                                              \
-	"ORDER BY j.matched <> 'new', t.received_at, t.id LIMIT 1) t "         \
-	"ON true "
+	"ORDER BY j.matched <> 'new', j.joined_at, j.tip_id LIMIT 1) f "       \
+	"JOIN tip t ON t.id = f.tip_id) t ON true "
 /* $1 department, $2 statuses, $3/$4 the keyset, $5 motive, $6 platform,
  * $7 channel, $8 flags (mine, routing, late), $9 the reviewer. */
 #define CONSOLE_QUEUE_FILTERS                                                  \

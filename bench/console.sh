@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# Benchmark of tipline-console at a million cases: the queue, a case of
+# 500 tips and logins, each against the same statement run straight
+# through psql, in one run (see README.md here).  Prints one table.
+#   bench/console.sh [SECONDS]   (default 10 s per measurement, 3 runs)
+# CASES, TIPS and HELSINKI_OPEN change the backlog (default 1000000,
+# 3000000 and 150000); RUNS the number of runs (default 3, the median is
+# reported).  Needs no network; everything lives under one temporary
+# directory, removed at the end.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+secs=${1:-10}
+ncases=${CASES:-1000000}
+ntips=${TIPS:-3000000}
+hel_open=${HELSINKI_OPEN:-150000}
+runs=${RUNS:-3}
+work=$(mktemp -d /tmp/tipline-cbench.XXXXXX)
+chmod 755 "$work"
+pids=()
+lp=
+cleanup() {
+	[ -z "$lp" ] || kill "$lp" 2>/dev/null || true
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	deploy/pg.sh stop "$work/pg"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+deploy/deps.sh test
+[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
+ninja -C build-bench >/dev/null
+py=/usr/bin/python3
+load() { "$py" bench/console_load.py "$@"; }
+port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pgport=$(port) cport=$(port)
+url=https://127.0.0.1:$cport
+
+# --- database, sized as a deployment would be (see bench/worker.sh) ---
+deploy/pg.sh start "$work/pg" "$pgport"
+export PGHOST=$work/pg/run PGPORT=$pgport PGUSER=postgres PGDATABASE=tipline
+psql -qd postgres -c "ALTER SYSTEM SET shared_buffers = '2GB'"
+psql -qd postgres -c "ALTER SYSTEM SET max_wal_size = '8GB'"
+deploy/pg.sh stop "$work/pg"
+deploy/pg.sh start "$work/pg" "$pgport"
+createdb tipline
+conf=$work/tipline.ini
+# The shipped defaults, argon2id's 64 MiB and 2 passes included; only
+# where things are differs.
+sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
+    -e "s|^admin_user =.*|admin_user = postgres|" \
+    -e "s|^listen = 127.0.0.1:8444|listen = 127.0.0.1:$cport|" \
+    -e "s|^level = .*|level = warn|" conf/tipline.ini >"$conf"
+grep -q "^listen = 127.0.0.1:$cport" "$conf"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -keyout "$work/console.key" -out "$work/console.crt" 2>/dev/null
+ctl=build-bench/server/tiplinectl
+$ctl -c "$conf" keygen >/dev/null
+$ctl -c "$conf" migrate >/dev/null
+
+# --- accounts: one officer for the pages, and copies of it (same
+# password hash and TOTP secret, each its own last code) to log in as
+# in the login runs, each account once ---
+password='bench-Tl9!x-password'
+secret=$(printf '%s\n' "$password" | $ctl -c "$conf" reviewer add helsinki.officer \
+	--name "Bench Officer" --role officer --department helsinki --enrolled \
+	--password-stdin | sed -n 's/^totp: //p')
+[ -n "$secret" ]
+psql -qc "INSERT INTO reviewer (username, display_name, role, department_id,
+    password_hash, totp_sealed, totp_enrolled)
+    SELECT 'bench.' || g, 'Bench Officer ' || g, 'officer', 1,
+        password_hash, totp_sealed, true
+    FROM reviewer, generate_series(1, 5000) g
+    WHERE username = 'helsinki.officer'"
+
+# --- the backlog ---
+"$py" bench/console_gen.py "$work/seal.pub" "$ncases" "$ntips" "$hel_open"
+t=$(date +%s)
+psql -qc "VACUUM ANALYZE"
+psql -qc "CHECKPOINT"
+echo "vacuum analyze: $(($(date +%s) - t)) s; database $(psql -Atc "SELECT pg_size_pretty(pg_database_size('tipline'))")"
+
+# --- the console ---
+build-bench/server/tipline-console -c "$conf" 2>"$work/console.log" &
+cpid=$!
+pids+=("$cpid")
+for _ in $(seq 300); do
+	curl -fsk "$url/healthz" >/dev/null 2>&1 && break
+	kill -0 "$cpid" 2>/dev/null || { cat "$work/console.log" >&2; exit 1; }
+	sleep 0.1
+done
+cookie=$(load login "$url" helsinki.officer "$password" "$secret")
+me=$(psql -Atc "SELECT id FROM reviewer WHERE username = 'helsinki.officer'")
+big=$(psql -Atc "SELECT min(id) FROM cases WHERE department_id = 1
+    AND status IN ('new', 'in_progress') AND ntips = 500")
+[ -n "$big" ]
+# A page deep in each keyset: the 101st, reached by the "next" links.
+deep_pri=$(load follow "$url" "$cookie" "/?sort=priority" 100)
+deep_age=$(load follow "$url" "$cookie" "/?sort=age" 100)
+
+# --- the ceiling: the console's own statements through psql, prepared,
+# with the same parameters, timed at the client (\timing) ---
+declare -A args
+args[pri_first]="1, '', 2147483647, 9223372036854775807, '', '', '', '', $me"
+args[age_first]="1, '', 0, 0, '', '', '', '', $me"
+keyset() { # "/?sort=x&after=K1.K2" -> "K1, K2"
+	sed -E 's/.*after=([-0-9]+)\.([0-9]+).*/\1, \2/' <<<"$1"
+}
+args[pri_deep]="1, '', $(keyset "$deep_pri"), '', '', '', '', $me"
+args[age_deep]="1, '', $(keyset "$deep_age"), '', '', '', '', $me"
+args[case_tips]="$big, 1"
+# The session check every page makes first: the cookie's token hashed,
+# and the shipped session_idle (30m) in seconds.
+token_hash=$("$py" -c 'import hashlib, sys; print(hashlib.sha256(bytes.fromhex(sys.argv[1])).hexdigest())' "${cookie#*=}")
+args[session]="'\\x$token_hash', 1800"
+declare -A stmt=([pri_first]=console_queue_priority [pri_deep]=console_queue_priority
+	[age_first]=console_queue_age [age_deep]=console_queue_age
+	[case_tips]=console_case_tips [session]=console_session)
+for k in "${!stmt[@]}"; do
+	{
+		echo '\timing on'
+		echo "PREPARE q AS $(build-bench/bench/stmt_sql "${stmt[$k]}");"
+		for _ in $(seq 10); do echo "EXECUTE q(${args[$k]});"; done
+		echo '\echo measure'
+		for _ in $(seq 200); do echo "EXECUTE q(${args[$k]});"; done
+	} >"$work/ceiling_$k.sql"
+done
+ceiling() { # name -> {"n":, "p50":, "p99":}
+	psql -X -q -U tipline_console -o /dev/null -f "$work/ceiling_$1.sql" |
+		awk '/^measure/ {on = 1; next} on && /^Time:/ {print $2}' |
+		"$py" -c 'import json, sys
+v = sorted(float(x) for x in sys.stdin)
+p = lambda f: v[min(len(v) - 1, int(len(v) * f))]
+print(json.dumps({"n": len(v), "p50": round(p(.5), 2), "p99": round(p(.99), 2)}))'
+}
+
+# --- search: measured once the console has GET /search ---
+search() {
+	if ! build-bench/server/tipline-console -r | grep -q '^GET /search '; then
+		echo "search: skipped, this console has no GET /search" >&2
+		return
+	fi
+	# Over Helsinki's open cases, for a word of console_gen.py's
+	# descriptions.
+	rec search "$(load get "$url" "$cookie" "/search?q=koulu" --secs "$secs" --pid "$cpid")"
+}
+
+# One argon2id hash with the configured parameters, in CPU time (the same
+# libsodium): a login's cost, and with [console] threads its ceiling.
+argon=$("$py" - "$conf" <<'PY'
+import configparser, re, sys, time
+from nacl import pwhash
+c = configparser.ConfigParser(inline_comment_prefixes=(";",))
+c.read(sys.argv[1])
+m = c["console"]["password_memory"]
+mem = int(m[:-1]) << {"K": 10, "M": 20, "G": 30}[m[-1]] if m[-1] in "KMG" else int(m)
+ops = int(c["console"]["password_passes"])
+ts = []
+for _ in range(5):
+    t = time.process_time()
+    pwhash.argon2id.str(b"bench-password", opslimit=ops, memlimit=mem)
+    ts.append((time.process_time() - t) * 1000)
+print(f"{sorted(ts)[2]:.0f} ms CPU ({m}, {ops} passes, median of 5)")
+PY
+)
+
+results=$work/results
+: >"$results"
+rec() { # name json: one measurement, kept and shown
+	echo "$1 $2" | tee -a "$results" >&2
+}
+started() { "$py" -c 'import json, sys; print(json.loads(sys.argv[1])["started"])' "$1"; }
+account=1
+for run in $(seq "$runs"); do
+	echo "run $run of $runs" >&2
+	# A page behind the session check alone: what every page costs.
+	rec page_settings "$(load get "$url" "$cookie" /settings --secs "$secs" --pid "$cpid")"
+	rec ceiling_session "$(ceiling session)"
+	for k in pri_first pri_deep age_first age_deep; do
+		case $k in
+		pri_first) path="/?sort=priority" ;;
+		age_first) path="/?sort=age" ;;
+		pri_deep) path=$deep_pri ;;
+		age_deep) path=$deep_age ;;
+		esac
+		rec "queue_$k" "$(load get "$url" "$cookie" "$path" --secs "$secs" --pid "$cpid" --expect 'rel="next"')"
+		rec "ceiling_$k" "$(ceiling "$k")"
+	done
+	# Some text of its tips, opened: "koulu" is one of console_gen.py's
+	# words.
+	rec case_500 "$(load get "$url" "$cookie" "/case/$big" --secs "$secs" --pid "$cpid" --expect 'koulu')"
+	rec ceiling_case_tips "$(ceiling case_tips)"
+	# Logins as fast as they go: four browsers at once, each logging in
+	# again as soon as it is in.
+	out=$(load logins "$url" bench "$account" "$password" "$secret" --conns 4 --secs "$secs")
+	rec login_max "$out"
+	account=$((account + $(started "$out")))
+	# The queue while logins are offered at 20 a second.
+	load logins "$url" bench "$account" "$password" "$secret" --rate 20 --secs "$secs" >"$work/logins20" &
+	lp=$!
+	rec queue_under_logins "$(load get "$url" "$cookie" "/?sort=priority" --secs "$secs")"
+	wait "$lp"
+	lp=
+	out=$(cat "$work/logins20")
+	rec login_20 "$out"
+	account=$((account + $(started "$out")))
+	search
+done
+rss=$(awk '/^VmRSS|^VmHWM/ {printf "%s %s %s  ", $1, $2, $3}' "/proc/$cpid/status")
+if [ -s "$work/console.log" ]; then
+	echo "console log (warnings):" >&2
+	tail -20 "$work/console.log" >&2
+fi
+
+echo
+echo "tipline console benchmark: $(date -u +%F), $(nproc) cores, $ncases cases, $ntips tips, ${secs}s per measurement, median of $runs runs"
+"$py" - "$results" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, _, js = line.partition(" ")
+    if js.strip():
+        rows.setdefault(name, []).append(json.loads(js))
+med = lambda name, k: statistics.median(r[k] for r in rows[name])
+print(f"{'measurement (ms at the client)':46} {'p50':>8} {'p99':>8} "
+      f"{'n/run':>6} {'cpu':>6}")
+def line(label, name):
+    if name in rows:
+        cpu = (f"{med(name, 'cpu'):6.2f}" if "cpu" in rows[name][0]
+               else f"{'':6}")
+        print(f"{label:46} {med(name, 'p50'):8.2f} {med(name, 'p99'):8.2f} "
+              f"{int(med(name, 'n')):6d} {cpu}")
+line("a page behind the session check (/settings)", "page_settings")
+line("  ceiling: the session check through psql", "ceiling_session")
+for k, label in (("pri_first", "queue by priority, first page"),
+                 ("pri_deep", "queue by priority, page 101"),
+                 ("age_first", "queue by age, first page"),
+                 ("age_deep", "queue by age, page 101")):
+    line(label, "queue_" + k)
+    line("  ceiling: the statement through psql", "ceiling_" + k)
+line("case of 500 tips", "case_500")
+line("  ceiling: its tips' statement through psql", "ceiling_case_tips")
+line("queue, first page, while 20 logins/s offered", "queue_under_logins")
+line("search, Helsinki's open cases", "search")
+print()
+for k in ("pri_first", "pri_deep", "age_first", "age_deep"):
+    q, c = "queue_" + k, "ceiling_" + k
+    print(f"console/ceiling {k:10} p50 {med(q, 'p50') / med(c, 'p50'):5.2f}  "
+          f"p99 {med(q, 'p99') / med(c, 'p99'):5.2f}")
+for name, label in (("login_max", "logins, 4 at a time"),
+                    ("login_20", "logins offered at 20/s")):
+    print(f"{label}: {med(name, 'rate'):.1f}/s completed, "
+          f"latency p50 {med(name, 'p50'):.0f} ms, p99 {med(name, 'p99'):.0f} ms "
+          f"(failed: {sum(r['failed'] for r in rows[name])})")
+print(f"page sizes: queue {rows['queue_pri_first'][0]['bytes']} bytes, "
+      f"case of 500 tips {rows['case_500'][0]['bytes']} bytes")
+PY
+echo "cpu: the console's CPU time per request (ms)"
+echo "argon2id hash: $argon"
+echo "console memory after the runs: $rss"
