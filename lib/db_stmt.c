@@ -134,17 +134,24 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 
 const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	[STMT_CONSOLE_PING] = { "console_ping", "SELECT 1", 0 },
+	/* The session, if alive; it is marked as seen at most once a
+	 * minute, so that most requests write nothing (and wait for no
+	 * flush to disk). */
 	[STMT_CONSOLE_SESSION] = { "console_session",
-	    "UPDATE reviewer_session s SET last_seen_at = now() "
-	    "FROM reviewer r LEFT JOIN department d ON d.id = r.department_id "
-	    "WHERE s.token_hash = $1::bytea AND r.id = s.reviewer_id "
-	    "AND NOT r.disabled AND s.created_at >= r.credentials_at "
-	    "AND s.expires_at > now() "
-	    "AND s.last_seen_at > now() - make_interval(secs => $2::integer) "
-	    "RETURNING r.id, r.username, r.display_name, r.role, "
-	    "coalesce(r.department_id, 0), s.stage, r.reveal_images, "
-	    "coalesce(d.name_fi, ''), coalesce(d.name_sv, ''), "
-	    "coalesce(d.name_en, '')",
+	    "WITH s AS (SELECT s.token_hash, s.last_seen_at, r.id, r.username, "
+	    "r.display_name, r.role, coalesce(r.department_id, 0) AS dept, "
+	    "s.stage, r.reveal_images, coalesce(d.name_fi, '') AS fi, "
+	    "coalesce(d.name_sv, '') AS sv, coalesce(d.name_en, '') AS en "
+	    "FROM reviewer_session s JOIN reviewer r ON r.id = s.reviewer_id "
+	    "LEFT JOIN department d ON d.id = r.department_id "
+	    "WHERE s.token_hash = $1::bytea AND NOT r.disabled "
+	    "AND s.created_at >= r.credentials_at AND s.expires_at > now() "
+	    "AND s.last_seen_at > now() - make_interval(secs => $2::integer)), "
+	    "u AS (UPDATE reviewer_session x SET last_seen_at = now() FROM s "
+	    "WHERE x.token_hash = s.token_hash "
+	    "AND s.last_seen_at < now() - interval '1 minute') "
+	    "SELECT id, username, display_name, role, dept, stage, "
+	    "reveal_images, fi, sv, en FROM s",
 	    2 },
 	[STMT_CONSOLE_AUDIT] = { "console_audit",
 	    "SELECT audit_append($1::integer, $2::text, $3::bigint, "

@@ -34,6 +34,7 @@
 #define LOGIN_NONCE_BYTES 16
 #define LOGIN_MAX_USER    64
 #define LOGIN_MAX_PASS    512 /* bytes; the policy counts characters */
+#define LOGIN_MAX_QUEUED  8   /* password hashes waiting for a thread */
 
 enum login_state {
 	LOGIN_S_LOOKUP, /* the account's row */
@@ -402,6 +403,20 @@ console_login_post(struct web_req *wr)
 		        ? console_field(wr, &f, "username")
 		        : "",
 		    "console.login.expired");
+		return;
+	}
+	/* Hashing takes the pool's threads for a fifth of a second each:
+	 * past a short backlog, say "busy" at once rather than make every
+	 * login (and everything else) wait. */
+	if (tpool_pending(co->tpool) >= LOGIN_MAX_QUEUED) {
+		rlog_info(wr, "login refused: %d hashes waiting",
+		    tpool_pending(co->tpool));
+		web_header(wr, "Retry-After", "5");
+		login_form(wr, 503,
+		    u != NULL && u->body.len <= LOGIN_MAX_USER
+		        ? console_field(wr, &f, "username")
+		        : "",
+		    "console.login.busy");
 		return;
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
