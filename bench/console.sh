@@ -82,6 +82,21 @@ psql -qc "VACUUM ANALYZE"
 psql -qc "CHECKPOINT"
 echo "vacuum analyze: $(($(date +%s) - t)) s; database $(psql -Atc "SELECT pg_size_pretty(pg_database_size('tipline'))")"
 
+# --- the search index: a worker indexes every tip, as after an upgrade
+# (the generator wrote the tips directly, unindexed) ---
+t=$(date +%s)
+build-bench/worker/tipline-worker -c "$conf" 2>"$work/worker.log" &
+wpid=$!
+pids+=("$wpid")
+while [ "$(psql -Atc "SELECT count(*) FROM tip WHERE NOT indexed")" != 0 ]; do
+	kill -0 "$wpid" 2>/dev/null || { cat "$work/worker.log" >&2; exit 1; }
+	sleep 2
+done
+kill -TERM "$wpid"
+wait "$wpid" || true
+psql -qc "VACUUM ANALYZE tip_search"
+echo "search index: $ntips tips in $(($(date +%s) - t)) s; $(psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('tip_search'))")"
+
 # --- the console ---
 build-bench/server/tipline-console -c "$conf" 2>"$work/console.log" &
 cpid=$!
