@@ -60,20 +60,23 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "SELECT purge_schedule()", 0 },
 	[STMT_WORKER_PURGE_BATCH] = { "worker_purge_batch",
 	    "SELECT purge_batch($1::integer, $2::integer, $3::integer)", 3 },
-	/* Tips in a case and not indexed, each one's sealed texts a row
-	 * (grouped by tip). */
+	/* Tips in a case and not indexed, after $2 in id order, each one's
+	 * sealed texts a row (grouped by tip).  The waiting tips come from
+	 * the partial index, from where the last batch ended (so that the
+	 * entries of tips just indexed are not read again), then those in a
+	 * case are kept. */
 	[STMT_WORKER_INDEX_PENDING] = { "worker_index_pending",
-	    "WITH t AS (SELECT t.id FROM tip t WHERE NOT t.indexed "
-	    "AND EXISTS (SELECT 1 FROM case_join j WHERE j.tip_id = t.id) "
-	    "ORDER BY t.id LIMIT $1::integer) "
+	    "WITH w AS MATERIALIZED (SELECT t.id FROM tip t "
+	    "WHERE NOT t.indexed AND t.id > $2::uuid ORDER BY t.id "
+	    "LIMIT 5 * $1::integer), "
+	    "t AS (SELECT w.id FROM w WHERE EXISTS (SELECT 1 FROM case_join j "
+	    "WHERE j.tip_id = w.id) LIMIT $1::integer) "
 	    "SELECT t.id, x.sealed FROM t JOIN tip ti ON ti.id = t.id "
-	    "CROSS JOIN LATERAL (VALUES (ti.sealed_description), "
-	    "(ti.sealed_url), (ti.sealed_place)) x (sealed) "
-	    "WHERE x.sealed IS NOT NULL "
-	    "UNION ALL SELECT a.tip_id, a.sealed_text FROM t "
-	    "JOIN attachment a ON a.tip_id = t.id "
-	    "WHERE a.sealed_text IS NOT NULL ORDER BY 1",
-	    1 },
+	    "CROSS JOIN LATERAL (SELECT ti.sealed_description UNION ALL "
+	    "SELECT ti.sealed_url UNION ALL SELECT ti.sealed_place UNION ALL "
+	    "SELECT a.sealed_text FROM attachment a WHERE a.tip_id = t.id) "
+	    "x (sealed) WHERE x.sealed IS NOT NULL ORDER BY 1",
+	    2 },
 	[STMT_WORKER_INDEX_STORE] = { "worker_index_store",
 	    "WITH x AS (SELECT x.id, x.tokens::integer[] AS tokens "
 	    "FROM unnest($1::uuid[], $2::text[]) x (id, tokens) "

@@ -1,7 +1,9 @@
 /*
  * Indexing for search.  On each sweep, one query finds up to
  * INDEX_BATCH tips that are in a case but not indexed yet (through a
- * partial index: no scan) and returns each one's sealed texts: the
+ * partial index, from where the last batch ended: no scan, and no
+ * reading again the entries of tips just indexed, which only a vacuum
+ * removes) and returns each one's sealed texts: the
  * description, link, place and the screenshots' read text.  The worker
  * opens them, turns them into tokens and stores them with one statement
  * that also marks the tips indexed.  A full batch is followed at once by
@@ -101,11 +103,20 @@ index_on_pending(void *arg, PGresult *res)
 			    db_sqlstate(res));
 		return;
 	}
-	if ((rows = PQntuples(res)) == 0 || q->stopping ||
+	if ((rows = PQntuples(res)) == 0) {
+		/* Past the last one: the next sweep starts from the first
+		 * again (a tip may have joined its case meanwhile). */
+		q->index_after[0] = '\0';
+		q->indexing = false;
+		return;
+	}
+	if (q->stopping ||
 	    (t = calloc(SEARCH_MAX_TOKENS, sizeof(*t))) == NULL) {
 		q->indexing = false;
 		return;
 	}
+	snprintf(q->index_after, sizeof(q->index_after), "%s",
+	    PQgetvalue(res, rows - 1, 0));
 	buf_init(&ids, 0);
 	buf_init(&toks, 0);
 	buf_puts(&ids, "{");
@@ -142,13 +153,16 @@ void
 job_index_tick(struct queue *q)
 {
 	char limit[16];
-	const char *values[1];
+	const char *values[2];
 
 	if (q->indexing || q->stopping)
 		return;
 	snprintf(limit, sizeof(limit), "%d", INDEX_BATCH);
 	values[0] = limit;
-	if (db_send(q->db, STMT_WORKER_INDEX_PENDING, 1, values, NULL, NULL,
+	values[1] = q->index_after[0] != '\0'
+	                ? q->index_after
+	                : "00000000-0000-0000-0000-000000000000";
+	if (db_send(q->db, STMT_WORKER_INDEX_PENDING, 2, values, NULL, NULL,
 	        index_on_pending, q) != NULL)
 		q->indexing = true;
 }

@@ -239,7 +239,9 @@ def test_triage_with_the_keyboard(cenv, node_env):
          ["agitation"], acct.username), row
     assert events(cenv, first) == ["assign", "close"]
     assert n["shown_outcome"] == "preventive contact with the poster"
-    assert re.search(r"took the case\n.*closed the case$", n["history"]), \
+    assert re.search(r"took the case\n.*closed the case "
+                     r"\(preventive contact with the poster\)$",
+                     n["history"]), \
         n["history"]
 
 
