@@ -122,26 +122,21 @@ start_daemon intake build/server/tipline-intake
 start_daemon worker build/worker/tipline-worker
 start_daemon console build/server/tipline-console
 
+wait_healthy() { # name url: up to 60 s, while the daemon runs
+	local name=$1 base=$2 deadline=$((SECONDS + 60))
+	while [ $SECONDS -lt $deadline ] && kill -0 "$(cat "$var/run/$name.pid")" 2>/dev/null; do
+		curl -fsk "${base}healthz" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	curl -fsk "${base}healthz" >/dev/null 2>&1 || {
+		echo "tipline-$name did not come up; see $var/log/$name.log" >&2
+		exit 1
+	}
+}
 url=https://127.0.0.1:$INTAKE_PORT/
-deadline=$((SECONDS + 60))
-while [ $SECONDS -lt $deadline ] && kill -0 "$(cat "$var/run/intake.pid")" 2>/dev/null; do
-	curl -fsk "${url}healthz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -fsk "${url}healthz" >/dev/null || {
-	echo "tipline-intake did not come up; see $var/log/intake.log" >&2
-	exit 1
-}
 console_url=https://127.0.0.1:$CONSOLE_PORT/
-deadline=$((SECONDS + 60))
-while [ $SECONDS -lt $deadline ] && kill -0 "$(cat "$var/run/console.pid")" 2>/dev/null; do
-	curl -fsk "${console_url}healthz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -fsk "${console_url}healthz" >/dev/null || {
-	echo "tipline-console did not come up; see $var/log/console.log" >&2
-	exit 1
-}
+wait_healthy intake "$url"
+wait_healthy console "$console_url"
 
 # Demo accounts, made once; their passwords and TOTP secrets are kept in
 # var/conf/demo-accounts.env (0600), since only their hashes and sealed
