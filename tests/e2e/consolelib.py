@@ -64,6 +64,16 @@ def route_table():
     return routes
 
 
+def usable_steps():
+    """The steps whose codes the console will still take in 20 s: the
+    previous step's only early in the current one (it expires when the
+    next begins; a loaded machine can take seconds to log in)."""
+    t = time.time()
+    now = int(t) // 30
+    early = t - now * 30 < 10
+    return [now - 1, now, now + 1] if early else [now, now + 1]
+
+
 def totp_at(secret_b32, step):
     key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
     mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
@@ -84,10 +94,9 @@ class Account:
     def code(self):
         """A code the console accepts now and has not seen: a step within
         one of now that is later than the last one used (waits for the
-        next step if all three are used)."""
+        next step if all are used).  See usable_steps()."""
         while True:
-            now = int(time.time()) // 30
-            for step in (now - 1, now, now + 1):
+            for step in usable_steps():
                 if step > self.last_step:
                     self.last_step = step
                     return totp_at(self.secret, step)
