@@ -21,6 +21,12 @@ uint8_t *seal_box(const uint8_t pk[32], const void *, size_t len);
 uint8_t *seal_open(const uint8_t pk[32], const uint8_t sk[32],
     const uint8_t *box, size_t boxlen, size_t *lenp);
 
+/* Opens a box as PostgreSQL gives a bytea in text form ("\\x" and hex);
+ * NULL if it is not that, not ours or damaged.  Caller frees with
+ * util_free_secret(p, *lenp). */
+uint8_t *seal_open_hex(const uint8_t pk[32], const uint8_t sk[32],
+    const char *hex, size_t *lenp);
+
 /* HMAC-SHA256(key, data). */
 void seal_hmac(const uint8_t key[32], const void *, size_t, uint8_t out[32]);
 

@@ -226,23 +226,15 @@ const char *
 console_unseal_text(struct web_req *wr, const char *hex)
 {
 	struct console *co = console_of(wr);
-	uint8_t *box, *plain;
-	size_t hlen, blen, plen;
+	uint8_t *plain;
+	size_t plen;
 	char *out = NULL;
 
-	if (hex == NULL || hex[0] != '\\' || hex[1] != 'x')
-		return "";
-	hlen = strlen(hex + 2);
-	if (hlen == 0 || (box = malloc(hlen / 2 + 1)) == NULL)
-		return "";
-	if (sodium_hex2bin(box, hlen / 2 + 1, hex + 2, hlen, NULL, &blen,
-	        NULL) == 0 &&
-	    (plain = seal_open(co->keys.public_key, co->keys.secret_key, box,
-	         blen, &plen)) != NULL) {
+	if ((plain = seal_open_hex(co->keys.public_key, co->keys.secret_key,
+	         hex, &plen)) != NULL) {
 		out = arena_strndup(&wr->arena, plain, plen);
 		util_free_secret(plain, plen);
 	}
-	free(box);
 	return out != NULL ? out : "";
 }
 

@@ -327,26 +327,18 @@ static ssize_t
 console_unseal_bin(struct console *co, const char *hex, uint8_t *out,
     size_t outlen)
 {
-	uint8_t *box, *plain;
-	size_t hlen, blen, plen;
+	uint8_t *plain;
+	size_t plen;
 	ssize_t rv = -1;
 
-	if (hex == NULL || hex[0] != '\\' || hex[1] != 'x')
+	if ((plain = seal_open_hex(co->keys.public_key, co->keys.secret_key,
+	         hex, &plen)) == NULL)
 		return -1;
-	hlen = strlen(hex + 2);
-	if ((box = malloc(hlen / 2 + 1)) == NULL)
-		return -1;
-	if (sodium_hex2bin(box, hlen / 2 + 1, hex + 2, hlen, NULL, &blen,
-	        NULL) == 0 &&
-	    (plain = seal_open(co->keys.public_key, co->keys.secret_key, box,
-	         blen, &plen)) != NULL) {
-		if (plen <= outlen) {
-			memcpy(out, plain, plen);
-			rv = (ssize_t)plen;
-		}
-		util_free_secret(plain, plen);
+	if (plen <= outlen) {
+		memcpy(out, plain, plen);
+		rv = (ssize_t)plen;
 	}
-	free(box);
+	util_free_secret(plain, plen);
 	return rv;
 }
 

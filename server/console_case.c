@@ -960,9 +960,8 @@ shot_on_row(void *arg, PGresult *res)
 	struct web_req *wr = arg;
 	struct console *co = console_of(wr);
 	struct evbuffer *body;
-	const char *hex;
-	uint8_t *box, *plain;
-	size_t hlen, blen, plen;
+	uint8_t *plain;
+	size_t plen;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		web_error(wr, 503);
@@ -972,16 +971,8 @@ shot_on_row(void *arg, PGresult *res)
 		web_error(wr, 404);
 		return;
 	}
-	hex = PQgetvalue(res, 0, 1);
-	hlen = strlen(hex);
-	plain = NULL;
-	if (hlen > 2 && (box = malloc(hlen / 2)) != NULL) {
-		if (sodium_hex2bin(box, hlen / 2, hex + 2, hlen - 2, NULL,
-		        &blen, NULL) == 0)
-			plain = seal_open(co->keys.public_key,
-			    co->keys.secret_key, box, blen, &plen);
-		free(box);
-	}
+	plain = seal_open_hex(co->keys.public_key, co->keys.secret_key,
+	    PQgetvalue(res, 0, 1), &plen);
 	if (plain == NULL || (body = evbuffer_new()) == NULL) {
 		if (plain != NULL)
 			util_free_secret(plain, plen);

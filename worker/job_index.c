@@ -30,21 +30,15 @@
 static void
 index_add(struct queue *q, const char *hex, int32_t *t, size_t *n)
 {
-	uint8_t *box, *plain;
-	size_t hlen = strlen(hex), blen, plen;
+	uint8_t *plain;
+	size_t plen;
 
-	if (hlen < 4 || hex[0] != '\\' || hex[1] != 'x' ||
-	    (box = malloc(hlen / 2)) == NULL)
+	if ((plain = seal_open_hex(q->public_key, q->secret_key, hex, &plen)) ==
+	    NULL)
 		return;
-	if (sodium_hex2bin(box, hlen / 2, hex + 2, hlen - 2, NULL, &blen,
-	        NULL) == 0 &&
-	    (plain = seal_open(q->public_key, q->secret_key, box, blen,
-	         &plen)) != NULL) {
-		*n += search_tokens((const char *)plain, plen, q->search_key,
-		    t + *n, SEARCH_MAX_TOKENS - *n);
-		util_free_secret(plain, plen);
-	}
-	free(box);
+	*n += search_tokens((const char *)plain, plen, q->search_key, t + *n,
+	    SEARCH_MAX_TOKENS - *n);
+	util_free_secret(plain, plen);
 }
 
 static int
