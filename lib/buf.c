@@ -129,6 +129,21 @@ buf_html(struct buf *b, const char *s, size_t len)
 	buf_append(b, s + start, len - start);
 }
 
+void
+buf_hex(struct buf *b, const void *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *p = data;
+	size_t i;
+
+	if (len > SIZE_MAX / 2 || !buf_grow(b, 2 * len))
+		return;
+	for (i = 0; i < len; i++) {
+		b->p[b->len++] = (uint8_t)digits[p[i] >> 4];
+		b->p[b->len++] = (uint8_t)digits[p[i] & 15];
+	}
+}
+
 const char *
 buf_cstr(struct buf *b)
 {

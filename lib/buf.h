@@ -28,6 +28,8 @@ void buf_puts(struct buf *, const char *);
 void buf_printf(struct buf *, const char *, ...) TL_PRINTF(2, 3);
 /* Appends text with & < > " ' escaped for HTML text and attributes. */
 void buf_html(struct buf *, const char *, size_t);
+/* Appends the bytes as lower-case hex. */
+void buf_hex(struct buf *, const void *, size_t);
 /* NUL-terminates without counting the NUL; returns the string or NULL. */
 const char *buf_cstr(struct buf *);
 

@@ -61,7 +61,8 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	[STMT_WORKER_PURGE_BATCH] = { "worker_purge_batch",
 	    "SELECT purge_batch($1::integer, $2::integer, $3::integer)", 3 },
 	/* Tips in a case and not indexed, after $2 in id order, each one's
-	 * sealed texts a row (grouped by tip).  The waiting tips come from
+	 * sealed texts a row (grouped by tip) with its kind: 'd'escription,
+	 * 'u'rl, 'p'lace, 's'creenshot text.  The waiting tips come from
 	 * the partial index, from where the last batch ended (so that the
 	 * entries of tips just indexed are not read again), then those in a
 	 * case are kept. */
@@ -71,21 +72,24 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "LIMIT 5 * $1::integer), "
 	    "t AS (SELECT w.id FROM w WHERE EXISTS (SELECT 1 FROM case_join j "
 	    "WHERE j.tip_id = w.id) LIMIT $1::integer) "
-	    "SELECT t.id, x.sealed FROM t JOIN tip ti ON ti.id = t.id "
-	    "CROSS JOIN LATERAL (SELECT ti.sealed_description UNION ALL "
-	    "SELECT ti.sealed_url UNION ALL SELECT ti.sealed_place UNION ALL "
-	    "SELECT a.sealed_text FROM attachment a WHERE a.tip_id = t.id) "
-	    "x (sealed) WHERE x.sealed IS NOT NULL ORDER BY 1",
+	    "SELECT t.id, x.kind, x.sealed FROM t JOIN tip ti ON ti.id = t.id "
+	    "CROSS JOIN LATERAL (SELECT 'd', ti.sealed_description UNION ALL "
+	    "SELECT 'u', ti.sealed_url UNION ALL SELECT 'p', ti.sealed_place "
+	    "UNION ALL SELECT 's', a.sealed_text FROM attachment a "
+	    "WHERE a.tip_id = t.id) x (kind, sealed) "
+	    "WHERE x.sealed IS NOT NULL ORDER BY 1",
 	    2 },
 	[STMT_WORKER_INDEX_STORE] = { "worker_index_store",
-	    "WITH x AS (SELECT x.id, x.tokens::integer[] AS tokens "
-	    "FROM unnest($1::uuid[], $2::text[]) x (id, tokens) "
-	    "JOIN tip t ON t.id = x.id), "
+	    "WITH x AS (SELECT x.id, x.tokens::integer[] AS tokens, "
+	    "decode(nullif(x.excerpt, ''), 'hex') AS excerpt "
+	    "FROM unnest($1::uuid[], $2::text[], $3::text[]) "
+	    "x (id, tokens, excerpt) JOIN tip t ON t.id = x.id), "
 	    "s AS (INSERT INTO tip_search (tip_id, tokens) "
 	    "SELECT id, tokens FROM x ON CONFLICT (tip_id) "
 	    "DO UPDATE SET tokens = EXCLUDED.tokens) "
-	    "UPDATE tip SET indexed = true FROM x WHERE tip.id = x.id",
-	    2 },
+	    "UPDATE tip SET indexed = true, excerpt = x.excerpt "
+	    "FROM x WHERE tip.id = x.id",
+	    3 },
 	[STMT_WORKER_FINISH] = { "worker_finish",
 	    "SELECT job_finish($1::bigint, $2::integer)", 2 },
 };
@@ -99,7 +103,8 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
  */
 /* A queue row: the case and its first tip, which is the case's first entry
  * in case_join_case_first_idx (joined_at is the tip's arrival): one probe,
- * however many tips the case has. */
+ * however many tips the case has.  The tip's excerpt (column 16), or its
+ * sealed description (12) until the worker has made one. */
 #define CONSOLE_QUEUE_COLUMNS                                                  \
 	"SELECT c.id, c.status, c.ntips, c.priority, "                         \
 	"to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "      \
@@ -108,14 +113,16 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	"c.opened_at + d.ack_within < now()), "                                \
 	"(c.opened_at + d.decide_within < now()), "                            \
 	"coalesce(t.platform, ''), array_to_string(t.motives, ','), "          \
-	"t.channel, t.sealed_description, "                                    \
+	"t.channel, "                                                          \
+	"CASE WHEN t.excerpt IS NULL THEN t.sealed_description END, "          \
 	"coalesce(c.assignee_id = $9, false), "                                \
 	"extract(epoch FROM now() - c.opened_at)::bigint, "                    \
-	"extract(epoch FROM c.opened_at)::bigint "                             \
+	"extract(epoch FROM c.opened_at)::bigint, t.excerpt "                  \
 	"FROM cases c JOIN department d ON d.id = c.department_id "            \
 	"LEFT JOIN reviewer r ON r.id = c.assignee_id "                        \
 	"LEFT JOIN LATERAL (SELECT t.platform, t.motives, t.channel, "         \
-	"t.sealed_description FROM (SELECT j.tip_id FROM case_join j "         \
+	"t.excerpt, t.sealed_description FROM (SELECT j.tip_id "               \
+	"FROM case_join j "                                                    \
 	"WHERE j.case_id = c.id "                                              \
 	"ORDER BY j.matched <> 'new', j.joined_at, j.tip_id LIMIT 1) f "       \
 	"JOIN tip t ON t.id = f.tip_id) t ON true "

@@ -112,3 +112,35 @@ text_valid(const char *s, size_t len, size_t *nchars)
 	*nchars = n;
 	return true;
 }
+
+void
+text_excerpt(const char *s, size_t len, size_t nchars, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, chars = 0, start;
+	bool space = false;
+
+	while (i < len && chars < nchars) {
+		if (p[i] < 0x20 || p[i] == ' ' || p[i] == 0x7f) {
+			space = true;
+			i++;
+			continue;
+		}
+		if (space && chars > 0) {
+			if (chars + 1 >= nchars)
+				break;
+			buf_append(out, " ", 1);
+			chars++;
+		}
+		space = false;
+		start = i++;
+		while (i < len && (p[i] & 0xc0) == 0x80)
+			i++;
+		buf_append(out, p + start, i - start);
+		chars++;
+	}
+	while (i < len && (p[i] < 0x20 || p[i] == ' ' || p[i] == 0x7f))
+		i++;
+	if (i < len)
+		buf_puts(out, "…");
+}

@@ -18,4 +18,10 @@ void text_normalise(const char *, size_t, struct buf *out);
  * tab, CR and LF; *nchars gets the number of characters. */
 bool text_valid(const char *, size_t, size_t *nchars);
 
+/* Appends the first nchars characters of UTF-8 text as one line (each run
+ * of white space and controls made one space, trimmed), with "…" if it
+ * was cut.  At most 4 * nchars + 3 bytes. */
+void text_excerpt(const char *, size_t, size_t nchars, struct buf *out);
+#define TEXT_EXCERPT 140 /* characters of a tip's excerpt in lists */
+
 #endif

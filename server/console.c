@@ -25,6 +25,7 @@
 #include "db_stmt.h"
 #include "log.h"
 #include "seal.h"
+#include "text.h"
 
 extern const struct asset console_templates[];
 extern const struct asset console_static[];
@@ -232,6 +233,41 @@ console_unseal_text(struct web_req *wr, const char *hex)
 
 	if ((plain = seal_open_hex(co->keys.public_key, co->keys.secret_key,
 	         hex, &plen)) != NULL) {
+		out = arena_strndup(&wr->arena, plain, plen);
+		util_free_secret(plain, plen);
+	}
+	return out != NULL ? out : "";
+}
+
+const char *
+console_excerpt_of(struct web_req *wr, const char *text)
+{
+	const char *out = NULL;
+	struct buf b;
+
+	buf_init(&b, 0);
+	text_excerpt(text, strlen(text), TEXT_EXCERPT, &b);
+	if (!b.err)
+		out = arena_strndup(&wr->arena, b.p != NULL ? (char *)b.p : "",
+		    b.len);
+	buf_reset(&b);
+	return out != NULL ? out : "";
+}
+
+const char *
+console_excerpt(struct web_req *wr, const char *excerpt_hex,
+    const char *sealed_hex)
+{
+	struct console *co = console_of(wr);
+	uint8_t *plain;
+	size_t plen;
+	const char *out = NULL;
+
+	if (excerpt_hex[0] == '\0')
+		return console_excerpt_of(wr,
+		    console_unseal_text(wr, sealed_hex));
+	if ((plain = seal_secret_open_hex(co->keys.excerpt_key, excerpt_hex,
+	         &plen)) != NULL) {
 		out = arena_strndup(&wr->arena, plain, plen);
 		util_free_secret(plain, plen);
 	}
@@ -461,6 +497,8 @@ console_init(struct console *co, struct event_base *base, struct cfg *cfg,
 	co->base = base;
 	co->tls = tls;
 	co->keys = *keys;
+	seal_subkey(co->keys.secret_key, SEAL_CTX_EXCERPT,
+	    co->keys.excerpt_key);
 	randombytes_buf(co->login_key, sizeof(co->login_key));
 	page_init(&co->pages, console_templates, console_static);
 

@@ -50,6 +50,7 @@ struct console_keys {
 	uint8_t public_key[32];
 	uint8_t secret_key[32];
 	uint8_t search_key[32];
+	uint8_t excerpt_key[32]; /* derived from secret_key by console_init */
 };
 
 struct console {
@@ -113,6 +114,12 @@ void console_format_time(const char *iso, char *out, size_t len);
 /* Opens a sealed text column (bytea in hex text form) into a string in
  * the arena; "" if NULL or not ours. */
 const char *console_unseal_text(struct web_req *, const char *hexbytea);
+/* The excerpt of an opened text (lib/text.c, text_excerpt). */
+const char *console_excerpt_of(struct web_req *, const char *text);
+/* A tip's excerpt for a list: its box from the worker (tip.excerpt) if
+ * there is one, else made from the sealed description. */
+const char *console_excerpt(struct web_req *, const char *excerpt_hex,
+    const char *sealed_hex);
 
 /* console_auth.c */
 void console_login_get(struct web_req *);

@@ -30,7 +30,6 @@
 #include "vocab.h"
 
 #define CASE_PAGE_ROWS 50
-#define CASE_EXCERPT   140 /* characters of the first tip in the queue */
 #define CASE_MAX_TEXT  4000
 
 /* ---- small things ---- */
@@ -117,34 +116,6 @@ case_labels(struct web_req *wr, const char *prefix, const char *csv)
 	return out != NULL ? out : "";
 }
 
-/* The first n characters of s (UTF-8), with an ellipsis if cut; one
- * line. */
-static const char *
-case_excerpt(struct web_req *wr, const char *s, size_t n)
-{
-	size_t i = 0, chars = 0;
-	char *out;
-
-	while (s[i] != '\0' && chars < n) {
-		i++;
-		while ((s[i] & 0xc0) == 0x80)
-			i++;
-		chars++;
-	}
-	if ((out = arena_alloc(&wr->arena, i + 4)) == NULL)
-		return "";
-	memcpy(out, s, i);
-	if (s[i] != '\0')
-		memcpy(out + i, "…", 4);
-	else
-		out[i] = '\0';
-	for (i = 0; out[i] != '\0'; i++)
-		if (out[i] == '\n' || out[i] == '\r' || out[i] == '\t')
-			out[i] = ' ';
-	return out;
-}
-
-/* "3 d", "5 h": how long ago, in the reviewer's language. */
 static void
 case_age(struct web_req *wr, long long secs, char *out, size_t len)
 {
@@ -346,9 +317,8 @@ queue_on_rows(void *arg, PGresult *res)
 		    json_string(case_labels(wr, "form.motive.",
 		        PQgetvalue(res, i, 10))));
 		json_object_set_new(row, "excerpt",
-		    json_string(case_excerpt(wr,
-		        console_unseal_text(wr, PQgetvalue(res, i, 12)),
-		        CASE_EXCERPT)));
+		    json_string(console_excerpt(wr, PQgetvalue(res, i, 16),
+		        PQgetvalue(res, i, 12))));
 		json_array_append_new(rows, row);
 	}
 	ctx = console_ctx(wr, "console.queue.title");
@@ -1362,8 +1332,8 @@ search_on_rows(void *arg, PGresult *res)
 			        "ntips", PQgetvalue(res, i, 2), "opened",
 			        PQgetvalue(res, i, 3), "assignee",
 			        PQgetvalue(res, i, 4), "excerpt",
-			        case_excerpt(wr, excerpt != NULL ? excerpt : "",
-			            CASE_EXCERPT)));
+			        console_excerpt_of(wr,
+			            excerpt != NULL ? excerpt : "")));
 		}
 		sodium_memzero(all.p, all.cap);
 		all.len = 0;

@@ -6,7 +6,9 @@
  * removes) and returns each one's sealed texts: the
  * description, link, place and the screenshots' read text.  The worker
  * opens them, turns them into tokens and stores them with one statement
- * that also marks the tips indexed.  A full batch is followed at once by
+ * that also marks the tips indexed and stores each one's excerpt for the
+ * console's lists (the description's first characters, in a secret-key
+ * box: schema/0011_excerpt.sql).  A full batch is followed at once by
  * the next, so old tips are indexed quickly after an upgrade; a batch
  * lost to a crash is simply found again.  Nothing of the text is logged
  * or stored in clear.
@@ -23,12 +25,34 @@
 #include "queue.h"
 #include "search.h"
 #include "seal.h"
+#include "text.h"
 
 #define INDEX_BATCH 200
 
-/* Opens one sealed bytea (text form) and adds its tokens to t. */
+/* The excerpt of a description, in its box, as hex appended to b. */
 static void
-index_add(struct queue *q, const char *hex, int32_t *t, size_t *n)
+index_excerpt(struct queue *q, const uint8_t *plain, size_t plen, struct buf *b)
+{
+	struct buf e;
+	uint8_t *box;
+	size_t blen;
+
+	buf_init(&e, 0);
+	text_excerpt((const char *)plain, plen, TEXT_EXCERPT, &e);
+	if (!e.err &&
+	    (box = seal_secret(q->excerpt_key,
+	         e.p != NULL ? (const void *)e.p : "", e.len, &blen)) != NULL) {
+		buf_hex(b, box, blen);
+		free(box);
+	}
+	buf_reset(&e); /* wipes */
+}
+
+/* Opens one sealed bytea (text form) and adds its tokens to t, and for a
+ * description its excerpt to ex. */
+static void
+index_add(struct queue *q, const char *kind, const char *hex, int32_t *t,
+    size_t *n, struct buf *ex)
 {
 	uint8_t *plain;
 	size_t plen;
@@ -38,6 +62,8 @@ index_add(struct queue *q, const char *hex, int32_t *t, size_t *n)
 		return;
 	*n += search_tokens((const char *)plain, plen, q->search_key, t + *n,
 	    SEARCH_MAX_TOKENS - *n);
+	if (kind[0] == 'd')
+		index_excerpt(q, plain, plen, ex);
 	util_free_secret(plain, plen);
 }
 
@@ -84,11 +110,11 @@ static void
 index_on_pending(void *arg, PGresult *res)
 {
 	struct queue *q = arg;
-	struct buf ids, toks;
+	struct buf ids, toks, exs;
 	int32_t *t;
 	size_t n = 0;
 	int i, rows, tips = 0;
-	const char *values[2];
+	const char *values[3];
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		q->indexing = false;
@@ -113,11 +139,14 @@ index_on_pending(void *arg, PGresult *res)
 	    PQgetvalue(res, rows - 1, 0));
 	buf_init(&ids, 0);
 	buf_init(&toks, 0);
+	buf_init(&exs, 0);
 	buf_puts(&ids, "{");
 	buf_puts(&toks, "{");
-	/* Rows come grouped by tip. */
+	buf_puts(&exs, "{\"");
+	/* Rows come grouped by tip; an excerpt is hex, "" if none. */
 	for (i = 0; i < rows; i++) {
-		index_add(q, PQgetvalue(res, i, 1), t, &n);
+		index_add(q, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), t,
+		    &n, &exs);
 		if (i + 1 < rows && strcmp(PQgetvalue(res, i, 0),
 		                        PQgetvalue(res, i + 1, 0)) == 0)
 			continue;
@@ -126,6 +155,7 @@ index_on_pending(void *arg, PGresult *res)
 		if (tips > 0)
 			buf_puts(&toks, ",");
 		index_literal(&toks, t, n);
+		buf_puts(&exs, i + 1 < rows ? "\",\"" : "\"}");
 		tips++;
 		n = 0;
 	}
@@ -135,12 +165,14 @@ index_on_pending(void *arg, PGresult *res)
 	q->index_full = tips >= INDEX_BATCH;
 	values[0] = buf_cstr(&ids);
 	values[1] = buf_cstr(&toks);
-	if (ids.err || toks.err ||
-	    db_send(q->db, STMT_WORKER_INDEX_STORE, 2, values, NULL, NULL,
+	values[2] = buf_cstr(&exs);
+	if (ids.err || toks.err || exs.err ||
+	    db_send(q->db, STMT_WORKER_INDEX_STORE, 3, values, NULL, NULL,
 	        index_on_stored, q) == NULL)
 		q->indexing = false;
 	buf_reset(&ids);
 	buf_reset(&toks);
+	buf_reset(&exs);
 }
 
 void

@@ -23,6 +23,7 @@
 #include "job_purge.h"
 #include "keys.h"
 #include "queue.h"
+#include "seal.h"
 
 static void queue_claim(struct queue *);
 
@@ -267,6 +268,7 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg,
 	memcpy(q->secret_key, keys->secret_key, sizeof(q->secret_key));
 	memcpy(q->dedup_key, keys->dedup_key, sizeof(q->dedup_key));
 	memcpy(q->search_key, keys->search_key, sizeof(q->search_key));
+	seal_subkey(q->secret_key, SEAL_CTX_EXCERPT, q->excerpt_key);
 	daemon_db_opts(&o, cfg, cfg->worker_db_user, db_stmts_worker,
 	    STMT_WORKER_COUNT);
 	/* Claims, the batch being applied, and the rest (screenshots,
@@ -311,6 +313,7 @@ queue_free(struct queue *q)
 	sodium_memzero(q->secret_key, sizeof(q->secret_key));
 	sodium_memzero(q->dedup_key, sizeof(q->dedup_key));
 	sodium_memzero(q->search_key, sizeof(q->search_key));
+	sodium_memzero(q->excerpt_key, sizeof(q->excerpt_key));
 	log_info("jobs done %llu, failed %llu, dead %llu, lost %llu",
 	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
 	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost);

@@ -169,6 +169,47 @@ def wait_indexed(cenv, case, timeout=60):
         time.sleep(0.05)
 
 
+def test_queue_excerpt_from_the_worker(cenv):
+    """Once indexed, a tip carries an excerpt the worker closed with a key
+    derived from the private key: the queue shows it without opening the
+    description (which a test can then spoil), and the database never
+    holds it in clear."""
+    word = "quorvalian" + secrets.token_hex(3)
+    text = (f"The {word} page  posted\n\nthreats against a mosque " +
+            "and more words " * 20)
+    case = cenv.new_case(**helsinki_tip(text))
+    wait_indexed(cenv, case)
+    ex, desc = cenv.db.q("SELECT t.excerpt, t.sealed_description FROM tip t "
+                         "JOIN case_join j ON j.tip_id = t.id "
+                         "WHERE j.case_id = %s", (case,))[0]
+    assert ex is not None
+    assert word.encode() not in bytes(ex)
+    assert len(bytes(ex)) < len(bytes(desc))
+    c = cenv.client(cenv.accounts["helsinki.officer"])
+    r = c.get("/?sort=age")
+    row = r.text.split(f'data-case="{case}"')[1].split("</tr>")[0]
+    # One line, cut at 140 characters with an ellipsis.
+    assert f"The {word} page posted threats against a mosque and" in row
+    assert row.rstrip().endswith("…</td>"), row
+    # The queue reads the excerpt, not the description.
+    cenv.db.q("UPDATE tip SET sealed_description = '\\x00'::bytea "
+              "FROM case_join j WHERE j.tip_id = tip.id AND j.case_id = %s",
+              (case,))
+    try:
+        r = c.get("/?sort=age")
+        assert f"The {word} page posted" in r.text
+        # Without an excerpt the description is opened: spoilt, none.
+        cenv.db.q("UPDATE tip SET excerpt = NULL FROM case_join j "
+                  "WHERE j.tip_id = tip.id AND j.case_id = %s", (case,))
+        r = c.get("/?sort=age")
+        assert r.status == 200
+        assert f"The {word} page posted" not in r.text
+    finally:
+        cenv.db.q("UPDATE tip SET sealed_description = %s, excerpt = %s "
+                  "FROM case_join j WHERE j.tip_id = tip.id "
+                  "AND j.case_id = %s", (desc, ex, case))
+
+
 def test_search_finds_own_department_only(cenv):
     word = "zorblaxian" + secrets.token_hex(3)
     case = cenv.new_case(**helsinki_tip(

@@ -1,5 +1,5 @@
 /*
- * Unit tests of text validation and normalisation.
+ * Unit tests of text validation, normalisation and excerpts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -60,12 +60,43 @@ test_valid(void **state)
 	assert_false(text_valid("\xff", 1, &n));
 }
 
+static char *
+excerpt(const char *s, size_t n)
+{
+	static char out[1024];
+	struct buf b;
+
+	buf_init(&b, 0);
+	text_excerpt(s, strlen(s), n, &b);
+	snprintf(out, sizeof(out), "%s", buf_cstr(&b));
+	buf_reset(&b);
+	return out;
+}
+
+static void
+test_excerpt(void **state)
+{
+	(void)state;
+	assert_string_equal(excerpt("short", 10), "short");
+	assert_string_equal(excerpt("  one\n\n two\t three  ", 40),
+	    "one two three");
+	assert_string_equal(excerpt("abcdef", 3), "abc…");
+	assert_string_equal(excerpt("äöå äöå", 3), "äöå…");
+	assert_string_equal(excerpt("ab cd", 3), "ab…");
+	assert_string_equal(excerpt("abc   ", 3), "abc");
+	assert_string_equal(excerpt("abc  \n d", 3), "abc…");
+	assert_string_equal(excerpt("😀😀😀😀", 2), "😀😀…");
+	assert_string_equal(excerpt("", 5), "");
+	assert_string_equal(excerpt(" \r\n ", 5), "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalise),
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_excerpt),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
