@@ -33,7 +33,7 @@ uint8_t *seal_open_hex(const uint8_t pk[32], const uint8_t sk[32],
  * sealed box costs an X25519.  The key comes from seal_subkey(), so no
  * other key is to be kept.
  */
-#define SEAL_SECRET_OVERHEAD 40 /* nonce and MAC of crypto_secretbox */
+#define SEAL_SECRET_OVERHEAD 40         /* nonce and MAC of crypto_secretbox */
 #define SEAL_CTX_EXCERPT     "excerpt_" /* the key of tips' excerpts */
 
 /* The key for context ctx (8 characters) derived from the private key. */

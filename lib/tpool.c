@@ -5,6 +5,7 @@
  * evthread locking is needed anywhere else.
  */
 #include <sys/queue.h>
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@ struct tpool {
 	bool stop;
 	pthread_t *threads;
 	int nthreads;
+	int nice; /* of the threads */
 	int wake[2];
 	struct event ev;
 };
@@ -49,6 +51,10 @@ tpool_thread(void *arg)
 	struct tpool_item *it;
 	char c = 1;
 
+	/* On Linux a thread has a nice value of its own. */
+	if (tp->nice != 0 &&
+	    setpriority(PRIO_PROCESS, (id_t)gettid(), tp->nice) == -1)
+		log_warn("thread priority");
 	pthread_mutex_lock(&tp->mu);
 	for (;;) {
 		while (!tp->stop && STAILQ_EMPTY(&tp->todo))
@@ -95,10 +101,17 @@ tpool_wake_cb(evutil_socket_t fd, short what, void *arg)
 struct tpool *
 tpool_new(struct event_base *base, int nthreads)
 {
+	return tpool_new_nice(base, nthreads, 0);
+}
+
+struct tpool *
+tpool_new_nice(struct event_base *base, int nthreads, int nice)
+{
 	struct tpool *tp;
 	int i;
 
 	tp = xcalloc(1, sizeof(*tp));
+	tp->nice = nice;
 	pthread_mutex_init(&tp->mu, NULL);
 	pthread_cond_init(&tp->cv, NULL);
 	STAILQ_INIT(&tp->todo);

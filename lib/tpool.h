@@ -19,6 +19,9 @@ struct tpool;
 
 /* Caller frees with tpool_free(), which waits for running work. */
 struct tpool *tpool_new(struct event_base *, int nthreads);
+/* The same with threads at a lower priority (nice 1..19), for long work
+ * that must not slow down answering (password hashing). */
+struct tpool *tpool_new_nice(struct event_base *, int nthreads, int nice);
 void tpool_free(struct tpool *);
 
 /*

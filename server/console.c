@@ -505,7 +505,11 @@ console_init(struct console *co, struct event_base *base, struct cfg *cfg,
 	daemon_db_opts(&dbo, cfg, cfg->console_db_user, db_stmts_console,
 	    STMT_CONSOLE_COUNT);
 	co->db = db_pool_new(base, &dbo);
-	co->tpool = tpool_new(base, (int)cfg->console_threads);
+	/* Hashing takes a fifth of a second a login: at nice 10, so that
+	 * pages keep their pace while logins queue; opening a case's boxes
+	 * is what a page waits for, at normal priority. */
+	co->tpool = tpool_new_nice(base, (int)cfg->console_threads, 10);
+	co->open_pool = tpool_new(base, (int)cfg->console_threads);
 	event_assign(&co->audit_timer, base, -1, EV_PERSIST, console_audit_tick,
 	    co);
 	tv.tv_sec = cfg->console_audit_head_every_ms / 1000;
@@ -550,6 +554,7 @@ void
 console_free(struct console *co)
 {
 	tpool_free(co->tpool);
+	tpool_free(co->open_pool);
 	db_pool_free(co->db);
 	web_free(&co->web);
 	event_del(&co->audit_timer);

@@ -60,7 +60,8 @@ struct console {
 	struct tls *tls;
 	struct web web;
 	struct page_set pages;
-	struct tpool *tpool;
+	struct tpool *tpool;     /* password hashing, at a lower priority */
+	struct tpool *open_pool; /* opening a big case's sealed texts */
 	struct console_keys keys;
 	/* Signs the login form's token (a fresh key per start). */
 	uint8_t login_key[32];

@@ -63,13 +63,13 @@ struct queue {
 	uint8_t dedup_key[32];
 	uint8_t search_key[32];
 	uint8_t excerpt_key[32]; /* seal_subkey(secret_key, SEAL_CTX_EXCERPT) */
-	bool indexing;        /* a batch of search tokens in flight */
-	bool index_full;      /* ...and it was full: more wait */
-	char index_after[37]; /* the last tip indexed; "" from the start */
-	int running;          /* jobs in any state */
-	int shots;            /* screenshots of running jobs not read yet */
-	bool claiming;        /* job_claim() in flight */
-	bool idle;            /* the last claim found nothing */
+	bool indexing;           /* a batch of search tokens in flight */
+	bool index_full;         /* ...and it was full: more wait */
+	char index_after[37];    /* the last tip indexed; "" from the start */
+	int running;             /* jobs in any state */
+	int shots;               /* screenshots of running jobs not read yet */
+	bool claiming;           /* job_claim() in flight */
+	bool idle;               /* the last claim found nothing */
 	bool stopping;
 	struct event sweep;
 	struct event purge; /* queues a purge job */

@@ -6,7 +6,8 @@ import secrets
 import time
 
 from consolelib import case_version, cenv, console_worker, form_csrf  # noqa: F401
-from worklib import wenv  # noqa: F401
+from tiplib import tip_fields
+from worklib import submit_tip, wait_tip, wenv  # noqa: F401
 
 
 def helsinki_tip(text, url=None):
@@ -167,6 +168,26 @@ def wait_indexed(cenv, case, timeout=60):
             return
         assert time.monotonic() < deadline, "tips not indexed"
         time.sleep(0.05)
+
+
+def test_big_case_opens_every_tip(cenv):
+    """A case of 40 reports of one post: its texts are opened on the
+    pool in slices, and every tip's description, link and place is on
+    the page, once."""
+    url = f"https://example.com/viral/{secrets.token_hex(6)}"
+    codes = [submit_tip(cenv.wenv, tip_fields(
+        **helsinki_tip(f"Report number {i:02d} of the viral post.", url)))
+        for i in range(40)]
+    cases = {wait_tip(cenv.wenv, code, timeout=120,
+                      workers=[cenv.worker])["case_id"] for code in codes}
+    assert len(cases) == 1, cases
+    case = cases.pop()
+    c = cenv.client(cenv.accounts["helsinki.officer"])
+    r = c.get(f"/case/{case}")
+    assert r.status == 200, r.text[:1000]
+    assert all(r.text.count(f"Report number {i:02d} of") == 1
+               for i in range(40))
+    assert r.text.count(url) >= 40
 
 
 def test_queue_excerpt_from_the_worker(cenv):
