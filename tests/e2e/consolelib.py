@@ -34,7 +34,8 @@ import pytest
 
 from e2elib import BUILD, Daemon, ctl, free_port, make_tempdir, set_key
 from tiplib import tip_fields
-from worklib import ingest, run_module_worker, wenv  # noqa: F401 (fixture)
+from worklib import (ingest, long_lease_conf, run_module_worker,  # noqa: F401
+                     wenv)
 
 CONSOLE_BIN = BUILD / "server" / "tipline-console"
 
@@ -310,9 +311,7 @@ def console_worker(wenv):  # noqa: F811
     """The module's worker.  Its lease is long: these tests are not about
     leases, and under a sanitizer on a busy machine reading one
     screenshot can take longer than the worker tests' three seconds."""
-    conf = wenv.write_conf("worker-console.ini",
-                           settings={"lease": "120s", "max_attempts": "5"})
-    yield from run_module_worker(conf)
+    yield from run_module_worker(long_lease_conf(wenv))
 
 
 @pytest.fixture(scope="module")

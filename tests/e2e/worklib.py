@@ -406,8 +406,17 @@ def insert_tips(env, tips, conn=None):
 
 @pytest.fixture(scope="module")
 def module_worker(wenv):
-    """One worker for the whole module, checked like start_worker's."""
-    yield from run_module_worker(wenv.conf)
+    """One worker for the whole module, checked like start_worker's.  Its
+    lease is long: the modules that share it are not about leases, and
+    under a sanitizer on a busy machine reading one screenshot can take
+    longer than three seconds (the lease passes on, the job is tried
+    again and again, and dies)."""
+    yield from run_module_worker(long_lease_conf(wenv))
+
+
+def long_lease_conf(wenv):
+    return wenv.write_conf("worker-module.ini",
+                           settings={"lease": "120s", "max_attempts": "5"})
 
 
 def run_module_worker(conf):
