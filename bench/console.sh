@@ -76,26 +76,15 @@ psql -qc "INSERT INTO reviewer (username, display_name, role, department_id,
     WHERE username = 'helsinki.officer'"
 
 # --- the backlog ---
-"$py" bench/console_gen.py "$work/seal.pub" "$ncases" "$ntips" "$hel_open"
+"$py" bench/console_gen.py "$conf" "$work/seal.pub" "$ncases" "$ntips" "$hel_open"
 t=$(date +%s)
 psql -qc "VACUUM ANALYZE"
 psql -qc "CHECKPOINT"
 echo "vacuum analyze: $(($(date +%s) - t)) s; database $(psql -Atc "SELECT pg_size_pretty(pg_database_size('tipline'))")"
 
-# --- the search index: a worker indexes every tip, as after an upgrade
-# (the generator wrote the tips directly, unindexed) ---
-t=$(date +%s)
-build-bench/worker/tipline-worker -c "$conf" 2>"$work/worker.log" &
-wpid=$!
-pids+=("$wpid")
-while [ "$(psql -Atc "SELECT count(*) FROM tip WHERE NOT indexed")" != 0 ]; do
-	kill -0 "$wpid" 2>/dev/null || { cat "$work/worker.log" >&2; exit 1; }
-	sleep 2
-done
-kill -TERM "$wpid"
-wait "$wpid" || true
-psql -qc "VACUUM ANALYZE tip_search"
-echo "search index: $ntips tips in $(($(date +%s) - t)) s; $(psql -Atc "SELECT pg_size_pretty(pg_total_relation_size('tip_search'))")"
+# The generator indexed the tips for search as the worker does.
+[ "$(psql -Atc "SELECT count(*) FROM tip WHERE NOT indexed OR excerpt IS NULL")" = 0 ]
+echo "search index: $(psql -Atc "SELECT count(*) || ' tips, ' || pg_size_pretty(pg_total_relation_size('tip_search')) FROM tip_search")"
 
 # --- the console ---
 build-bench/server/tipline-console -c "$conf" 2>"$work/console.log" &
@@ -125,7 +114,7 @@ keyset() { # "/?sort=x&after=K1.K2" -> "K1, K2"
 }
 args[pri_deep]="1, '', $(keyset "$deep_pri"), '', '', '', '', $me"
 args[age_deep]="1, '', $(keyset "$deep_age"), '', '', '', '', $me"
-args[case_tips]="$big, 1"
+args[case_tips]="$big, 1, 0"
 # The session check every page makes first: the cookie's token hashed,
 # and the shipped session_idle (30m) in seconds.
 token_hash=$("$py" -c 'import hashlib, sys; print(hashlib.sha256(bytes.fromhex(sys.argv[1])).hexdigest())' "${cookie#*=}")

@@ -2,14 +2,22 @@
 bench/console.sh: CASES cases and TIPS tips over the 13 departments,
 Helsinki holding HELSINKI_OPEN open cases.
 
-    /usr/bin/python3 bench/console_gen.py SEAL_PUB [CASES TIPS HELSINKI_OPEN]
+    /usr/bin/python3 bench/console_gen.py CONF SEAL_PUB [CASES TIPS HELSINKI_OPEN]
 
 Run as the owner (PG* variables name the database).  Tip text is sealed
 with the deployment's public key, as the intake seals it, so the console
 opens it; sealing millions of boxes would take most of an hour, so a few
 thousand distinct descriptions, links and places are sealed once and the
 boxes are shared between tips.  Nothing of the schema is disabled: every
-index, constraint and foreign key is there while the rows go in.
+index, constraint and foreign key is there while the rows go in, but for
+the search index's GIN index, made again after its 3,000,000 rows.
+
+The tips are indexed for search as the worker indexes them: each
+distinct text's tokens and excerpt come from build-bench/bench/index_gen
+(INDEX_GEN), which runs lib/search.c and lib/seal.c with the keys of
+CONF, and each tip gets the union of its texts' tokens and its
+description's excerpt.  (Through the worker, three million tips would
+take most of an hour: bench/README.md.)
 
 Shape of the data (fixed seeds: every run makes the same backlog):
 - tips per case heavy-tailed (a case gains priority with its tips): most
@@ -25,7 +33,9 @@ Shape of the data (fixed seeds: every run makes the same backlog):
 - a screenshot on one tip in ten of the biggest cases and on a few others.
 Prints one line of counts and the time taken.
 """
+import os
 import random
+import subprocess
 import sys
 import time
 
@@ -184,7 +194,7 @@ FROM cases c, generate_series(1, c.ntips) k
 SQL_TIPS = """
 INSERT INTO tip (id, receipt_hash, received_at, lang, channel, platform,
     municipality, motives, feedback, sealed_description, sealed_url,
-    sealed_place, status, nattachments)
+    sealed_place, status, nattachments, excerpt, indexed)
 SELECT s.id, sha256(uuid_send(s.id)), s.at,
     (ARRAY['fi', 'fi', 'fi', 'fi', 'sv', 'en'])[1 + s.h %% 6],
     s.channel,
@@ -202,7 +212,8 @@ SELECT s.id, sha256(uuid_send(s.id)), s.at,
         THEN (SELECT box FROM bench_place p
               WHERE p.n = s.ch %% %(nplace)s) END,
     CASE WHEN s.cstatus = 'closed' THEN 'closed' ELSE 'in_review' END,
-    s.shots
+    s.shots,
+    (SELECT excerpt FROM bench_desc d WHERE d.n = s.h %% %(ndesc)s), true
 FROM (SELECT r.*,
         CASE WHEN r.dept = 12 THEN 'online'
             WHEN r.ch %% 10 < 7 THEN 'place' ELSE 'both' END AS channel,
@@ -237,30 +248,60 @@ FROM tip t WHERE t.nattachments = 1
 """
 
 
+# Each tip's tokens: its description's, link's, place's and screenshot
+# text's (the same choices as SQL_TIPS and SQL_SHOTS make).
+SQL_SEARCH = """
+INSERT INTO tip_search (tip_id, tokens)
+SELECT t.id, ARRAY(SELECT DISTINCT x FROM unnest(d.tokens
+        || CASE WHEN t.sealed_url IS NOT NULL THEN u.tokens END
+        || CASE WHEN t.sealed_place IS NOT NULL THEN p.tokens END
+        || CASE WHEN t.nattachments = 1 THEN s.tokens END) x ORDER BY x)
+FROM (""" + SQL_TIP_ROWS + """) r
+JOIN tip t ON t.id = r.id
+JOIN bench_desc d ON d.n = r.h %% %(ndesc)s
+JOIN bench_url u ON u.n = r.ch %% %(nurl)s
+JOIN bench_place p ON p.n = r.ch %% %(nplace)s
+JOIN bench_desc s ON s.n =
+    (hashtext(t.id::text)::bigint & 2147483647) %% %(ndesc)s
+"""
+
+
+def indexed(conf, texts):
+    """(tokens, excerpt box) of each text, from index_gen."""
+    exe = os.environ.get("INDEX_GEN", "build-bench/bench/index_gen")
+    out = subprocess.run([exe, conf], check=True, capture_output=True,
+                         input="".join(t.encode().hex() + "\n"
+                                       for t in texts).encode()).stdout
+    rows = [line.split("\t") for line in out.decode().splitlines()]
+    assert len(rows) == len(texts)
+    return [(tok, bytes.fromhex(ex)) for tok, ex in rows]
+
+
 def main():
-    pub = sys.argv[1]
-    ncases = int(sys.argv[2]) if len(sys.argv) > 2 else 1000000
-    ntips = int(sys.argv[3]) if len(sys.argv) > 3 else 3000000
-    hel_open = int(sys.argv[4]) if len(sys.argv) > 4 else 150000
+    conf, pub = sys.argv[1], sys.argv[2]
+    ncases = int(sys.argv[3]) if len(sys.argv) > 3 else 1000000
+    ntips = int(sys.argv[4]) if len(sys.argv) > 4 else 3000000
+    hel_open = int(sys.argv[5]) if len(sys.argv) > 5 else 150000
     t0 = time.monotonic()
     rnd = random.Random(20261124)
     box = SealedBox(PublicKey(bytes.fromhex(open(pub).read().strip())))
-    descs = [box.encrypt(description(rnd).encode()) for _ in range(NDESC)]
-    urls = [box.encrypt(link(rnd).encode()) for _ in range(NURL)]
-    places = [box.encrypt(place(rnd).encode()) for _ in range(NPLACE)]
+    texts = {"bench_desc": [description(rnd) for _ in range(NDESC)],
+             "bench_url": [link(rnd) for _ in range(NURL)],
+             "bench_place": [place(rnd) for _ in range(NPLACE)]}
     png = box.encrypt(PNG)
     cases = plan(ncases, ntips, hel_open, rnd)
 
     with psycopg.connect() as c, c.cursor() as cur:
         cur.execute("SET work_mem = '1GB'")
         cur.execute("SET jit = off")
-        for name, boxes in (("bench_desc", descs), ("bench_url", urls),
-                            ("bench_place", places)):
+        for name, plain in texts.items():
             cur.execute(f"CREATE TABLE {name} (n integer PRIMARY KEY, "
-                        "box bytea NOT NULL)")
-            with cur.copy(f"COPY {name} (n, box) FROM STDIN") as cp:
-                for i, b in enumerate(boxes):
-                    cp.write_row((i, b))
+                        "box bytea NOT NULL, tokens integer[] NOT NULL, "
+                        "excerpt bytea NOT NULL)")
+            with cur.copy(f"COPY {name} FROM STDIN") as cp:
+                for i, (t, (tok, ex)) in enumerate(
+                        zip(plain, indexed(conf, plain))):
+                    cp.write_row((i, box.encrypt(t.encode()), tok, ex))
         cur.execute("CREATE TABLE bench_plan (n bigint PRIMARY KEY, "
                     "dept smallint, status text, ntips integer, "
                     "ago integer, span integer)")
@@ -284,6 +325,14 @@ def main():
         t2 = time.monotonic()
         cur.execute(SQL_JOINS)
         cur.execute(SQL_SHOTS, {"png": png, "ndesc": NDESC})
+        t3 = time.monotonic()
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("DROP INDEX tip_search_tokens_idx")
+        cur.execute(SQL_SEARCH, {"ndesc": NDESC, "nurl": NURL,
+                                 "nplace": NPLACE})
+        cur.execute("CREATE INDEX tip_search_tokens_idx ON tip_search "
+                    "USING gin (tokens)")
+        t4 = time.monotonic()
         cur.execute("DROP TABLE bench_desc, bench_url, bench_place, "
                     "bench_plan")
         c.commit()
@@ -298,7 +347,7 @@ def main():
     print(f"generated {n[0]} cases, {n[1]} tips ({n[2]} joined, {n[3]} "
           f"screenshots), {n[4]} open in Helsinki, {n[5]} of 500 tips, in "
           f"{time.monotonic() - t0:.0f} s (cases {t1 - t0:.0f} s, tips "
-          f"{t2 - t1:.0f} s)")
+          f"{t2 - t1:.0f} s, search index {t4 - t3:.0f} s)")
 
 
 if __name__ == "__main__":

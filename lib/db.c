@@ -382,12 +382,19 @@ static void
 db_conn_run(struct db_conn *c, struct db_query *q)
 {
 	struct db_pool *pool = c->pool;
+	const struct db_stmt *s = &pool->o.stmts[q->stmt];
 	uint64_t now = util_now_ms();
+	int ok;
 
 	c->cur = q;
 	c->state = DB_C_BUSY;
-	if (!PQsendQueryPrepared(c->pg, pool->o.stmts[q->stmt].name, q->nparams,
-	        (const char *const *)q->values, q->lengths, q->formats, 0)) {
+	if (s->replan)
+		ok = PQsendQueryParams(c->pg, s->sql, q->nparams, NULL,
+		    (const char *const *)q->values, q->lengths, q->formats, 0);
+	else
+		ok = PQsendQueryPrepared(c->pg, s->name, q->nparams,
+		    (const char *const *)q->values, q->lengths, q->formats, 0);
+	if (!ok) {
 		db_conn_down(c, "could not send query");
 		return;
 	}

@@ -42,6 +42,11 @@ struct db_stmt {
 	const char *name;
 	const char *sql;
 	int nparams;
+	/* Planned again for each execution's values (still prepared on
+	 * connect, so that it is checked at start): for a statement whose
+	 * best plan depends on them, where a cached generic plan can be a
+	 * thousand times slower for some values. */
+	bool replan;
 };
 
 struct db_pool_opts {

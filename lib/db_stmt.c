@@ -290,8 +290,8 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "LEFT JOIN municipality m ON m.code = t.municipality "
 	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
 	    "ORDER BY j.matched <> 'new', t.received_at, j.joined_at, t.id "
-	    "LIMIT 1000",
-	    2 },
+	    "LIMIT 101 OFFSET $3::integer",
+	    3 },
 	[STMT_CONSOLE_CASE_SHOTS] = { "console_case_shots",
 	    "SELECT a.tip_id, a.seq, a.width, a.height, a.sealed_text "
 	    "FROM case_join j JOIN attachment a ON a.tip_id = j.tip_id "
@@ -362,7 +362,10 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    5 },
 	/* The department's tips holding all of $2's tokens, newest case
 	 * first, each with its sealed texts a row for the console to check
-	 * the match. */
+	 * the match.  Planned for each query: for a rare word the GIN index
+	 * finds its few tips, for a common one walking the newest cases is
+	 * quicker; a generic plan, which PostgreSQL caches after five runs,
+	 * took 4-8 s on a rare word at a million cases (bench/README.md). */
 	[STMT_CONSOLE_SEARCH] = { "console_search",
 	    "WITH h AS (SELECT j.case_id, s.tip_id FROM tip_search s "
 	    "JOIN case_join j ON j.tip_id = s.tip_id "
@@ -382,7 +385,7 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "FROM attachment a WHERE a.tip_id = t.id) x "
 	    "WHERE x.sealed IS NOT NULL "
 	    "ORDER BY h.case_id DESC, h.tip_id, x.kind",
-	    3 },
+	    3, true },
 	/* A case page's audit row: a view of a case of the reviewer's
 	 * department, or a refused one. */
 	[STMT_CONSOLE_CASE_VIEWED] = { "console_case_viewed",

@@ -30,6 +30,12 @@
 #include "vocab.h"
 
 #define CASE_PAGE_ROWS 50
+/* Tips on one case page: a hundred reports of one post are plenty to
+ * read at once, and a case of 500 would be 800 KB and 1,500 boxes to
+ * open.  The statement takes one more to know whether more follow, and
+ * pages by OFFSET: bounded by one case's tips, not by the queue. */
+#define CASE_TIPS_PAGE 100
+#define CASE_TIPS_MAX  10000000
 #define CASE_MAX_TEXT  4000
 
 /* ---- small things ---- */
@@ -441,8 +447,10 @@ struct case_page {
 	int pending;
 	bool failed;
 	bool found;
-	char reveal[48]; /* "TIP.SEQ" revealed without JavaScript */
-	int status;      /* of the answer */
+	char reveal[48];     /* "TIP.SEQ" revealed without JavaScript */
+	int status;          /* of the answer */
+	long long tips_from; /* the first tip shown, from 0 */
+	bool tips_more;      /* more tips after those shown */
 	const char *notice_id;
 	json_t *typed; /* what the officer typed, when re-shown */
 	json_t *parts[CP_COUNT];
@@ -476,6 +484,31 @@ case_checks(struct web_req *wr, const char *const *list, size_t n,
 		        csv != NULL && strstr(csv, pat) != NULL));
 	}
 	return arr;
+}
+
+/* Which tips are shown, and links to the others, when not all fit. */
+static void
+case_tip_pages(json_t *ctx, const struct case_page *cp, size_t shown)
+{
+	json_t *pages;
+
+	if (cp->tips_from == 0 && !cp->tips_more)
+		return;
+	pages = json_pack("{s:I, s:I}", "from", (json_int_t)cp->tips_from + 1,
+	    "to", (json_int_t)cp->tips_from + (json_int_t)shown);
+	/* A string: the template takes the number 0 for "none". */
+	if (cp->tips_from > 0)
+		json_object_set_new(pages, "prev",
+		    json_sprintf("%lld", cp->tips_from > CASE_TIPS_PAGE
+		                             ? cp->tips_from - CASE_TIPS_PAGE
+		                             : 0));
+	if (cp->tips_more)
+		json_object_set_new(pages, "next",
+		    json_integer(cp->tips_from + CASE_TIPS_PAGE));
+	json_object_set_new(ctx, "tip_pages", pages);
+	if (cp->tips_from > 0)
+		json_object_set_new(ctx, "tips_at",
+		    json_integer(cp->tips_from));
 }
 
 static void
@@ -515,7 +548,9 @@ case_render(struct web_req *wr)
 	}
 	json_object_set(ctx, "tips", tips);
 	json_object_set_new(ctx, "split",
-	    json_boolean(json_array_size(tips) > 1));
+	    json_boolean(strcmp(json_string_value(json_object_get(c, "ntips")),
+	                     "1") != 0));
+	case_tip_pages(ctx, cp, json_array_size(tips));
 	json_object_set(ctx, "events", cp->parts[CP_EVENTS]);
 	json_object_set(ctx, "notes", cp->parts[CP_NOTES]);
 	json_object_set(ctx, "departments", cp->parts[CP_DEPTS]);
@@ -801,9 +836,13 @@ case_on_tips(void *arg, PGresult *res)
 		o->wr = wr;
 		o->keys = &console_of(wr)->keys;
 		o->ntips = PQntuples(res);
+		if (o->ntips > CASE_TIPS_PAGE) {
+			cp->tips_more = true;
+			o->ntips = CASE_TIPS_PAGE;
+		}
 		o->text =
 		    xcalloc((size_t)o->ntips * CASE_TEXTS + 1, sizeof(char *));
-		for (i = 0; i < PQntuples(res); i++) {
+		for (i = 0; i < o->ntips; i++) {
 			console_format_time(PQgetvalue(res, i, 1), when,
 			    sizeof(when));
 			matched = PQgetvalue(res, i, 13);
@@ -821,7 +860,8 @@ case_on_tips(void *arg, PGresult *res)
 			    "feedback",
 			    case_label(wr, "console.feedback.",
 			        PQgetvalue(res, i, 9)));
-			json_object_set_new(t, "n", json_integer(i + 1));
+			json_object_set_new(t, "n",
+			    json_integer(cp->tips_from + i + 1));
 			for (k = 0; k < CASE_TEXTS; k++)
 				o->text[i * CASE_TEXTS + k] =
 				    xstrdup(PQgetvalue(res, i, 10 + k));
@@ -1001,8 +1041,8 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 		STMT_CONSOLE_CASE_SHOTS, STMT_CONSOLE_CASE_EVENTS,
 		STMT_CONSOLE_CASE_NOTES, STMT_CONSOLE_DEPARTMENTS };
 	struct case_page *cp;
-	char cid[24], dept[8], rev[16];
-	const char *values[5];
+	char cid[24], dept[8], rev[16], from[24];
+	const char *values[5], *tips = web_query(wr, "tips"), *errstr;
 	int i, nparams;
 
 	if ((cp = calloc(1, sizeof(*cp))) == NULL) {
@@ -1020,6 +1060,13 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 	cp->typed = typed;
 	if (reveal != NULL && strlen(reveal) < sizeof(cp->reveal))
 		snprintf(cp->reveal, sizeof(cp->reveal), "%s", reveal);
+	/* A page of tips from ?tips=, on a page's boundary; anything else
+	 * is the first page. */
+	if (tips == NULL || util_parse_ll(tips, 0, CASE_TIPS_MAX,
+	                        &cp->tips_from, &errstr) == -1)
+		cp->tips_from = 0;
+	cp->tips_from -= cp->tips_from % CASE_TIPS_PAGE;
+	snprintf(from, sizeof(from), "%lld", cp->tips_from);
 	snprintf(cid, sizeof(cid), "%lld", id);
 	snprintf(rev, sizeof(rev), "%d", s->reviewer);
 	cp->pending = CP_COUNT;
@@ -1034,7 +1081,8 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 		else {
 			values[0] = cid;
 			values[1] = case_dept_id(wr, dept);
-			nparams = 2;
+			values[2] = from;
+			nparams = i == CP_TIPS ? 3 : 2;
 		}
 		if (db_send(co->db, stmts[i], nparams, values, NULL, NULL,
 		        fns[i], wr) == NULL)

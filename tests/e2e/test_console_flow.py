@@ -170,24 +170,38 @@ def wait_indexed(cenv, case, timeout=60):
         time.sleep(0.05)
 
 
-def test_big_case_opens_every_tip(cenv):
-    """A case of 40 reports of one post: its texts are opened on the
-    pool in slices, and every tip's description, link and place is on
-    the page, once."""
+def test_big_case_in_pages_of_100(cenv):
+    """A case of 120 reports of one post: its texts are opened on the
+    pool in slices, a hundred tips a page; every tip's description and
+    link is on one of the two pages, once."""
     url = f"https://example.com/viral/{secrets.token_hex(6)}"
     codes = [submit_tip(cenv.wenv, tip_fields(
-        **helsinki_tip(f"Report number {i:02d} of the viral post.", url)))
-        for i in range(40)]
+        **helsinki_tip(f"Report number {i:03d} of the viral post.", url)))
+        for i in range(120)]
     cases = {wait_tip(cenv.wenv, code, timeout=120,
                       workers=[cenv.worker])["case_id"] for code in codes}
     assert len(cases) == 1, cases
     case = cases.pop()
     c = cenv.client(cenv.accounts["helsinki.officer"])
-    r = c.get(f"/case/{case}")
-    assert r.status == 200, r.text[:1000]
-    assert all(r.text.count(f"Report number {i:02d} of") == 1
-               for i in range(40))
-    assert r.text.count(url) >= 40
+    first = c.get(f"/case/{case}")
+    assert first.status == 200, first.text[:1000]
+    assert "1–100 / 120" in first.text
+    assert f'href="/case/{case}?tips=100#tips-h"' in first.text
+    assert "?tips=0#" not in first.text            # no "previous"
+    assert first.text.count(url) >= 100
+    second = c.get(f"/case/{case}?tips=100")
+    assert second.status == 200
+    assert "101–120 / 120" in second.text
+    assert f'href="/case/{case}?tips=0#tips-h"' in second.text
+    assert "?tips=200#" not in second.text         # no "next"
+    assert 'id="tip-101"' in second.text and 'id="tip-120"' in second.text
+    both = first.text + second.text
+    assert all(both.count(f"Report number {i:03d} of") == 1
+               for i in range(120))
+    # A number off a page's boundary is its page; nonsense the first.
+    assert "101–120 / 120" in c.get(f"/case/{case}?tips=150").text
+    for bad in ("-5", "x", "99999999999"):
+        assert "1–100 / 120" in c.get(f"/case/{case}?tips={bad}").text
 
 
 def test_queue_excerpt_from_the_worker(cenv):
