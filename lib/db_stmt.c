@@ -17,20 +17,20 @@ TIP_SUBMIT_PARAMS(TIP_SUBMIT_CHECK, TIP_SUBMIT_CHECK)
 #undef TIP_SUBMIT_CHECK
 
 const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
-	[STMT_INTAKE_PING] = { "intake_ping", "SELECT 1", 0 },
+	[STMT_INTAKE_PING] = { "intake_ping", "SELECT 1", 0, false },
 	[STMT_INTAKE_MUNICIPALITIES] = { "intake_municipalities",
 	    "SELECT m.code, m.name_fi, m.name_sv, d.kind "
 	    "FROM municipality m JOIN department d ON d.id = m.department_id "
 	    "ORDER BY m.code",
-	    0 },
+	    0, false },
 	[STMT_INTAKE_TIP_SUBMIT] = { "intake_tip_submit",
 	    "SELECT tip_submit(" TIP_SUBMIT_PARAMS(TIP_SUBMIT_ARG,
 	        TIP_SUBMIT_NEXT_ARG) ")",
-	    TIP_SUBMIT_NPARAMS },
+	    TIP_SUBMIT_NPARAMS, false },
 	[STMT_INTAKE_TIP_STATUS] = { "intake_tip_status",
 	    "SELECT receipt_hash, received_local, status "
 	    "FROM tip_status($1::bytea)",
-	    1 },
+	    1, false },
 };
 
 const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
@@ -39,27 +39,28 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "sealed_url, nattachments "
 	    "FROM job_claim($1::double precision, $2::integer, $3::integer, "
 	    "$4::integer)",
-	    4 },
+	    4, false },
 	[STMT_WORKER_SHOTS] = { "worker_shots",
 	    "SELECT x.i, a.seq, a.sealed "
 	    "FROM unnest($1::uuid[]) WITH ORDINALITY x (id, i) "
 	    "JOIN attachment a ON a.tip_id = x.id ORDER BY x.i, a.seq",
-	    1 },
+	    1, false },
 	[STMT_WORKER_APPLY] = { "worker_apply",
 	    "SELECT job_id, case_id FROM ingest_batch($1::bigint[], "
 	    "$2::integer[], $3::uuid[], $4::bytea[], $5::bytea[], "
 	    "$6::bigint[], $7::integer[], $8::integer[], $9::bigint[], "
 	    "$10::bytea[], $11::integer, $12::integer, $13::integer, "
 	    "$14::integer)",
-	    14 },
+	    14, false },
 	[STMT_WORKER_FAIL] = { "worker_fail",
 	    "SELECT job_fail($1::bigint, $2::integer, $3::text, $4::integer, "
 	    "$5::double precision)",
-	    5 },
+	    5, false },
 	[STMT_WORKER_PURGE_SCHEDULE] = { "worker_purge_schedule",
-	    "SELECT purge_schedule()", 0 },
+	    "SELECT purge_schedule()", 0, false },
 	[STMT_WORKER_PURGE_BATCH] = { "worker_purge_batch",
-	    "SELECT purge_batch($1::integer, $2::integer, $3::integer)", 3 },
+	    "SELECT purge_batch($1::integer, $2::integer, $3::integer)", 3,
+	    false },
 	/* Tips in a case and not indexed, after $2 in id order, each one's
 	 * sealed texts a row (grouped by tip) with its kind: 'd'escription,
 	 * 'u'rl, 'p'lace, 's'creenshot text.  The waiting tips come from
@@ -78,7 +79,7 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "UNION ALL SELECT 's', a.sealed_text FROM attachment a "
 	    "WHERE a.tip_id = t.id) x (kind, sealed) "
 	    "WHERE x.sealed IS NOT NULL ORDER BY 1",
-	    2 },
+	    2, false },
 	[STMT_WORKER_INDEX_STORE] = { "worker_index_store",
 	    "WITH x AS (SELECT x.id, x.tokens::integer[] AS tokens, "
 	    "decode(nullif(x.excerpt, ''), 'hex') AS excerpt "
@@ -89,9 +90,9 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "DO UPDATE SET tokens = EXCLUDED.tokens) "
 	    "UPDATE tip SET indexed = true, excerpt = x.excerpt "
 	    "FROM x WHERE tip.id = x.id",
-	    3 },
+	    3, false },
 	[STMT_WORKER_FINISH] = { "worker_finish",
-	    "SELECT job_finish($1::bigint, $2::integer)", 2 },
+	    "SELECT job_finish($1::bigint, $2::integer)", 2, false },
 };
 
 /*
@@ -143,7 +144,7 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	"(c.status <> 'closed' AND c.opened_at + d.decide_within < now())) "
 
 const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
-	[STMT_CONSOLE_PING] = { "console_ping", "SELECT 1", 0 },
+	[STMT_CONSOLE_PING] = { "console_ping", "SELECT 1", 0, false },
 	/* The session, if alive; it is marked as seen at most once a
 	 * minute, so that most requests write nothing (and wait for no
 	 * flush to disk). */
@@ -162,21 +163,21 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "AND s.last_seen_at < now() - interval '1 minute') "
 	    "SELECT id, username, display_name, role, dept, stage, "
 	    "reveal_images, fi, sv, en FROM s",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_AUDIT] = { "console_audit",
 	    "SELECT audit_append($1::integer, $2::text, $3::bigint, "
 	    "$4::jsonb, $5::bytea)",
-	    5 },
+	    5, false },
 	[STMT_CONSOLE_AUDIT_HEAD] = { "console_audit_head",
 	    "SELECT id, encode(hash, 'hex') FROM audit_log "
 	    "ORDER BY id DESC LIMIT 1",
-	    0 },
+	    0, false },
 	[STMT_CONSOLE_LOGIN_LOOKUP] = { "console_login_lookup",
 	    "SELECT id, password_hash, totp_sealed, totp_enrolled, "
 	    "totp_last_step, disabled, "
 	    "coalesce(locked_until > now(), false) "
 	    "FROM reviewer WHERE username = $1::text",
-	    1 },
+	    1, false },
 	/* Past $2 failures in a row, each further one doubles the wait
 	 * ($3 seconds first, at most $4). */
 	[STMT_CONSOLE_LOGIN_FAILED] = { "console_login_failed",
@@ -185,39 +186,40 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "THEN now() + make_interval(secs => least($4::double precision, "
 	    "$3::double precision * 2 ^ least(failed_logins + 1 - $2::integer, "
 	    "30))) ELSE locked_until END WHERE id = $1::integer",
-	    4 },
+	    4, false },
 	/* Each code once: only a later step than the last one used. */
 	[STMT_CONSOLE_LOGIN_TOTP] = { "console_login_totp",
 	    "UPDATE reviewer SET totp_last_step = $2::bigint, "
 	    "failed_logins = 0, locked_until = NULL "
 	    "WHERE id = $1::integer AND totp_enrolled "
 	    "AND totp_last_step < $2::bigint AND NOT disabled RETURNING id",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_LOGIN_PLAIN] = { "console_login_plain",
 	    "UPDATE reviewer SET failed_logins = 0, locked_until = NULL "
 	    "WHERE id = $1::integer AND NOT totp_enrolled AND NOT disabled "
 	    "RETURNING id",
-	    1 },
+	    1, false },
 	[STMT_CONSOLE_REHASH] = { "console_rehash",
 	    "UPDATE reviewer SET password_hash = $2::text "
 	    "WHERE id = $1::integer",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_SESSION_NEW] = { "console_session_new",
 	    "INSERT INTO reviewer_session (token_hash, reviewer_id, stage, "
 	    "created_at, last_seen_at, expires_at) "
 	    "VALUES ($1::bytea, $2::integer, $3::text, clock_timestamp(), "
 	    "now(), now() + make_interval(secs => $4::integer))",
-	    4 },
+	    4, false },
 	[STMT_CONSOLE_SESSION_END] = { "console_session_end",
-	    "DELETE FROM reviewer_session WHERE token_hash = $1::bytea", 1 },
+	    "DELETE FROM reviewer_session WHERE token_hash = $1::bytea", 1,
+	    false },
 	[STMT_CONSOLE_SESSION_END_OTHERS] = { "console_session_end_others",
 	    "DELETE FROM reviewer_session WHERE reviewer_id = $1::integer "
 	    "AND token_hash <> $2::bytea",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_TOTP_SECRET] = { "console_totp_secret",
 	    "SELECT totp_sealed, totp_enrolled FROM reviewer "
 	    "WHERE id = $1::integer",
-	    1 },
+	    1, false },
 	[STMT_CONSOLE_ENROL] = { "console_enrol",
 	    "WITH r AS (UPDATE reviewer SET totp_enrolled = true, "
 	    "totp_last_step = $2::bigint WHERE id = $1::integer "
@@ -225,11 +227,11 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "UPDATE reviewer_session s SET stage = 'full' FROM r "
 	    "WHERE s.token_hash = $3::bytea AND s.reviewer_id = r.id "
 	    "RETURNING s.reviewer_id",
-	    3 },
+	    3, false },
 	[STMT_CONSOLE_SETTINGS] = { "console_settings",
 	    "UPDATE reviewer SET reveal_images = $2::boolean "
 	    "WHERE id = $1::integer",
-	    2 },
+	    2, false },
 	/* The open queue: the literal status test is the partial indexes'
 	 * own, so that the scan comes out in order. */
 	[STMT_CONSOLE_QUEUE_PRIORITY] = { "console_queue_priority",
@@ -239,7 +241,7 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "AND ($2::text = '' OR c.status = $2::text) "
 	    "AND (c.priority, c.id) < ($3::integer, $4::bigint) " CONSOLE_QUEUE_FILTERS
 	    "ORDER BY c.priority DESC, c.id DESC LIMIT 51",
-	    9 },
+	    9, false },
 	[STMT_CONSOLE_QUEUE_AGE] = { "console_queue_age",
 	    CONSOLE_QUEUE_COLUMNS
 	    "WHERE c.department_id = $1::smallint "
@@ -247,7 +249,7 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "AND ($2::text = '' OR c.status = $2::text) "
 	    "AND (c.opened_at, c.id) > (to_timestamp($3::bigint), $4::bigint) " CONSOLE_QUEUE_FILTERS
 	    "ORDER BY c.opened_at, c.id LIMIT 51",
-	    9 },
+	    9, false },
 	/* Closed cases, the most recent first ($2 and $3 as above, unused
 	 * but typed). */
 	[STMT_CONSOLE_QUEUE_CLOSED] = { "console_queue_closed",
@@ -256,7 +258,7 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "AND $2::text IS NOT NULL AND $3::integer IS NOT NULL "
 	    "AND c.id < $4::bigint " CONSOLE_QUEUE_FILTERS
 	    "ORDER BY c.id DESC LIMIT 51",
-	    9 },
+	    9, false },
 	[STMT_CONSOLE_CASE] = { "console_case",
 	    "SELECT c.id, c.status, c.ntips, c.priority, c.version, "
 	    "to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
@@ -276,7 +278,7 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "FROM cases c JOIN department d ON d.id = c.department_id "
 	    "LEFT JOIN reviewer r ON r.id = c.assignee_id "
 	    "WHERE c.id = $1::bigint AND c.department_id = $2::smallint",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_CASE_TIPS] = { "console_case_tips",
 	    "SELECT t.id, to_char(t.received_at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD HH24:MI'), t.lang, t.channel, "
@@ -291,14 +293,14 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
 	    "ORDER BY j.matched <> 'new', t.received_at, j.joined_at, t.id "
 	    "LIMIT 101 OFFSET $3::integer",
-	    3 },
+	    3, false },
 	[STMT_CONSOLE_CASE_SHOTS] = { "console_case_shots",
 	    "SELECT a.tip_id, a.seq, a.width, a.height, a.sealed_text "
 	    "FROM case_join j JOIN attachment a ON a.tip_id = j.tip_id "
 	    "JOIN cases c ON c.id = j.case_id "
 	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
 	    "ORDER BY a.tip_id, a.seq",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_CASE_EVENTS] = { "console_case_events",
 	    "SELECT to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
 	    "coalesce(r.display_name, ''), e.kind, coalesce(e.reason, ''), "
@@ -307,7 +309,7 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "JOIN cases c ON c.id = e.case_id "
 	    "WHERE e.case_id = $1::bigint AND c.department_id = $2::smallint "
 	    "ORDER BY e.id",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_CASE_NOTES] = { "console_case_notes",
 	    "SELECT n.id, to_char(n.at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD HH24:MI'), coalesce(r.display_name, ''), n.sealed "
@@ -315,51 +317,52 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "JOIN cases c ON c.id = n.case_id "
 	    "WHERE n.case_id = $1::bigint AND c.department_id = $2::smallint "
 	    "ORDER BY n.id",
-	    2 },
+	    2, false },
 	[STMT_CONSOLE_SHOT] = { "console_shot",
 	    "SELECT a.mime, a.sealed FROM attachment a "
 	    "JOIN case_join j ON j.tip_id = a.tip_id "
 	    "JOIN cases c ON c.id = j.case_id "
 	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
 	    "AND a.tip_id = $3::uuid AND a.seq = $4::integer",
-	    4 },
+	    4, false },
 	[STMT_CONSOLE_DEPARTMENTS] = { "console_departments",
 	    "SELECT id, code, name_fi, name_sv, name_en FROM department "
 	    "ORDER BY id",
-	    0 },
+	    0, false },
 	[STMT_CONSOLE_REVIEWERS] = { "console_reviewers",
 	    "SELECT r.username, r.display_name, r.role, coalesce(d.code, ''), "
 	    "r.totp_enrolled, r.disabled, coalesce(r.locked_until > now(), "
 	    "false) FROM reviewer r "
 	    "LEFT JOIN department d ON d.id = r.department_id "
 	    "ORDER BY r.username",
-	    0 },
+	    0, false },
 	[STMT_CONSOLE_ASSIGN] = { "console_assign",
 	    "SELECT case_assign($1::integer, $2::bigint, $3::integer, "
 	    "$4::integer)",
-	    4 },
+	    4, false },
 	[STMT_CONSOLE_START] = { "console_start",
-	    "SELECT case_start($1::integer, $2::bigint, $3::integer)", 3 },
+	    "SELECT case_start($1::integer, $2::bigint, $3::integer)", 3,
+	    false },
 	[STMT_CONSOLE_CLOSE] = { "console_close",
 	    "SELECT case_close($1::integer, $2::bigint, $3::integer, "
 	    "$4::text, $5::boolean, $6::text[], $7::text[], $8::text)",
-	    8 },
+	    8, false },
 	[STMT_CONSOLE_REOPEN] = { "console_reopen",
 	    "SELECT case_reopen($1::integer, $2::bigint, $3::integer, "
 	    "$4::text)",
-	    4 },
+	    4, false },
 	[STMT_CONSOLE_MOVE] = { "console_move",
 	    "SELECT case_move($1::integer, $2::bigint, $3::integer, "
 	    "$4::smallint, $5::text)",
-	    5 },
+	    5, false },
 	[STMT_CONSOLE_MERGE] = { "console_merge",
 	    "SELECT case_merge($1::integer, $2::bigint, $3::integer, "
 	    "$4::bigint, $5::integer, $6::text)",
-	    6 },
+	    6, false },
 	[STMT_CONSOLE_SPLIT] = { "console_split",
 	    "SELECT case_split($1::integer, $2::bigint, $3::integer, "
 	    "$4::uuid, $5::text)",
-	    5 },
+	    5, false },
 	/* The department's tips holding all of $2's tokens, newest case
 	 * first, each with its sealed texts a row for the console to check
 	 * the match.  Planned for each query: for a rare word the GIN index
@@ -393,7 +396,8 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "FROM cases c WHERE c.id = $2::bigint AND c.department_id = "
 	    "$3::smallint) THEN 'case_view' ELSE 'case_view_refused' END, "
 	    "$2::bigint, NULL, NULL)",
-	    3 },
+	    3, false },
 	[STMT_CONSOLE_NOTE] = { "console_note",
-	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3 },
+	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3,
+	    false },
 };
