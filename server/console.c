@@ -200,6 +200,19 @@ console_field(struct web_req *wr, const struct form *f, const char *name)
 	return s != NULL ? s : "";
 }
 
+bool
+console_next_ok(const char *path)
+{
+	size_t n;
+
+	if (strcmp(path, "/") == 0 || strcmp(path, "/settings") == 0)
+		return true;
+	if (strncmp(path, "/case/", 6) != 0)
+		return false;
+	n = strspn(path + 6, "0123456789");
+	return n >= 1 && n <= 18 && path[6 + n] == '\0';
+}
+
 void
 console_format_time(const char *iso, char *out, size_t len)
 {
@@ -358,7 +371,14 @@ console_on_session(void *arg, PGresult *res)
 		return;
 	}
 	if (PQntuples(res) != 1) {
-		console_to_login(wr);
+		/* The session ended (idle, or signed out elsewhere) while a
+		 * form was being filled in: nothing is done, but what was
+		 * typed is not lost. */
+		if ((wr->route->flags & WEB_CSRF) &&
+		    wr->route->fn != console_logout)
+			console_login_again(wr);
+		else
+			console_to_login(wr);
 		return;
 	}
 	s->reviewer = (int)db_ll(res, 0, 0);
@@ -395,8 +415,15 @@ console_on_session(void *arg, PGresult *res)
 		p = form_get(&f, "csrf");
 		if (p == NULL || p->body.len != CONSOLE_CSRF_HEX ||
 		    sodium_memcmp(p->body.p, s->csrf, CONSOLE_CSRF_HEX) != 0) {
+			/* A form from a page of an earlier session of this
+			 * browser: shown again with what was typed. */
 			rlog_info(wr, "refused: CSRF token");
-			console_message(wr, 403, "console.error.csrf");
+			if (wr->route->fn == console_case_post)
+				console_case_refused(wr);
+			else if (wr->route->fn == console_settings_post)
+				console_settings_refused(wr);
+			else
+				console_message(wr, 403, "console.error.csrf");
 			return;
 		}
 	}
@@ -450,6 +477,7 @@ console_on_audit_head(void *arg, PGresult *res)
 {
 	struct console *co = arg;
 	const char *id, *hash;
+	char head[sizeof(co->audit_head)];
 	FILE *f;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
@@ -457,16 +485,25 @@ console_on_audit_head(void *arg, PGresult *res)
 		return;
 	id = PQgetvalue(res, 0, 0);
 	hash = PQgetvalue(res, 0, 1);
-	log_info("audit-head %s %s", id, hash);
+	/* Only a new head: a quiet night is not a page of log lines. */
+	snprintf(head, sizeof(head), "%s %s", id, hash);
+	if (strcmp(head, co->audit_head) == 0)
+		return;
+	snprintf(co->audit_head, sizeof(co->audit_head), "%s", head);
+	log_info("audit-head %s", head);
 	if (co->cfg->console_audit_head_file[0] == '\0')
 		return;
+	/* Not written: tried again at the next tick. */
 	if ((f = fopen(co->cfg->console_audit_head_file, "a")) == NULL) {
 		log_warn("%s", co->cfg->console_audit_head_file);
+		co->audit_head[0] = '\0';
 		return;
 	}
-	fprintf(f, "audit-head %s %s\n", id, hash);
-	if (fclose(f) == EOF)
+	fprintf(f, "audit-head %s\n", head);
+	if (fclose(f) == EOF) {
 		log_warn("%s", co->cfg->console_audit_head_file);
+		co->audit_head[0] = '\0';
+	}
 }
 
 static void

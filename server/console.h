@@ -66,6 +66,7 @@ struct console {
 	/* Signs the login form's token (a fresh key per start). */
 	uint8_t login_key[32];
 	struct event audit_timer; /* writes the chain's head out */
+	char audit_head[96];      /* the last one written: "ID HASH" */
 	bool stopping;
 };
 
@@ -105,6 +106,8 @@ TL_MUSTCHECK int console_form(struct web_req *, struct form *f);
 /* A field's value as a C string in the arena ("" if absent). */
 const char *console_field(struct web_req *, const struct form *,
     const char *name);
+/* A page to go back to after a login: "/", "/settings" or "/case/N". */
+bool console_next_ok(const char *path);
 /* Appends to the audit log; fire and forget (failures are logged).
  * Takes ownership of detail. */
 void console_audit(struct console *, int reviewer, const char *action,
@@ -132,11 +135,18 @@ void console_logout(struct web_req *);
 void console_settings_get(struct web_req *);
 void console_settings_post(struct web_req *);
 void console_sessions_end(struct web_req *);
+/* A form sent after its session ended: the login again, with what was
+ * typed shown to copy and the form's page to go back to. */
+void console_login_again(struct web_req *);
+/* A settings form with an old token: the page again, as chosen. */
+void console_settings_refused(struct web_req *);
 
 /* console_case.c */
 void console_home(struct web_req *);
 void console_case_get(struct web_req *);
 void console_case_post(struct web_req *);
+/* A case form with an old token: the case again, with what was typed. */
+void console_case_refused(struct web_req *);
 void console_shot_get(struct web_req *);
 void console_search(struct web_req *);
 

@@ -65,7 +65,8 @@ struct login {
 	long long step;
 	uint8_t token[CONSOLE_TOKEN_BYTES];
 	uint8_t token_hash[32];
-	const char *why; /* for the audit log: our own constants */
+	const char *why;  /* for the audit log: our own constants */
+	const char *next; /* where to go after the login, or "" */
 };
 
 static void
@@ -90,10 +91,13 @@ login_csrf(struct console *co, const uint8_t nonce[LOGIN_NONCE_BYTES],
 	sodium_bin2hex(out, CONSOLE_CSRF_HEX + 1, mac, sizeof(mac));
 }
 
-/* Answers with the login form; a new nonce cookie each time. */
+/* Answers with the login form; a new nonce cookie each time.  next: a
+ * page to go back to after the login (console_next_ok), or NULL; kept:
+ * what was typed into a form the session ended under, shown to copy
+ * (it was not saved), or NULL; taken. */
 static void
-login_form(struct web_req *wr, int status, const char *username,
-    const char *problem_id)
+login_page(struct web_req *wr, int status, const char *username,
+    const char *problem_id, const char *next, json_t *kept)
 {
 	struct console *co = console_of(wr);
 	uint8_t nonce[LOGIN_NONCE_BYTES];
@@ -116,13 +120,76 @@ login_form(struct web_req *wr, int status, const char *username,
 	if (problem_id != NULL)
 		json_object_set_new(ctx, "problem",
 		    json_string(i18n_get(wr->lang, problem_id)));
+	if (next != NULL && next[0] != '\0')
+		json_object_set_new(ctx, "next", json_string(next));
+	if (kept != NULL && json_array_size(kept) > 0)
+		json_object_set_new(ctx, "kept",
+		    json_pack("{s:o}", "items", kept));
+	else
+		json_decref(kept);
 	console_page(wr, status, "login", ctx);
+}
+
+static void
+login_form(struct web_req *wr, int status, const char *username,
+    const char *problem_id, const char *next)
+{
+	login_page(wr, status, username, problem_id, next, NULL);
 }
 
 void
 console_login_get(struct web_req *wr)
 {
-	login_form(wr, 200, NULL, NULL);
+	login_form(wr, 200, NULL, NULL, NULL);
+}
+
+void
+console_login_again(struct web_req *wr)
+{
+	/* The free texts of the console's forms, as the case page labels
+	 * them; choices (outcome, grounds) are quick to make again. */
+	static const struct {
+		const char *field, *label_id;
+	} texts[] = {
+		{ "note", "console.case.note" },
+		{ "reason", "console.case.reason" },
+		{ "other", "console.case.merge_other" },
+	};
+	struct form f;
+	json_t *kept;
+	const char *next = "", *v;
+	char path[32];
+	size_t i;
+
+	rlog_info(wr, "session ended under a form; nothing done");
+	/* Its pages are those of no session: no menu, no logout form. */
+	if (wr->session_free != NULL)
+		wr->session_free(wr->session);
+	wr->session = NULL;
+	wr->session_free = NULL;
+	web_header(wr, "Set-Cookie",
+	    CONSOLE_COOKIE "=; Secure; HttpOnly; SameSite=Strict; Path=/; "
+	                   "Max-Age=0");
+	if (console_form(wr, &f) == -1)
+		return;
+	if (strncmp(wr->route->path, "/case/", 6) == 0 && wr->args[0] != NULL) {
+		snprintf(path, sizeof(path), "/case/%s", wr->args[0]);
+		if (console_next_ok(path))
+			next = path;
+	} else if (console_next_ok(wr->route->path)) {
+		next = wr->route->path;
+	}
+	kept = json_array();
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		v = console_field(wr, &f, texts[i].field);
+		if (v[0] != '\0')
+			json_array_append_new(kept,
+			    json_pack("{s:s, s:s, s:s}", "field",
+			        texts[i].field, "label",
+			        i18n_get(wr->lang, texts[i].label_id), "text",
+			        v));
+	}
+	login_page(wr, 403, NULL, "console.login.again", next, kept);
 }
 
 static bool
@@ -177,7 +244,7 @@ login_refuse(struct login *l)
 	}
 	console_audit(co, l->reviewer, "login_failed", 0,
 	    json_pack("{s:s}", "why", l->why), NULL);
-	login_form(wr, 403, l->username, "console.login.failed");
+	login_form(wr, 403, l->username, "console.login.failed", l->next);
 }
 
 static void
@@ -208,7 +275,9 @@ login_on_session(void *arg, PGresult *res)
 	web_header(wr, "Set-Cookie",
 	    CONSOLE_LOGIN_COOKIE "=; Secure; HttpOnly; SameSite=Strict; "
 	                         "Path=/; Max-Age=0");
-	web_redirect(wr, l->enrolled ? "/" : "/enrol");
+	web_redirect(wr, !l->enrolled         ? "/enrol"
+	                 : l->next[0] != '\0' ? l->next
+	                                      : "/");
 }
 
 static void
@@ -354,7 +423,8 @@ login_on_lookup(void *arg, PGresult *res)
 		rlog_warnx(wr, "login lookup failed, sqlstate %s",
 		    db_sqlstate(res));
 		web_header(wr, "Retry-After", "10");
-		login_form(wr, 503, l->username, "console.error.unavailable");
+		login_form(wr, 503, l->username, "console.error.unavailable",
+		    l->next);
 		return;
 	}
 	if (PQntuples(res) == 1) {
@@ -372,7 +442,8 @@ login_on_lookup(void *arg, PGresult *res)
 	if (tpool_submit(l->co->tpool, login_verify_work, login_verified, wr) ==
 	    -1) {
 		web_header(wr, "Retry-After", "10");
-		login_form(wr, 503, l->username, "console.error.unavailable");
+		login_form(wr, 503, l->username, "console.error.unavailable",
+		    l->next);
 	}
 }
 
@@ -381,7 +452,7 @@ console_login_post(struct web_req *wr)
 {
 	struct console *co = console_of(wr);
 	const struct form_part *u, *p, *c;
-	const char *values[1];
+	const char *values[1], *next;
 	struct login *l;
 	struct form f;
 	size_t i, j;
@@ -389,12 +460,15 @@ console_login_post(struct web_req *wr)
 	if (console_form(wr, &f) == -1)
 		return;
 	u = form_get(&f, "username");
+	next = console_field(wr, &f, "next");
+	if (!console_next_ok(next))
+		next = "";
 	if (!login_csrf_ok(wr, &f)) {
 		login_form(wr, 403,
 		    u != NULL && u->body.len <= LOGIN_MAX_USER
 		        ? console_field(wr, &f, "username")
 		        : "",
-		    "console.login.expired");
+		    "console.login.expired", next);
 		return;
 	}
 	/* Hashing takes the pool's threads for a fifth of a second each:
@@ -408,7 +482,7 @@ console_login_post(struct web_req *wr)
 		    u != NULL && u->body.len <= LOGIN_MAX_USER
 		        ? console_field(wr, &f, "username")
 		        : "",
-		    "console.login.busy");
+		    "console.login.busy", next);
 		return;
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -420,6 +494,7 @@ console_login_post(struct web_req *wr)
 	l->wr = wr;
 	l->co = co;
 	l->state = LOGIN_S_LOOKUP;
+	l->next = next;
 	p = form_get(&f, "password");
 	c = form_get(&f, "totp");
 	if (u == NULL || u->body.len == 0 || u->body.len > LOGIN_MAX_USER ||
@@ -428,7 +503,7 @@ console_login_post(struct web_req *wr)
 		    u != NULL && u->body.len <= LOGIN_MAX_USER
 		        ? console_field(wr, &f, "username")
 		        : "",
-		    "console.login.missing");
+		    "console.login.missing", next);
 		return;
 	}
 	/* Usernames are lower case; people type them as they like. */
@@ -692,21 +767,45 @@ console_logout(struct web_req *wr)
 		logout_on_done(wr, NULL);
 }
 
+static void
+settings_page(struct web_req *wr, int status, bool reveal,
+    const char *notice_id, const char *problem_id)
+{
+	json_t *ctx = console_ctx(wr, "console.settings.title");
+
+	json_object_set_new(ctx, "reveal", json_boolean(reveal));
+	if (notice_id != NULL)
+		json_object_set_new(ctx, "notice",
+		    json_string(i18n_get(wr->lang, notice_id)));
+	if (problem_id != NULL)
+		json_object_set_new(ctx, "problem",
+		    json_string(i18n_get(wr->lang, problem_id)));
+	console_page(wr, status, "settings", ctx);
+}
+
 void
 console_settings_get(struct web_req *wr)
 {
-	struct console_session *s = console_sess(wr);
 	const char *done = web_query(wr, "done");
-	json_t *ctx = console_ctx(wr, "console.settings.title");
 
-	json_object_set_new(ctx, "reveal", json_boolean(s->reveal_images));
-	if (done != NULL && strcmp(done, "saved") == 0)
-		json_object_set_new(ctx, "notice",
-		    json_string(i18n_get(wr->lang, "console.settings.saved")));
-	else if (done != NULL && strcmp(done, "ended") == 0)
-		json_object_set_new(ctx, "notice",
-		    json_string(i18n_get(wr->lang, "console.settings.ended")));
-	console_page(wr, 200, "settings", ctx);
+	settings_page(wr, 200, console_sess(wr)->reveal_images,
+	    done == NULL                 ? NULL
+	    : strcmp(done, "saved") == 0 ? "console.settings.saved"
+	    : strcmp(done, "ended") == 0 ? "console.settings.ended"
+	                                 : NULL,
+	    NULL);
+}
+
+void
+console_settings_refused(struct web_req *wr)
+{
+	struct form f;
+
+	if (console_form(wr, &f) == -1)
+		return;
+	settings_page(wr, 403,
+	    strcmp(console_field(wr, &f, "reveal"), "1") == 0, NULL,
+	    "console.error.refused");
 }
 
 static void

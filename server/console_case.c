@@ -1185,12 +1185,18 @@ struct action {
 /* What the officer typed, under the action's name, for the form it came
  * from: {"close": {"reason": ...}}. */
 static json_t *
+case_typed(const char *action, const char *reason, const char *note,
+    const char *other)
+{
+	return json_pack("{s:{s:s, s:s, s:s}}", action, "reason",
+	    reason != NULL ? reason : "", "note", note != NULL ? note : "",
+	    "other", other != NULL ? other : "");
+}
+
+static json_t *
 action_typed(struct action *a)
 {
-	return json_pack("{s:{s:s, s:s, s:s}}", a->name, "reason",
-	    a->reason != NULL ? a->reason : "", "note",
-	    a->note != NULL ? a->note : "", "other",
-	    a->other != NULL ? a->other : "");
+	return case_typed(a->name, a->reason, a->note, a->other);
 }
 
 static void
@@ -1299,6 +1305,24 @@ static void
 action_free(void *p)
 {
 	free(p);
+}
+
+void
+console_case_refused(struct web_req *wr)
+{
+	long long id = case_parse_id(wr->args[0]);
+	struct form f;
+
+	if (id < 0) {
+		web_error(wr, 404);
+		return;
+	}
+	if (console_form(wr, &f) == -1)
+		return;
+	case_show(wr, id, 403, "console.error.refused",
+	    case_typed(wr->args[1], console_field(wr, &f, "reason"),
+	        console_field(wr, &f, "note"), console_field(wr, &f, "other")),
+	    NULL);
 }
 
 void

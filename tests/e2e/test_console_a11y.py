@@ -8,8 +8,9 @@ the phone.
 
 The pages: /login, empty and with an error, /enrol, the queue with rows
 and empty, a case with two tips, a blurred and a revealed screenshot, its
-history, a note and the key list shown, /settings, the admin's home and
-the not-found page.  The full-page screenshots are left in pytest's
+history, a note and the key list shown, a form refused for its old
+token, the login that keeps what was typed after a session ended,
+/settings, the admin's home and the not-found page.  The full-page screenshots are left in pytest's
 temporary directory (/tmp/pytest-of-*/pytest-current/console-a11y-*/)
 for a person to look at."""
 import json
@@ -123,7 +124,22 @@ def pages(url, world, accounts, viewport):
                          {"expect": "h1"}]),
         ("not-found", 404, [{"goto": f"{url}/no-such-page"}]),
         ("case-not-found", 404, [{"goto": f"{url}/case/999999"}]),
-        ("queue-empty", 200, LOGOUT + login(url, accounts["oulu.officer"]) +
+        # A note sent from a page whose form token is out of date: the
+        # case again with the refusal and the note kept.
+        ("case-refused", 403, [
+            {"goto": case},
+            {"eval": "document.querySelectorAll('input[name=csrf]')"
+                     ".forEach(e => { e.value = '0'.repeat(64); })"},
+            {"fill": "#note-text", "value": "Muistiinpano, joka ei mennyt."},
+            {"click": "#form-note button[type=submit]"},
+            {"expect": "#case-notice"}]),
+        # ...and after the session ended: the login with the text to copy.
+        ("login-kept", 403, [
+            {"cookie": "__Host-tipline_session=" + "0" * 64,
+             "url": f"{url}/"},
+            {"click": "#form-note button[type=submit]"},
+            {"expect": "section.kept textarea"}]),
+        ("queue-empty", 200, login(url, accounts["oulu.officer"]) +
          [{"expect": "main .notice"}]),
         ("admin", 200, LOGOUT + login(url, accounts["the.admin"]) + [
             {"expect": "table.list"}]),
@@ -132,7 +148,7 @@ def pages(url, world, accounts, viewport):
 
 NAMES = ["login", "login-error", "enrol", "queue", "case", "case-keys",
          "case-revealed", "settings", "search", "not-found",
-         "case-not-found",
+         "case-not-found", "case-refused", "login-kept",
          "queue-empty", "admin"]
 
 

@@ -288,6 +288,10 @@ def gate(route, actor, mode):
     if "session" not in flags:
         return None
     if actor.kind == "anon":
+        # A session that ended (a reset, a disable) under a form: the
+        # login again, nothing done, what was typed shown to copy.
+        if actor.cookies and "csrf" in flags and route != "POST /logout":
+            return Exp(403, body='name="password"')
         return Exp(303, "/login")
     if actor.kind == "enrol" and "enrol" not in flags:
         return Exp(303, "/enrol")
@@ -295,6 +299,10 @@ def gate(route, actor, mode):
             actor.kind != "officer":
         return Exp(403)
     if "csrf" in flags and mode != "ok":
+        # A case form is refused with its case page again (what was
+        # typed kept) where the case is the officer's: the probe knows.
+        if route == "POST /case/*/*":
+            return None
         return Exp(403)
     return None
 
@@ -610,9 +618,12 @@ def samples_case_post(w):
                     w.cases[target]
                 f = action_fields(w, actor, action, cid,
                                   target if target != "unknown" else "hel")
-                if actor.dept == target and action != "frobnicate":
-                    # Only the form token is missing or wrong.
-                    return f"/case/{cid}/{action}", f, None
+                if actor.dept == target:
+                    # Only the form token is missing or wrong: the case
+                    # again with the refusal (test_console_flow checks
+                    # that what was typed is kept).
+                    return f"/case/{cid}/{action}", f, Exp(
+                        403, body='id="case-notice"')
                 return f"/case/{cid}/{action}", f, Exp(404)
             probes.append(Probe("POST /case/*/*", f"{action} {target}",
                                 "POST", build, CSRF_MODES))
