@@ -254,11 +254,21 @@ for k in ("pri_first", "pri_deep", "age_first", "age_deep"):
     q, c = "queue_" + k, "ceiling_" + k
     print(f"console/ceiling {k:10} p50 {med(q, 'p50') / med(c, 'p50'):5.2f}  "
           f"p99 {med(q, 'p99') / med(c, 'p99'):5.2f}")
+def answered(runs):
+    """The statuses of the failed logins, as text for the line."""
+    why = {}
+    for r in runs:
+        for st, n in r.get("why", {}).items():
+            why[st] = why.get(st, 0) + n
+    return "".join(f", {n} answered {st}" for st, n in sorted(why.items()))
+
+
 for name, label in (("login_max", "logins, 4 at a time"),
                     ("login_20", "logins offered at 20/s")):
     print(f"{label}: {med(name, 'rate'):.1f}/s completed, "
           f"latency p50 {med(name, 'p50'):.0f} ms, p99 {med(name, 'p99'):.0f} ms "
-          f"(failed: {sum(r['failed'] for r in rows[name])})")
+          f"(failed: {sum(r['failed'] for r in rows[name])}"
+          f"{answered(rows[name])})")
 print(f"page sizes: queue {rows['queue_pri_first'][0]['bytes']} bytes, "
       f"case of 500 tips {rows['case_500'][0]['bytes']} bytes")
 PY

@@ -92,21 +92,22 @@ class Conn:
 
 
 def login_once(url, user, password, secret, step=None):
-    """(ok, seconds) of one login on a new connection, as a browser."""
+    """(ok, seconds, status of the POST) of one login on a new
+    connection, as a browser."""
     c = Conn(url)
     try:
         t = time.perf_counter()
         st, _, page = c.request("GET", "/login")
         m = re.search(rb'name="csrf" value="([0-9a-f]{64})"', page)
         if st != 200 or m is None:
-            return False, time.perf_counter() - t
+            return False, time.perf_counter() - t, st
         code = totp_at(secret, step if step is not None
                        else int(time.time()) // 30)
         st, loc, _ = c.request("POST", "/login", {
             "username": user, "password": password, "totp": code,
             "csrf": m.group(1).decode()})
         ok = st == 303 and loc == "/" and SESSION in c.cookies
-        return ok, time.perf_counter() - t
+        return ok, time.perf_counter() - t, st
     finally:
         c.close()
 
@@ -216,19 +217,21 @@ def cmd_logins(a):
     lock = threading.Lock()
     nxt = [a.first]
     ok, failed, lat = [0], [0], []
+    why = {}                    # status of each failed login: count
 
     def one():
         with lock:
             k = nxt[0]
             nxt[0] += 1
-        good, secs = login_once(a.url, f"{a.prefix}.{k}", a.password,
-                                a.secret)
+        good, secs, st = login_once(a.url, f"{a.prefix}.{k}", a.password,
+                                    a.secret)
         with lock:
             if good:
                 ok[0] += 1
                 lat.append(secs * 1000)
             else:
                 failed[0] += 1
+                why[str(st)] = why.get(str(st), 0) + 1
 
     t0 = time.perf_counter()
     end = t0 + a.secs
@@ -255,7 +258,7 @@ def cmd_logins(a):
         t.join()
     secs = time.perf_counter() - t0
     print(json.dumps({"started": nxt[0] - a.first, "ok": ok[0],
-                      "failed": failed[0],
+                      "failed": failed[0], "why": why,
                       "rate": round(ok[0] / secs, 2),
                       "p50": round(pct(lat, .5), 1),
                       "p99": round(pct(lat, .99), 1)}))
