@@ -182,7 +182,17 @@ async function main() {
           await page.locator(step.expect).first().waitFor({
             state: step.state || "attached" });
         } else if ("until" in step) {
-          await page.waitForFunction(String(step.until));
+          // Polled through page.evaluate, which the page's CSP does not
+          // govern: waitForFunction evaluates a string with eval() inside
+          // the page once it has to poll, and script-src 'self' refuses
+          // that (seen when the condition is not true at once).
+          const deadline = Date.now() + 30000;
+          for (;;) {
+            const ok = await page.evaluate(String(step.until)).catch(() => false);
+            if (ok) break;
+            if (Date.now() > deadline) throw new Error("not so within 30 s");
+            await new Promise((r) => setTimeout(r, 50));
+          }
         } else if ("url" in step) {
           await page.waitForURL(new RegExp(step.url));
         } else if ("qr" in step) {
