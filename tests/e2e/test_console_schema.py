@@ -528,8 +528,11 @@ def test_split(wenv, who, console, module_worker):
     db, me = wenv.db, who["national"]
     u = url("p")
     text = SPLIT_TEXT
+    # The first tip alone first: it brings the link key.  (Sent together,
+    # a loaded worker may apply the second one's batch first.)
     tips = ingest_tips(wenv, module_worker, [
         {"description": "s1", "url": u},
+    ]) + ingest_tips(wenv, module_worker, [
         {"description": text, "url": u},
         {"description": "s3", "url": u},
     ])
