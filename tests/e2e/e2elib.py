@@ -342,6 +342,16 @@ def node_modules_stale(d=BROWSER_DIR):
 
 # --------------------------------------------------------------- daemons
 
+def job_stopped(pid):
+    """Whether process PID is stopped by a signal (SIGSTOP and the like;
+    not a stop under ptrace)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].startswith("T")
+
+
 class Daemon:
     """One of our daemons, run with CONF, its output in LOG_PATH."""
     # Seconds a stop may take: exiting under ASan checks for leaks, which
@@ -367,8 +377,15 @@ class Daemon:
         if it had to be killed)."""
         rc = self.proc.poll()
         if rc is None:
+            # SIGCONT only to a daemon stopped by a test, and before SIG.
+            # Never to one that may be exiting: under ASan, the leak check
+            # at exit stops each thread with ptrace (PTRACE_ATTACH, which
+            # sends SIGSTOP) and waits for it to stop; a SIGCONT sent then
+            # discards that SIGSTOP, and the check waits forever, the
+            # daemon spinning after "stopped".
+            if job_stopped(self.proc.pid):
+                self.proc.send_signal(signal.SIGCONT)
             self.proc.send_signal(sig)
-            self.proc.send_signal(signal.SIGCONT)   # if it was stopped
             try:
                 rc = self.proc.wait(timeout or self.STOP_TIMEOUT)
             except subprocess.TimeoutExpired:

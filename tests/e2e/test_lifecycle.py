@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from e2elib import (BASE_CONF, INTAKE_BIN, ROOT, cert_fingerprint, ctl,
-                    free_port, make_cert, put_line, run, served_cert_pem,
-                    set_key)
+                    free_port, job_stopped, make_cert, put_line, run,
+                    served_cert_pem, set_key)
 from worklib import WORKER_BIN
 
 
@@ -31,6 +31,31 @@ def test_signal_stops_cleanly(keys_dir, start_intake, workdir, curl, sig):
     assert "grace period over" not in log, log
     r = curl(f"{it.url}/healthz", max_time=3, check=False)
     assert r.rc != 0 and r.status == 0, "still listening after exit"
+
+
+def test_stop_resumes_only_a_stopped_daemon(keys_dir, start_intake, workdir):
+    """stop() sends SIGCONT to a daemon a test stopped, and to no other:
+    one that is exiting may be in the leak check of an ASan build, which
+    a SIGCONT would hang (see Daemon.stop)."""
+    port = free_port()
+    it = start_intake(keys_dir.variant(workdir, port=port), port)
+    sent = []
+    send = it.proc.send_signal
+    it.proc.send_signal = lambda sig: (sent.append(sig), send(sig))
+    rc = it.stop()
+    it.check_stopped_cleanly(rc)
+    assert sent == [signal.SIGTERM], sent
+
+    port = free_port()
+    it = start_intake(keys_dir.variant(workdir, port=port), port,
+                      name="stopped.log")
+    it.proc.send_signal(signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    while not job_stopped(it.pid):
+        assert time.monotonic() < deadline, "SIGSTOP did not stop it"
+        time.sleep(0.01)
+    rc = it.stop()
+    it.check_stopped_cleanly(rc)
 
 
 def wait_log(it, text, timeout=10):
