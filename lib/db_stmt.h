@@ -21,7 +21,7 @@ enum intake_stmt {
 /*
  * tip_submit()'s parameters, one a line: its $n in the statement, the
  * name of its index in values[], lengths[] and formats[] (upload.c), its
- * name in the function (schema/0008_intake_keys.sql) and its SQL type.
+ * name in the function (schema/0013_feedback.sql) and its SQL type.
  * The statement passes each by name ("p_lang => $3::text"), so a name the
  * function lacks fails when the statement is prepared, and db_stmt.c
  * checks when compiling that each $n is its index + 1: adding or removing
@@ -43,16 +43,17 @@ enum intake_stmt {
 	X(11, URL, url, "bytea")                                               \
 	X(12, PLACE, place, "bytea")                                           \
 	X(13, EMAIL, email, "bytea")                                           \
-	X(14, MIMES, mimes, "text[]")                                          \
-	X(15, WIDTHS, widths, "integer[]")                                     \
-	X(16, HEIGHTS, heights, "integer[]")                                   \
-	X(17, SHA256S, sha256s, "bytea[]")                                     \
-	X(18, PHASHES, phashes, "bigint[]")                                    \
-	X(19, IMG1, img1, "bytea")                                             \
-	X(20, IMG2, img2, "bytea")                                             \
-	X(21, IMG3, img3, "bytea")                                             \
-	X(22, IMG4, img4, "bytea")                                             \
-	X(23, IMG5, img5, "bytea")
+	X(14, REPLY_PK, reply_pk, "bytea")                                     \
+	X(15, MIMES, mimes, "text[]")                                          \
+	X(16, WIDTHS, widths, "integer[]")                                     \
+	X(17, HEIGHTS, heights, "integer[]")                                   \
+	X(18, SHA256S, sha256s, "bytea[]")                                     \
+	X(19, PHASHES, phashes, "bigint[]")                                    \
+	X(20, IMG1, img1, "bytea")                                             \
+	X(21, IMG2, img2, "bytea")                                             \
+	X(22, IMG3, img3, "bytea")                                             \
+	X(23, IMG4, img4, "bytea")                                             \
+	X(24, IMG5, img5, "bytea")
 
 #define TIP_SUBMIT_ENUM(n, e, name, type) TIP_SUBMIT_P_##e,
 enum tip_submit_param {

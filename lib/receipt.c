@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "log.h"
 #include "receipt.h"
 #include "seal.h"
 
@@ -109,4 +110,21 @@ receipt_hash(const uint8_t pepper[32], const char digits[RECEIPT_DIGITS],
     uint8_t out[RECEIPT_HASH_LEN])
 {
 	seal_hmac(pepper, digits, RECEIPT_DIGITS, out);
+}
+
+void
+receipt_reply_keys(const uint8_t pepper[32], const char digits[RECEIPT_DIGITS],
+    uint8_t pk[RECEIPT_REPLY_PK_LEN], uint8_t sk[RECEIPT_REPLY_SK_LEN])
+{
+	/* "reply:" never starts a code: codes are base32 digits only. */
+	char in[6 + RECEIPT_DIGITS];
+	uint8_t seed[crypto_box_SEEDBYTES];
+
+	memcpy(in, "reply:", 6);
+	memcpy(in + 6, digits, RECEIPT_DIGITS);
+	seal_hmac(pepper, in, sizeof(in), seed);
+	if (crypto_box_seed_keypair(pk, sk, seed) != 0)
+		fatalx("%s: crypto_box_seed_keypair failed", __func__);
+	sodium_memzero(in, sizeof(in));
+	sodium_memzero(seed, sizeof(seed));
 }

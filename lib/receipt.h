@@ -41,6 +41,18 @@ TL_MUSTCHECK int receipt_parse(const char *in, size_t len,
 void receipt_hash(const uint8_t pepper[32], const char digits[RECEIPT_DIGITS],
     uint8_t out[RECEIPT_HASH_LEN]);
 
+/*
+ * The tip's reply key pair (X25519), from the pepper and the code: the
+ * police's messages are sealed to its public half, which is stored with
+ * the tip; its secret half exists only while someone who holds the code
+ * reads them.  Not the receipt hash: its HMAC input differs.
+ */
+#define RECEIPT_REPLY_PK_LEN 32
+#define RECEIPT_REPLY_SK_LEN 32
+void receipt_reply_keys(const uint8_t pepper[32],
+    const char digits[RECEIPT_DIGITS], uint8_t pk[RECEIPT_REPLY_PK_LEN],
+    uint8_t sk[RECEIPT_REPLY_SK_LEN]);
+
 /* For tests: the check digit of 17 digits. */
 char receipt_check_digit(const char digits[RECEIPT_DIGITS - 1]);
 

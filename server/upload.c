@@ -692,7 +692,8 @@ upload_store(struct upload *up)
 	const char *values[TIP_SUBMIT_NPARAMS] = { NULL };
 	int lengths[TIP_SUBMIT_NPARAMS] = { 0 };
 	int formats[TIP_SUBMIT_NPARAMS] = { 0 };
-	uint8_t rhash[RECEIPT_HASH_LEN];
+	uint8_t rhash[RECEIPT_HASH_LEN], reply_pk[RECEIPT_REPLY_PK_LEN];
+	uint8_t reply_sk[RECEIPT_REPLY_SK_LEN];
 	uint8_t *sealed[4] = { NULL, NULL, NULL, NULL };
 	size_t slen[4] = { 0, 0, 0, 0 };
 	char code[RECEIPT_SHOWN_LEN + 1], digits[RECEIPT_DIGITS + 1];
@@ -708,6 +709,8 @@ upload_store(struct upload *up)
 	if (receipt_parse(code, strlen(code), digits, &rerr) == -1)
 		fatalx("%s: fresh receipt does not parse (%d)", __func__, rerr);
 	receipt_hash(in->pepper, digits, rhash);
+	receipt_reply_keys(in->pepper, digits, reply_pk, reply_sk);
+	sodium_memzero(reply_sk, sizeof(reply_sk));
 	/* Keep the shown code with the request until COMMIT. */
 	memcpy(up->receipt, code, sizeof(code));
 	sodium_memzero(digits, sizeof(digits));
@@ -784,6 +787,7 @@ upload_store(struct upload *up)
 		values[TIP_SUBMIT_P_EVENT_DATE] = up->val[UF_DATE];
 	values[TIP_SUBMIT_P_MOTIVES] = buf_cstr(&motives);
 	values[TIP_SUBMIT_P_FEEDBACK] = up->val[UF_FEEDBACK];
+	BIN(TIP_SUBMIT_P_REPLY_PK, reply_pk, sizeof(reply_pk));
 	for (k = 0; k < 4; k++)
 		if (sealed[k] != NULL)
 			BIN(sealed_param[k], sealed[k], slen[k]);
