@@ -131,7 +131,8 @@ desc = os.urandom(1848).hex()   # a sealed 1800-byte description
 img = os.urandom(310000).hex()  # a sealed 300 KB screenshot
 head = ("SELECT tip_submit(decode(md5(random()::text) || md5(random()::text), 'hex'), "
         "3600, 'fi', 'online', 'x', NULL, NULL, '{ethnic}', 'receipt', "
-        f"'\\x{desc}'::bytea, '\\x{desc[:200]}'::bytea, NULL, NULL, ")
+        f"'\\x{desc}'::bytea, '\\x{desc[:200]}'::bytea, NULL, NULL, "
+        "decode(md5('k') || md5('k'), 'hex'), ")
 open(os.path.join(w, 'pg_text.sql'), 'w').write(
     head + "'{}', '{}', '{}', '{}', '{}', NULL, NULL, NULL, NULL, NULL);\n")
 open(os.path.join(w, 'pg_img.sql'), 'w').write(

@@ -91,6 +91,14 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "UPDATE tip SET indexed = true, excerpt = x.excerpt "
 	    "FROM x WHERE tip.id = x.id",
 	    3, false },
+	[STMT_WORKER_DELIVER_PENDING] = { "worker_deliver_pending",
+	    "SELECT case_id, gen, message_id, sealed, tip_id, reply_pk "
+	    "FROM deliver_pending($1::integer)",
+	    1, false },
+	[STMT_WORKER_DELIVER_STORE] = { "worker_deliver_store",
+	    "SELECT deliver_store($1::bigint[], $2::uuid[], $3::bytea[], "
+	    "$4::bigint[], $5::integer[])",
+	    5, false },
 	[STMT_WORKER_FINISH] = { "worker_finish",
 	    "SELECT job_finish($1::bigint, $2::integer)", 2, false },
 };
@@ -286,7 +294,8 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "coalesce(m.name_sv, ''), coalesce(t.event_date::text, ''), "
 	    "array_to_string(t.motives, ','), t.feedback, "
 	    "t.sealed_description, t.sealed_url, t.sealed_place, j.matched, "
-	    "coalesce(j.distance, -1), t.nattachments "
+	    "coalesce(j.distance, -1), t.nattachments, "
+	    "t.feedback <> 'none' AND t.reply_pk IS NOT NULL "
 	    "FROM case_join j JOIN tip t ON t.id = j.tip_id "
 	    "JOIN cases c ON c.id = j.case_id "
 	    "LEFT JOIN municipality m ON m.code = t.municipality "
@@ -397,6 +406,37 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "$3::smallint) THEN 'case_view' ELSE 'case_view_refused' END, "
 	    "$2::bigint, NULL, NULL)",
 	    3, false },
+	/* Three kinds of rows (server/console_feedback.c): the messages, the
+	 * tips that asked for feedback by language, the department's
+	 * templates; and today's date in Finland. */
+	[STMT_CONSOLE_CASE_FEEDBACK] = { "console_case_feedback",
+	    "SELECT 'm', m.id::text, to_char(m.at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI'), coalesce(r.display_name, ''), m.lang, "
+	    "coalesce(m.template, ''), coalesce(m.tip_id::text, ''), "
+	    "m.sealed::text, (SELECT count(*) FROM tip_message d "
+	    "WHERE d.message_id = m.id)::text, m.id "
+	    "FROM case_message m LEFT JOIN reviewer r ON r.id = m.reviewer_id "
+	    "JOIN cases c ON c.id = m.case_id "
+	    "WHERE m.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "UNION ALL "
+	    "SELECT 'a', t.lang, count(*)::text, '', '', '', '', '', '', 0 "
+	    "FROM case_join j JOIN tip t ON t.id = j.tip_id "
+	    "JOIN cases c ON c.id = j.case_id "
+	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "AND t.feedback <> 'none' AND t.reply_pk IS NOT NULL "
+	    "GROUP BY t.lang "
+	    "UNION ALL "
+	    "SELECT 't', f.template, f.lang, f.body, '', '', '', '', '', 0 "
+	    "FROM feedback_template f WHERE f.department_id = $2::smallint "
+	    "UNION ALL "
+	    "SELECT 'd', to_char(now() AT TIME ZONE 'Europe/Helsinki', "
+	    "'YYYY-MM-DD'), '', '', '', '', '', '', '', 0 "
+	    "ORDER BY 1, 10",
+	    2, false },
+	[STMT_CONSOLE_FEEDBACK] = { "console_feedback",
+	    "SELECT case_feedback($1::integer, $2::bigint, $3::uuid, $4::text, "
+	    "$5::text, $6::bytea)",
+	    6, false },
 	[STMT_CONSOLE_NOTE] = { "console_note",
 	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3,
 	    false },

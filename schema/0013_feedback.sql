@@ -151,25 +151,31 @@ BEGIN
 END
 $$;
 
--- For the worker: undelivered (message, tip) pairs of up to p_limit,
--- cases in id order, with the generation each case was read at.
+-- For the worker: the cases with something new to deliver, in id order,
+-- each with the generation it was read at and its undelivered (message,
+-- tip) pairs; a case with none comes once with NULLs, to be marked
+-- delivered.  At most p_limit rows: the last case may be cut short.
 CREATE FUNCTION deliver_pending(p_limit integer)
 RETURNS TABLE (case_id bigint, gen integer, message_id bigint,
     sealed bytea, tip_id uuid, reply_pk bytea)
 LANGUAGE sql
 STABLE
 AS $$
-	SELECT c.id, c.deliver_gen, m.id, m.sealed, t.id, t.reply_pk
-	FROM cases c
-	JOIN case_message m ON m.case_id = c.id
-	JOIN case_join j ON j.case_id = c.id
-	JOIN tip t ON t.id = j.tip_id
-	WHERE c.deliver_gen > c.delivered_gen
-	    AND t.feedback <> 'none' AND t.reply_pk IS NOT NULL
-	    AND (m.tip_id IS NULL OR m.tip_id = t.id)
-	    AND NOT EXISTS (SELECT 1 FROM tip_message d
-	        WHERE d.tip_id = t.id AND d.message_id = m.id)
-	ORDER BY c.id, m.id
+	SELECT c.id, c.deliver_gen, p.mid, p.sealed, p.tid, p.pk
+	FROM (SELECT id, deliver_gen FROM cases
+	    WHERE deliver_gen > delivered_gen ORDER BY id LIMIT p_limit) c
+	LEFT JOIN LATERAL (
+		SELECT m.id AS mid, m.sealed, t.id AS tid, t.reply_pk AS pk
+		FROM case_message m
+		JOIN case_join j ON j.case_id = m.case_id
+		JOIN tip t ON t.id = j.tip_id
+		WHERE m.case_id = c.id
+		    AND t.feedback <> 'none' AND t.reply_pk IS NOT NULL
+		    AND (m.tip_id IS NULL OR m.tip_id = t.id)
+		    AND NOT EXISTS (SELECT 1 FROM tip_message d
+		        WHERE d.tip_id = t.id AND d.message_id = m.id)
+	) p ON true
+	ORDER BY c.id, p.mid
 	LIMIT p_limit
 $$;
 

@@ -9,6 +9,7 @@
  * console.c        routes, the session gate, pages, the audit helper
  * console_auth.c   login with TOTP, enrolment, logout, settings
  * console_case.c   the queue, the case page, screenshots, actions
+ * console_feedback.c  messages to tipsters on the case page
  */
 #ifndef TL_CONSOLE_H
 #define TL_CONSOLE_H
@@ -124,6 +125,24 @@ const char *console_excerpt_of(struct web_req *, const char *text);
  * there is one, else made from the sealed description. */
 const char *console_excerpt(struct web_req *, const char *excerpt_hex,
     const char *sealed_hex);
+
+/* console_case.c */
+bool console_is_uuid(const char *);
+/* The case page again, with a notice and the forms as typed (owned). */
+void console_case_show(struct web_req *, long long id, int status,
+    const char *notice_id, json_t *typed);
+/* Runs an action's statement; on success back to the case, on failure the
+ * case again with typed (owned) in its forms.  wr->data is the action. */
+void console_case_action(struct web_req *, long long id, size_t stmt, int n,
+    const char *const *values, const int *lengths, const int *formats,
+    json_t *typed);
+
+/* console_feedback.c */
+json_t *console_feedback_part(struct web_req *, PGresult *);
+void console_feedback_render(struct web_req *, json_t *ctx, json_t *part,
+    json_t *tips, json_t *c, json_t *typed, json_t *dept_names);
+void console_feedback_post(struct web_req *, long long id, const struct form *);
+void console_feedback_day(const char *iso, enum lang, char *out, size_t len);
 
 /* console_auth.c */
 void console_login_get(struct web_req *);

@@ -57,8 +57,8 @@ case_parse_id(const char *s)
 	return v > 0 ? v : -1;
 }
 
-static bool
-case_is_uuid(const char *s)
+bool
+console_is_uuid(const char *s)
 {
 	size_t i;
 
@@ -439,6 +439,7 @@ enum case_part {
 	CP_EVENTS,
 	CP_NOTES,
 	CP_DEPTS,
+	CP_FEEDBACK,
 	CP_COUNT
 };
 
@@ -452,7 +453,8 @@ struct case_page {
 	long long tips_from; /* the first tip shown, from 0 */
 	bool tips_more;      /* more tips after those shown */
 	const char *notice_id;
-	json_t *typed; /* what the officer typed, when re-shown */
+	json_t *typed;      /* what the officer typed, when re-shown */
+	json_t *dept_names; /* the case's department in fi, sv, en */
 	json_t *parts[CP_COUNT];
 };
 
@@ -465,6 +467,7 @@ case_page_free(void *p)
 	for (i = 0; i < CP_COUNT; i++)
 		json_decref(cp->parts[i]);
 	json_decref(cp->typed);
+	json_decref(cp->dept_names);
 	free(cp);
 }
 
@@ -574,6 +577,9 @@ case_render(struct web_req *wr)
 		    json_string(i18n_get(wr->lang, cp->notice_id)));
 	if (cp->typed != NULL)
 		json_object_set(ctx, "typed", cp->typed);
+	console_feedback_render(wr, ctx, cp->parts[CP_FEEDBACK], tips, c,
+	    cp->typed != NULL ? json_object_get(cp->typed, "feedback") : NULL,
+	    cp->dept_names);
 	console_page(wr, cp->status, "case", ctx);
 }
 
@@ -660,6 +666,8 @@ case_on_case(void *arg, PGresult *res)
 		    json_string(PQgetvalue(res, 0, 14)[0] != '0'
 		                    ? PQgetvalue(res, 0, 14)
 		                    : ""));
+		json_object_set_new(c, "outcome_code",
+		    json_string(PQgetvalue(res, 0, 10)));
 		if (PQgetvalue(res, 0, 10)[0] != '\0')
 			json_object_set_new(c, "outcome",
 			    json_string(case_label(wr, "console.outcome.",
@@ -862,6 +870,8 @@ case_on_tips(void *arg, PGresult *res)
 			        PQgetvalue(res, i, 9)));
 			json_object_set_new(t, "n",
 			    json_integer(cp->tips_from + i + 1));
+			json_object_set_new(t, "asks",
+			    json_boolean(PQgetvalue(res, i, 16)[0] == 't'));
 			for (k = 0; k < CASE_TEXTS; k++)
 				o->text[i * CASE_TEXTS + k] =
 				    xstrdup(PQgetvalue(res, i, 10 + k));
@@ -1003,6 +1013,17 @@ case_on_notes(void *arg, PGresult *res)
 }
 
 static void
+case_on_feedback(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+
+	if (case_part_ok(wr, res))
+		cp->parts[CP_FEEDBACK] = console_feedback_part(wr, res);
+	case_part_done(wr);
+}
+
+static void
 case_on_depts(void *arg, PGresult *res)
 {
 	struct web_req *wr = arg;
@@ -1014,8 +1035,14 @@ case_on_depts(void *arg, PGresult *res)
 		arr = json_array();
 		for (i = 0; i < PQntuples(res); i++) {
 			if ((int)db_ll(res, i, 0) ==
-			    console_sess(wr)->department)
+			    console_sess(wr)->department) {
+				json_decref(cp->dept_names);
+				cp->dept_names = json_pack("[s, s, s]",
+				    PQgetvalue(res, i, 2),
+				    PQgetvalue(res, i, 3),
+				    PQgetvalue(res, i, 4));
 				continue;
+			}
 			json_array_append_new(arr,
 			    json_pack("{s:s, s:s}", "id", PQgetvalue(res, i, 0),
 			        "name", PQgetvalue(res, i, 2 + (int)wr->lang)));
@@ -1035,11 +1062,12 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 	struct console_session *s = console_sess(wr);
 	static db_result_fn *const fns[CP_COUNT] = { case_on_audit,
 		case_on_case, case_on_tips, case_on_shots, case_on_events,
-		case_on_notes, case_on_depts };
+		case_on_notes, case_on_depts, case_on_feedback };
 	static const size_t stmts[CP_COUNT] = { STMT_CONSOLE_CASE_VIEWED,
 		STMT_CONSOLE_CASE, STMT_CONSOLE_CASE_TIPS,
 		STMT_CONSOLE_CASE_SHOTS, STMT_CONSOLE_CASE_EVENTS,
-		STMT_CONSOLE_CASE_NOTES, STMT_CONSOLE_DEPARTMENTS };
+		STMT_CONSOLE_CASE_NOTES, STMT_CONSOLE_DEPARTMENTS,
+		STMT_CONSOLE_CASE_FEEDBACK };
 	struct case_page *cp;
 	char cid[24], dept[8], rev[16], from[24];
 	const char *values[5], *tips = web_query(wr, "tips"), *errstr;
@@ -1155,7 +1183,7 @@ console_shot_get(struct web_req *wr)
 	const char *values[4];
 	char dept[8], seqs[8];
 
-	if (id < 0 || !case_is_uuid(wr->args[1]) || seq < 0 || seq > 99) {
+	if (id < 0 || !console_is_uuid(wr->args[1]) || seq < 0 || seq > 99) {
 		web_error(wr, 404);
 		return;
 	}
@@ -1179,6 +1207,7 @@ struct action {
 	const char *other;
 	const char *tip;
 	const char *dept;
+	json_t *typed; /* the form as typed, for an action with its own */
 	struct form form;
 };
 
@@ -1196,6 +1225,8 @@ case_typed(const char *action, const char *reason, const char *note,
 static json_t *
 action_typed(struct action *a)
 {
+	if (a->typed != NULL)
+		return json_incref(a->typed);
 	return case_typed(a->name, a->reason, a->note, a->other);
 }
 
@@ -1212,9 +1243,10 @@ action_on_done(void *arg, PGresult *res)
 			web_redirect(wr, "/?done=moved");
 			return;
 		}
-		snprintf(loc, sizeof(loc), "/case/%s",
+		snprintf(loc, sizeof(loc), "/case/%s%s",
 		    strcmp(a->name, "merge") == 0 ? PQgetvalue(res, 0, 0)
-		                                  : wr->args[0]);
+		                                  : wr->args[0],
+		    strcmp(a->name, "feedback") == 0 ? "#feedback-h" : "");
 		web_redirect(wr, loc);
 		return;
 	}
@@ -1304,7 +1336,31 @@ action_on_other(void *arg, PGresult *res)
 static void
 action_free(void *p)
 {
-	free(p);
+	struct action *a = p;
+
+	json_decref(a->typed);
+	free(a);
+}
+
+void
+console_case_show(struct web_req *wr, long long id, int status,
+    const char *notice_id, json_t *typed)
+{
+	case_show(wr, id, status, notice_id, typed, NULL);
+}
+
+void
+console_case_action(struct web_req *wr, long long id, size_t stmt, int n,
+    const char *const *values, const int *lengths, const int *formats,
+    json_t *typed)
+{
+	struct action *a = wr->data;
+
+	a->typed = typed;
+	if (db_send(console_of(wr)->db, stmt, n, values, lengths, formats,
+	        action_on_done, wr) == NULL)
+		action_on_done(wr, NULL);
+	(void)id;
 }
 
 void
@@ -1351,6 +1407,10 @@ console_case_post(struct web_req *wr)
 	}
 	if (console_form(wr, &a->form) == -1)
 		return;
+	if (strcmp(a->name, "feedback") == 0) {
+		console_feedback_post(wr, a->id, &a->form);
+		return;
+	}
 	a->reason = console_field(wr, &a->form, "reason");
 	a->note = console_field(wr, &a->form, "note");
 	a->other = console_field(wr, &a->form, "other");
@@ -1405,7 +1465,7 @@ console_case_post(struct web_req *wr)
 		n = 5;
 	} else if (strcmp(a->name, "split") == 0) {
 		stmt = STMT_CONSOLE_SPLIT;
-		if (!case_is_uuid(a->tip)) {
+		if (!console_is_uuid(a->tip)) {
 			case_show(wr, a->id, 422, "console.case.invalid",
 			    action_typed(a), NULL);
 			return;

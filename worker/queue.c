@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "db_stmt.h"
 #include "job_ingest.h"
+#include "job_deliver.h"
 #include "job_index.h"
 #include "job_purge.h"
 #include "keys.h"
@@ -211,10 +212,13 @@ queue_wake(struct queue *q)
 }
 
 static void
-queue_on_notify(void *arg, const char *channel)
+queue_on_notify(void *arg, const char *channel, const char *payload)
 {
 	(void)channel;
-	queue_wake(arg);
+	if (strcmp(payload, "deliver") == 0)
+		job_deliver_tick(arg);
+	else
+		queue_wake(arg);
 }
 
 static void
@@ -238,6 +242,7 @@ queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	queue_wake(arg);
 	job_index_tick(arg);
+	job_deliver_tick(arg);
 }
 
 int

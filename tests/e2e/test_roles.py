@@ -74,11 +74,11 @@ def test_connects_over_the_socket_only(keys_dir, pg):
 
 
 def test_runs_the_one_tip_submit_and_public_does_not(conn):
-    """One tip_submit(), the one without dedup keys: the intake may run
+    """One tip_submit(), the one with the reply key: the intake may run
     it, PUBLIC (which may run a new function until told otherwise) not."""
     rows = conn.execute(
         "SELECT p.pronargs, has_function_privilege(p.oid, 'EXECUTE'), "
         "EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, "
         "acldefault('f', p.proowner))) a WHERE a.grantee = 0) "
         "FROM pg_proc p WHERE p.proname = 'tip_submit'").fetchall()
-    assert rows == [(23, True, False)]
+    assert rows == [(24, True, False)]
