@@ -20,6 +20,9 @@ const char *const vocab_motives[VOCAB_NMOTIVES] = { "ethnic", "skin",
 const char *const vocab_outcomes[VOCAB_NOUTCOMES] = { "offence_reported",
 	"preventive_contact", "platform_removal", "no_offence", "unidentified",
 	"duplicate" };
+const char *const vocab_templates[VOCAB_NTEMPLATES] = { "received", "question",
+	"offence_reported", "preventive_contact", "platform_removal",
+	"no_offence", "unidentified", "duplicate" };
 
 /* The Criminal Code's grounds: the tipster's motives less "unknown". */
 const char *const vocab_grounds[VOCAB_NGROUNDS] = { "ethnic", "skin",

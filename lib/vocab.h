@@ -15,6 +15,7 @@
 #define VOCAB_NPLATFORMS 15
 #define VOCAB_NMOTIVES   8
 #define VOCAB_NOUTCOMES  6
+#define VOCAB_NTEMPLATES 8
 #define VOCAB_NGROUNDS   7
 #define VOCAB_NOFFENCES  6
 
@@ -23,6 +24,9 @@ extern const char *const vocab_platforms[VOCAB_NPLATFORMS];
 extern const char *const vocab_platform_names[VOCAB_NPLATFORMS];
 extern const char *const vocab_motives[VOCAB_NMOTIVES];
 extern const char *const vocab_outcomes[VOCAB_NOUTCOMES];
+/* Feedback templates: an acknowledgement, a question back, then one per
+ * outcome, in vocab_outcomes' order. */
+extern const char *const vocab_templates[VOCAB_NTEMPLATES];
 extern const char *const vocab_grounds[VOCAB_NGROUNDS];
 extern const char *const vocab_offences[VOCAB_NOFFENCES];
 

@@ -28,20 +28,10 @@
 
 #define FEEDBACK_MAX 4000 /* characters a message may have */
 
-/* Templates: an acknowledgement, a question back, and one per outcome. */
-static const char *const feedback_templates[] = { "received", "question",
-	"offence_reported", "preventive_contact", "platform_removal",
-	"no_offence", "unidentified", "duplicate" };
-
 static bool
 feedback_template_ok(const char *t)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(feedback_templates); i++)
-		if (strcmp(t, feedback_templates[i]) == 0)
-			return true;
-	return false;
+	return vocab_find(vocab_templates, VOCAB_NTEMPLATES, t, strlen(t)) >= 0;
 }
 
 /* "5.12.2026" as the language writes a day, from "2026-12-05 ...". */
@@ -270,13 +260,13 @@ console_feedback_render(struct web_req *wr, json_t *ctx, json_t *part,
 	json_object_set_new(fb, "message", json_string(text));
 
 	opts = json_array();
-	for (i = 0; i < ARRAY_SIZE(feedback_templates); i++) {
+	for (i = 0; i < VOCAB_NTEMPLATES; i++) {
 		snprintf(label, sizeof(label), "console.feedback.template.%s",
-		    feedback_templates[i]);
+		    vocab_templates[i]);
 		json_array_append_new(opts,
-		    json_pack("{s:s, s:s, s:b}", "value", feedback_templates[i],
+		    json_pack("{s:s, s:s, s:b}", "value", vocab_templates[i],
 		        "label", i18n_get(wr->lang, label), "selected",
-		        strcmp(tmpl, feedback_templates[i]) == 0));
+		        strcmp(tmpl, vocab_templates[i]) == 0));
 	}
 	json_object_set_new(fb, "templates", opts);
 	langs = json_array();

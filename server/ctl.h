@@ -20,5 +20,6 @@ int ctl_exec(PGconn *, const char *sql);
 int ctl_reviewer(const struct cfg *, int argc, char **argv);
 int ctl_audit(const struct cfg *, int argc, char **argv);
 int ctl_department(const struct cfg *, int argc, char **argv);
+int ctl_templates(const struct cfg *, int argc, char **argv);
 
 #endif

@@ -20,6 +20,10 @@
  *   tiplinectl [-c file] department deadlines CODE [--ack DURATION]
  *                                       [--decide DURATION]
  *                                       (ctl_audit.c)
+ *   tiplinectl [-c file] templates list [CODE] | show CODE TEMPLATE LANG |
+ *                        set CODE TEMPLATE LANG FILE | reset CODE TEMPLATE LANG
+ *                                       departments' feedback templates
+ *                                       (ctl_templates.c)
  *
  * It talks to PostgreSQL synchronously as [database] admin_user, the role
  * that owns the schema.  Exit status: 0 done, 1 failed, 2 bad usage or
@@ -66,7 +70,11 @@ ctl_usage(void)
 	                "  audit [--case N] [--reviewer USERNAME] [--limit N]\n"
 	                "  department list\n"
 	                "  department deadlines CODE [--ack DURATION] "
-	                "[--decide DURATION]\n");
+	                "[--decide DURATION]\n"
+	                "  templates list [CODE]\n"
+	                "  templates show|reset CODE TEMPLATE LANG\n"
+	                "  templates set CODE TEMPLATE LANG FILE  (- for "
+	                "stdin)\n");
 	exit(2);
 }
 
@@ -391,7 +399,8 @@ main(int argc, char *argv[])
 	if (optind + 1 != argc && strcmp(argv[optind], "jobs") != 0 &&
 	    strcmp(argv[optind], "reviewer") != 0 &&
 	    strcmp(argv[optind], "audit") != 0 &&
-	    strcmp(argv[optind], "department") != 0)
+	    strcmp(argv[optind], "department") != 0 &&
+	    strcmp(argv[optind], "templates") != 0)
 		ctl_usage();
 	log_init("tiplinectl", LOG_L_WARN);
 	if (sodium_init() == -1)
@@ -414,6 +423,8 @@ main(int argc, char *argv[])
 		rv = ctl_audit(&cfg, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "department") == 0)
 		rv = ctl_department(&cfg, argc - optind - 1, argv + optind + 1);
+	else if (strcmp(argv[optind], "templates") == 0)
+		rv = ctl_templates(&cfg, argc - optind - 1, argv + optind + 1);
 	else {
 		cfg_free(&cfg);
 		ctl_usage();

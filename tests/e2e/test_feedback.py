@@ -16,6 +16,7 @@ import time
 from nacl.public import PrivateKey, SealedBox
 
 from consolelib import cenv, console_worker, form_csrf  # noqa: F401
+from e2elib import ctl
 from worklib import submit_tip, wait_tip, wenv  # noqa: F401
 
 
@@ -242,3 +243,44 @@ def test_other_department_cannot_write(cenv):
     assert r.status == 404
     assert not cenv.db.q("SELECT 1 FROM case_message WHERE case_id = %s",
                          (t["case_id"],))
+
+
+def test_department_wording_from_tiplinectl(cenv):
+    conf = str(cenv.conf)
+    text = "Hei!\nKiitos ilmoituksesta {department}lle.\n"
+    p = ctl(conf, "templates", "set", "helsinki", "received", "fi", "-",
+            input=text)
+    assert p.returncode == 0, p.stderr
+    p = ctl(conf, "templates", "show", "helsinki", "received", "fi")
+    assert p.returncode == 0 and p.stdout == text, p.stdout
+    p = ctl(conf, "templates", "list", "helsinki")
+    assert p.returncode == 0
+    own = [ln.split() for ln in p.stdout.splitlines()
+           if "department's own" in ln]
+    assert [x[:3] for x in own] == [["helsinki", "received", "fi"]], own
+    # Refused: unknown template, language, department; empty text.
+    for args, inp in ((("set", "helsinki", "nope", "fi", "-"), "x"),
+                      (("set", "helsinki", "received", "de", "-"), "x"),
+                      (("set", "nowhere", "received", "fi", "-"), "x"),
+                      (("set", "helsinki", "received", "fi", "-"), "\n")):
+        p = ctl(conf, "templates", *args, input=inp)
+        assert p.returncode != 0, args
+    try:
+        t = send_tip(cenv, "Sanamuototesti.",
+                     f"https://example.com/w/{secrets.token_hex(6)}")
+        c = cenv.client(cenv.accounts["helsinki.officer"])
+        page = c.get(f"/case/{t['case_id']}").text
+        assert textarea(page, "message") == \
+            "Hei!\nKiitos ilmoituksesta Helsingin poliisilaitoslle."
+        # Swedish is still the built-in one.
+        r = post_feedback(c, t["case_id"], template="received", lang="sv",
+                          message="", tip="", do="fill")
+        assert textarea(r.text, "message").startswith("Tack för ditt tips.")
+        assert [x for x in cenv.audit("template_set")
+                if x[4] == {"department": "helsinki",
+                            "template": "received", "lang": "fi"}]
+    finally:
+        p = ctl(conf, "templates", "reset", "helsinki", "received", "fi")
+        assert p.returncode == 0, p.stderr
+    p = ctl(conf, "templates", "show", "helsinki", "received", "fi")
+    assert p.stdout.startswith("Kiitos vihjeestäsi.")
