@@ -179,6 +179,58 @@ if [ ! -f "$var/demo-seeded" ]; then
 	touch "$var/demo-seeded"
 fi
 
+# One more sample tip asks for a reply and has one waiting: the national
+# unit's demo officer (online tips are theirs) logs in to the console and writes it, through the same forms a
+# person uses, and the worker delivers it.  Its receipt code goes to
+# demo.env as DEMO_RECEIPT_WITH_FEEDBACK: open /status with it.
+feedback_env=$var/conf/demo-feedback.env
+seed_feedback() {
+	local jar code hash case_id csrf totp page n deadline
+	# shellcheck disable=SC1090
+	. "$accounts"
+	code=$(curl -fsk -F lang=fi -F channel=online -F platform=instagram \
+		-F "url=https://www.instagram.com/p/DEMOpost123/" -F motive=ethnic \
+		-F feedback=receipt -F website= \
+		-F "description=Instagram-julkaisussa pilkataan somalitaustaisia ja kehotetaan heitä lähtemään maasta. Julkaisulla on satoja tykkäyksiä." \
+		"${url}tip" | sed -n 's/.*id="receipt-code">\([^<]*\)<.*/\1/p')
+	[ -n "$code" ] || { echo "demo: the sample tip was not accepted" >&2; return 1; }
+	hash=$(printf '%s' "${code//-/}" |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(cat "$var/conf/receipt.pepper")" -r |
+		cut -d' ' -f1)
+	deadline=$((SECONDS + 60))
+	case_id=
+	while [ -z "$case_id" ] && [ $SECONDS -lt $deadline ]; do
+		case_id=$(psql -d tipline -Atc "SELECT j.case_id FROM tip t JOIN case_join j ON j.tip_id = t.id WHERE t.receipt_hash = '\\x$hash'")
+		[ -n "$case_id" ] || sleep 0.2
+	done
+	[ -n "$case_id" ] || { echo "demo: the worker did not file the sample tip" >&2; return 1; }
+	jar=$(mktemp)
+	page=$(curl -fsk -c "$jar" -b "$jar" "${console_url}login")
+	csrf=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' <<<"$page" | head -1)
+	totp=$(oathtool --totp -b "$DEMO_NATIONAL_TOTP")
+	curl -fsk -c "$jar" -b "$jar" -o /dev/null --data-urlencode "username=$DEMO_NATIONAL_USER" \
+		--data-urlencode "password=$DEMO_NATIONAL_PASSWORD" -d "totp=$totp" -d "csrf=$csrf" \
+		"${console_url}login"
+	page=$(curl -fsk -b "$jar" "${console_url}case/$case_id")
+	csrf=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' <<<"$page" | head -1)
+	curl -fsk -b "$jar" -o /dev/null -d template=received -d lang=fi -d tip= -d do=send \
+		-d "csrf=$csrf" --data-urlencode "message=Kiitos vihjeestäsi. Valtakunnallinen verkkovihan selvitysyksikkö on vastaanottanut sen ja selvittää julkaisua. Kerromme tällä sivulla, kun asia etenee." \
+		"${console_url}case/$case_id/feedback"
+	curl -fsk -b "$jar" -o /dev/null -d "csrf=$csrf" "${console_url}logout" || true
+	rm -f "$jar"
+	deadline=$((SECONDS + 60))
+	n=0
+	while [ "$n" = 0 ] && [ $SECONDS -lt $deadline ]; do
+		n=$(psql -d tipline -Atc "SELECT count(*) FROM tip_message d JOIN tip t ON t.id = d.tip_id WHERE t.receipt_hash = '\\x$hash'")
+		[ "$n" != 0 ] || sleep 0.2
+	done
+	[ "$n" != 0 ] || { echo "demo: the sample reply was not delivered" >&2; return 1; }
+	echo "DEMO_RECEIPT_WITH_FEEDBACK=$code" >"$feedback_env"
+}
+if [ ! -f "$feedback_env" ]; then
+	seed_feedback
+fi
+
 cat >"$env_file" <<ENV
 # Written by deploy/demo.sh; source it to reach the demo.
 INTAKE_URL=$url
@@ -197,6 +249,7 @@ CONSOLE_URL=$console_url
 CONSOLE_PORT=$CONSOLE_PORT
 ENV
 cat "$accounts" >>"$env_file"
+cat "$feedback_env" >>"$env_file"
 chmod 600 "$env_file"
 # shellcheck disable=SC1090
 . "$accounts"
@@ -206,4 +259,5 @@ echo "  The reviewers' console: $console_url"
 echo "    log in as $DEMO_OFFICER_USER (Helsinki police), $DEMO_NATIONAL_USER (national unit)"
 echo "    or $DEMO_ADMIN_USER (accounts only); passwords and TOTP secrets are in $env_file."
 echo "    A one-time code: oathtool --totp -b \"\$DEMO_OFFICER_TOTP\" (after . $env_file)"
+echo "  A tip with a reply waiting: open ${url}status with the code in DEMO_RECEIPT_WITH_FEEDBACK"
 echo "(self-signed certificates; stop with deploy/demo.sh stop)"
