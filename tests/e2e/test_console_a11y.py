@@ -8,7 +8,8 @@ the phone.
 
 The pages: /login, empty and with an error, /enrol, the queue with rows
 and empty, a case with two tips, a blurred and a revealed screenshot, its
-history, a note and the key list shown, a form refused for its old
+history, a note and the key list shown, a message to the tipsters in
+preview, a form refused for its old
 token, the login that keeps what was typed after a session ended,
 /settings, the admin's home and the not-found page.  The full-page screenshots are left in pytest's
 temporary directory (/tmp/pytest-of-*/pytest-current/console-a11y-*/)
@@ -85,7 +86,11 @@ def world(cenv, tmp_path_factory):  # noqa: F811
     page = c.get(f"/case/{case_id}").text
     csrf = form_csrf(page)
     for action, fields in (("assign", {}),
-                           ("note", {"note": "Soitettu ylläpitäjälle."})):
+                           ("note", {"note": "Soitettu ylläpitäjälle."}),
+                           ("feedback", {"message": "Kiitos vihjeestä.",
+                                         "lang": "fi", "tip": "",
+                                         "template": "received",
+                                         "do": "send"})):
         v = case_version(c.get(f"/case/{case_id}").text)
         r = c.post(f"/case/{case_id}/{action}",
                    {"csrf": csrf, "version": v, **fields})
@@ -119,6 +124,14 @@ def pages(url, world, accounts, viewport):
             {"press": "Escape"},
             {"click": "a.reveal", "navigate": False},
             {"expect": "a.reveal img:not(.blur)"}]),
+        # A message to the tipsters being written: the messages sent,
+        # the form filled in from a template and the preview.
+        ("case-feedback", 200, [
+            {"goto": case},
+            {"fill": "#feedback-message",
+             "value": "Kiitos vihjeestäsi.\nTarvitsemme lisätietoa."},
+            {"click": "#form-feedback button[value=preview]"},
+            {"expect": "section.preview"}, {"expect": "li.case-message"}]),
         ("settings", 200, [{"goto": f"{url}/settings"}]),
         ("search", 200, [{"goto": f"{url}/search?q=station"},
                          {"expect": "h1"}]),
@@ -147,7 +160,7 @@ def pages(url, world, accounts, viewport):
 
 
 NAMES = ["login", "login-error", "enrol", "queue", "case", "case-keys",
-         "case-revealed", "settings", "search", "not-found",
+         "case-revealed", "case-feedback", "settings", "search", "not-found",
          "case-not-found", "case-refused", "login-kept",
          "queue-empty", "admin"]
 
