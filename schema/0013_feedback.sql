@@ -95,13 +95,19 @@ CREATE TRIGGER case_join_deliver_upd AFTER UPDATE ON case_join
     FOR EACH STATEMENT EXECUTE FUNCTION case_join_deliver();
 
 -- A merged case's messages go with its tips to the case that took them,
--- where its history is read from now on.
+-- where its history is read from now on, and reach that case's own tips
+-- too: what the police said about the matter, they said to all who
+-- reported it.
 CREATE FUNCTION case_merged_messages() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
 	UPDATE case_message SET case_id = NEW.merged_into
 	WHERE case_id = NEW.id;
+	IF FOUND THEN
+		UPDATE cases SET deliver_gen = deliver_gen + 1
+		WHERE id = NEW.merged_into;
+	END IF;
 	RETURN NULL;
 END
 $$;
