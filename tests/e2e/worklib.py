@@ -369,7 +369,7 @@ def check_one_case_per_tip(db):
 
 TIP_SUBMIT_SQL = (
     "SELECT tip_submit(%s, 3600, 'en', %s, %s, %s, NULL, '{}', 'none', "
-    "%s, %s, NULL, NULL, '{}', '{}', '{}', '{}', '{}', "
+    "%s, %s, NULL, NULL, NULL, '{}', '{}', '{}', '{}', '{}', "
     "NULL, NULL, NULL, NULL, NULL)")
 
 
