@@ -81,4 +81,4 @@ def test_runs_the_one_tip_submit_and_public_does_not(conn):
         "EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, "
         "acldefault('f', p.proowner))) a WHERE a.grantee = 0) "
         "FROM pg_proc p WHERE p.proname = 'tip_submit'").fetchall()
-    assert rows == [(23, True, False)]
+    assert rows == [(24, True, False)]
