@@ -80,7 +80,7 @@ struct email_queue {
 	 * under way. */
 	atomic_int stop;
 	char *password;
-	char url[300];
+	char url[600]; /* a host of 253 bytes and a domain of 254 fit */
 	struct email_item *items;
 	int nitems;
 	int pending; /* statements of the batch in flight */
@@ -103,6 +103,10 @@ job_email_prepare(const struct cfg *cfg, char password[EMAIL_MAX_PASSWORD + 1],
 	password[0] = '\0';
 	if (cfg->smtp_host[0] == '\0')
 		return 0;
+	if (strlen(cfg->smtp_host) > 253) {
+		snprintf(errbuf, errlen, "[smtp] host: too long");
+		return -1;
+	}
 	if (cfg->smtp_from[0] == '\0') {
 		snprintf(errbuf, errlen,
 		    "[smtp] from: needed when [smtp] host is set");
@@ -154,6 +158,7 @@ job_email_init(struct queue *q, const char *password)
 {
 	struct email_queue *eq;
 	const struct cfg *cfg = q->cfg;
+	const char *domain;
 
 	eq = xcalloc(1, sizeof(*eq));
 	eq->q = q;
@@ -166,11 +171,20 @@ job_email_init(struct queue *q, const char *password)
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("libcurl did not start");
-	snprintf(eq->url, sizeof(eq->url), "smtp://%s:%lld", cfg->smtp_host,
-	    cfg->smtp_port);
+	/* The URL's path is the name libcurl gives in EHLO: the sender's
+	 * domain rather than its default "localhost", which some servers
+	 * refuse. */
+	domain = strchr(cfg->smtp_from, '@') + 1;
+	if (strspn(domain,
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	        "0123456789.-") != strlen(domain))
+		domain = "";
+	snprintf(eq->url, sizeof(eq->url), "smtp://%s:%lld/%s", cfg->smtp_host,
+	    cfg->smtp_port, domain);
 	eq->password = xstrdup(password);
 	eq->state = EMAIL_S_IDLE;
-	log_info("e-mail notices through %s, STARTTLS %s", eq->url,
+	log_info("e-mail notices through smtp://%s:%lld, STARTTLS %s",
+	    cfg->smtp_host, cfg->smtp_port,
 	    cfg->smtp_starttls ? "required" : "not used");
 }
 
@@ -394,15 +408,15 @@ email_on_stored(void *arg, PGresult *res)
 		fatalx("%s: e-mail batch in state %d", __func__, eq->state);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
 	    PQntuples(res) != 1)
-		log_warnx("storing an e-mail notice's outcome failed, "
-		          "sqlstate %s (it is tried again after its lease)",
+		log_warnx(
+		    "e-mail notice outcome not stored, sqlstate %s (tried again after the lease)",
 		    db_sqlstate(res));
 	else if (it->result != EMAIL_R_SENT) {
 		v = PQgetvalue(res, 0, 0);
 		if (strcmp(v, "t") == 0) {
 			q->n_email_failed++;
-			log_warnx("e-mail notice given up after %d tries; the "
-			          "address is deleted",
+			log_warnx(
+			    "e-mail notice given up after %d tries; the address is deleted",
 			    it->attempts + 1);
 		} else if (strcmp(v, "f") == 0)
 			q->n_email_retries++;
@@ -427,14 +441,19 @@ email_store(struct email_queue *eq, struct email_item *it)
 		log_info("e-mail notice sent (try %d)", it->attempts + 1);
 		break;
 	case EMAIL_R_RETRY:
-		log_warnx("e-mail notice failed: %s (SMTP reply %ld, try %d "
-		          "of %lld)",
-		    curl_easy_strerror(it->code), it->smtp_code,
-		    it->attempts + 1, cfg->feedback_email_max_attempts);
+		if (it->smtp_code != 0)
+			log_warnx(
+			    "e-mail notice failed: %s (SMTP reply %ld, try %d of %lld)",
+			    curl_easy_strerror(it->code), it->smtp_code,
+			    it->attempts + 1, cfg->feedback_email_max_attempts);
+		else
+			log_warnx("e-mail notice failed: %s (try %d of %lld)",
+			    curl_easy_strerror(it->code), it->attempts + 1,
+			    cfg->feedback_email_max_attempts);
 		break;
 	case EMAIL_R_GIVE_UP:
-		log_warnx("e-mail notice failed: the sealed address does not "
-		          "open to an address we send to");
+		log_warnx(
+		    "e-mail notice failed: the sealed address does not open to one we send to");
 		break;
 	}
 	/* One failure is the last for an address that cannot be used. */
@@ -450,9 +469,8 @@ email_store(struct email_queue *eq, struct email_item *it)
 	                                   : STMT_WORKER_EMAIL_FAILED,
 	        it->result == EMAIL_R_SENT ? 1 : 3, v, NULL, NULL,
 	        email_on_stored, it) == NULL)
-		log_warnx("storing an e-mail notice's outcome failed: no "
-		          "database connection (it is tried again after its "
-		          "lease)");
+		log_warnx(
+		    "e-mail notice outcome not stored: no database connection (tried again after the lease)");
 	else
 		eq->pending++;
 }

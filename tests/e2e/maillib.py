@@ -33,6 +33,7 @@ class Received:
     data: bytes        # the message as sent (CRLF line ends)
     tls: bool          # it came over a connection upgraded with STARTTLS
     login: str         # the user it authenticated as, "" if none
+    ehlo: str          # the name the client gave in EHLO
 
     def parsed(self):
         return email.message_from_bytes(self.data, policy=email.policy.default)
@@ -50,7 +51,7 @@ class _Recorder:
             self.messages.append(Received(
                 envelope.mail_from, list(envelope.rcpt_tos),
                 bytes(envelope.original_content or envelope.content),
-                session.ssl is not None, login))
+                session.ssl is not None, login, session.host_name))
         return "250 OK: queued"
 
 

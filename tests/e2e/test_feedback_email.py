@@ -239,6 +239,7 @@ def test_notice_in_the_tips_language(wenv, mdir, smtp, start_worker):
         assert m.rcpt_tos == [address] and m.mail_from == FROM
         assert m.tls, "sent without STARTTLS"
         assert m.login == SMTP_USER
+        assert m.ehlo == FROM.split("@")[1]
         msg = m.parsed()
         t = messages(lang)
         assert msg["Subject"] == t["email.subject"]
