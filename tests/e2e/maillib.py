@@ -1,11 +1,13 @@
 """A real SMTP server for the e-mail tests: aiosmtpd (Debian's
 python3-aiosmtpd) on 127.0.0.1 in a thread of the test process.
 
-    SmtpServer(dir, tls=True, user=None, password=None)
+    SmtpServer(dir, tls=True, user=None, password=None, delay=0)
         tls      STARTTLS offered and required before MAIL, on a
                  self-signed certificate made here with openssl
                  (.ca_file is what the worker must trust)
         user     AUTH required (after STARTTLS) with this user and password
+        delay    seconds it takes to answer a message's data (.receiving
+                 is set while it waits)
         .port    where it listens
         .messages()   every message taken, in order, as Received
         .wait(n, timeout)   until at least n messages came
@@ -13,6 +15,7 @@ python3-aiosmtpd) on 127.0.0.1 in a thread of the test process.
 
 A port nothing listens on, for "the server is down", is e2elib.free_port().
 """
+import asyncio
 import email
 import email.policy
 import ssl
@@ -40,11 +43,16 @@ class Received:
 
 
 class _Recorder:
-    def __init__(self):
+    def __init__(self, delay):
         self.lock = threading.Lock()
         self.messages = []
+        self.delay = delay
+        self.receiving = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
+        self.receiving.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         auth = session.auth_data
         login = auth.login.decode() if isinstance(auth, LoginPassword) else ""
         with self.lock:
@@ -56,10 +64,11 @@ class _Recorder:
 
 
 class SmtpServer:
-    def __init__(self, dir, tls=True, user=None, password=None):
+    def __init__(self, dir, tls=True, user=None, password=None, delay=0):
         self.port = free_port()
         self.ca_file = None
-        self._rec = _Recorder()
+        self._rec = _Recorder(delay)
+        self.receiving = self._rec.receiving
         kw = {}
         if tls:
             self.ca_file = dir / "smtp.crt"

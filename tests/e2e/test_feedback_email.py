@@ -330,6 +330,29 @@ def test_newest_message_escaped(wenv, mdir, smtp, start_worker):
     assert_not_logged(address, w.log())
 
 
+def test_stop_waits_for_the_message_under_way(wenv, mdir, start_worker):
+    """SIGTERM while the server takes its time: the message goes, its
+    outcome is stored, and then the worker exits."""
+    slow = SmtpServer(mdir, tls=True, user=SMTP_USER, password=SMTP_PASSWORD,
+                      delay=2)
+    try:
+        conf = email_conf(wenv, mdir, "slow.ini", slow.port,
+                          ca_file=slow.ca_file)
+        w = start_worker(conf, name="slow.log")
+        address = new_address("slow")
+        tip, case_id, _ = email_tip(wenv, "fi", address, [w])
+        reply(wenv, case_id, "Hitaasti perille")
+        assert slow.receiving.wait(60), w.log()
+        rc = w.stop()
+        w.check_stopped_cleanly(rc)
+        assert [m.rcpt_tos for m in slow.messages()] == [[address]]
+        row = tip_email_row(wenv, tip)
+        assert row["deleted"] and row["sent"] and row["due"] is None
+        assert_not_logged(address, w.log())
+    finally:
+        slow.stop()
+
+
 def test_server_down_gives_up(wenv, mdir, start_worker):
     mport = free_port()
     conf = email_conf(wenv, mdir, "down.ini", free_port(),
