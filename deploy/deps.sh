@@ -9,12 +9,12 @@ pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
       libjansson-dev libmagic-dev libsystemd-dev postgresql
       libtesseract-dev libleptonica-dev tesseract-ocr-script-latn
       libpng-dev libjpeg62-turbo-dev libwebp-dev libisal-dev oathtool
-      liboath-dev libqrencode-dev)
+      liboath-dev libqrencode-dev libcurl4-openssl-dev)
 if [ "${1:-}" = test ]; then
 	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang tidy
 	       libclang-rt-14-dev clang-format python3-nacl
 	       libimage-exiftool-perl libjpeg-turbo-progs webp chromium
-	       zbar-tools)
+	       zbar-tools python3-aiosmtpd)
 fi
 
 missing=()

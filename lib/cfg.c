@@ -5,6 +5,7 @@
  * file checks every value and stops at the first problem, naming the file,
  * the line and the key.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "mail.h"
 
 enum cfg_type {
 	CFG_T_STR,
@@ -26,6 +28,11 @@ enum cfg_type {
 	CFG_T_DURATION,
 	CFG_T_LOGLEVEL,
 	CFG_T_LISTEN,
+	CFG_T_BOOL,
+	CFG_T_HOST,     /* a host name or address for a URL, or empty */
+	CFG_T_MAILADDR, /* an e-mail address, or empty */
+	CFG_T_HTTPURL,  /* an http(s) address, or empty */
+	CFG_T_STARTTLS, /* required or none */
 };
 
 struct cfg_key {
@@ -96,6 +103,14 @@ static const struct cfg_key cfg_keys[] = {
 	    11),
 	K("dedup", "window", CFG_T_DURATION, dedup_window_ms, "30d", 3600000,
 	    366LL * 86400000),
+	K("feedback", "email_backoff", CFG_T_DURATION,
+	    feedback_email_backoff_ms, "60s", 1000, 86400000),
+	K("feedback", "email_content", CFG_T_BOOL, feedback_email_content,
+	    "false", 0, 0),
+	K("feedback", "email_max_attempts", CFG_T_INT,
+	    feedback_email_max_attempts, "8", 1, 20),
+	K("feedback", "status_url", CFG_T_HTTPURL, feedback_status_url, "", 0,
+	    0),
 	K("intake", "cert", CFG_T_PATH, intake_cert, "intake.crt", 0, 0),
 	K("intake", "db_user", CFG_T_STR, intake_db_user, "tipline_intake", 0,
 	    0),
@@ -136,6 +151,16 @@ static const struct cfg_key cfg_keys[] = {
 	    "7d", 60000, 3650LL * 86400000),
 	K("retention", "purge_every", CFG_T_DURATION, retention_every_ms, "1h",
 	    1000, 7LL * 86400000),
+	K("smtp", "ca_file", CFG_T_PATH_OPT, smtp_ca_file, "", 0, 0),
+	K("smtp", "from", CFG_T_MAILADDR, smtp_from, "", 0, 0),
+	K("smtp", "host", CFG_T_HOST, smtp_host, "", 0, 0),
+	K("smtp", "password_file", CFG_T_PATH_OPT, smtp_password_file, "", 0,
+	    0),
+	K("smtp", "port", CFG_T_INT, smtp_port, "587", 1, 65535),
+	K("smtp", "starttls", CFG_T_STARTTLS, smtp_starttls, "required", 0, 0),
+	K("smtp", "timeout", CFG_T_DURATION, smtp_timeout_ms, "30s", 1000,
+	    600000),
+	K("smtp", "user", CFG_T_STR, smtp_user, "", 0, 0),
 	K("worker", "backoff", CFG_T_DURATION, worker_backoff_ms, "5s", 1000,
 	    3600000),
 	K("worker", "batch", CFG_T_INT, worker_batch, "64", 1, 1000),
@@ -223,6 +248,72 @@ cfg_check_listen(const char *v, const char **errstr)
 	return 0;
 }
 
+/* A host name, an IPv4 address or a bracketed IPv6 address: what may
+ * stand between "smtp://" and ":port" with no other meaning in a URL. */
+static int
+cfg_check_host(const char *v, const char **errstr)
+{
+	size_t i, len = strlen(v);
+	bool v6 = len > 2 && v[0] == '[' && v[len - 1] == ']';
+
+	for (i = v6 ? 1 : 0; i < (v6 ? len - 1 : len); i++)
+		if (!(isalnum((unsigned char)v[i]) || v[i] == '.' ||
+		        v[i] == '-' || (v6 && v[i] == ':'))) {
+			*errstr = "invalid (a host name or address, no port)";
+			return -1;
+		}
+	return 0;
+}
+
+static int
+cfg_check_mailaddr(const char *v, const char **errstr)
+{
+	if (v[0] != '\0' && !mail_addr_ok(v)) {
+		*errstr = "invalid (a plain address: name@example.fi)";
+		return -1;
+	}
+	return 0;
+}
+
+/* http:// or https:// and printable ASCII without spaces or quotes: it is
+ * put into e-mail as it is. */
+static int
+cfg_check_httpurl(const char *v, const char **errstr)
+{
+	size_t i;
+
+	if (v[0] == '\0')
+		return 0;
+	if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
+		*errstr = "invalid (an address starting with https://)";
+		return -1;
+	}
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] <= ' ' || v[i] > '~' || strchr("\"'<>\\`", v[i])) {
+			*errstr = "invalid (no spaces, quotes or <>)";
+			return -1;
+		}
+	return 0;
+}
+
+/* The checks of the string types that have one. */
+static int
+cfg_check_text(enum cfg_type t, const char *v, const char **errstr)
+{
+	switch (t) {
+	case CFG_T_LISTEN:
+		return cfg_check_listen(v, errstr);
+	case CFG_T_HOST:
+		return cfg_check_host(v, errstr);
+	case CFG_T_MAILADDR:
+		return cfg_check_mailaddr(v, errstr);
+	case CFG_T_HTTPURL:
+		return cfg_check_httpurl(v, errstr);
+	default:
+		return 0;
+	}
+}
+
 static int
 cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
     const char **errstr)
@@ -230,12 +321,16 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
 	char **sp = (char **)((char *)cfg + k->off);
 	long long *lp = (long long *)((char *)cfg + k->off);
 	int *ip = (int *)((char *)cfg + k->off);
+	bool *bp = (bool *)((char *)cfg + k->off);
 	long long v;
 	int lvl;
 
 	switch (k->type) {
 	case CFG_T_LISTEN:
-		if (cfg_check_listen(value, errstr) == -1)
+	case CFG_T_HOST:
+	case CFG_T_MAILADDR:
+	case CFG_T_HTTPURL:
+		if (cfg_check_text(k->type, value, errstr) == -1)
 			return -1;
 		/* FALLTHROUGH */
 	case CFG_T_STR:
@@ -274,6 +369,18 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
 			return -1;
 		}
 		*ip = lvl;
+		return 0;
+	case CFG_T_BOOL:
+		return util_parse_bool(value, bp, errstr);
+	case CFG_T_STARTTLS:
+		if (strcmp(value, "required") == 0)
+			*bp = true;
+		else if (strcmp(value, "none") == 0)
+			*bp = false;
+		else {
+			*errstr = "invalid (use required or none)";
+			return -1;
+		}
 		return 0;
 	}
 	fatalx("%s: bad key type", __func__);
@@ -406,7 +513,10 @@ cfg_free(struct cfg *cfg)
 		if (cfg_keys[i].type == CFG_T_STR ||
 		    cfg_keys[i].type == CFG_T_PATH ||
 		    cfg_keys[i].type == CFG_T_PATH_OPT ||
-		    cfg_keys[i].type == CFG_T_LISTEN) {
+		    cfg_keys[i].type == CFG_T_LISTEN ||
+		    cfg_keys[i].type == CFG_T_HOST ||
+		    cfg_keys[i].type == CFG_T_MAILADDR ||
+		    cfg_keys[i].type == CFG_T_HTTPURL) {
 			char **sp = (char **)((char *)cfg + cfg_keys[i].off);
 			free(*sp);
 			*sp = NULL;

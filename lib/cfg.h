@@ -71,6 +71,16 @@ struct cfg {
 	long long retention_every_ms;
 	long long retention_batch;
 
+	/* [smtp] */
+	char *smtp_host; /* "" : no e-mail is sent */
+	long long smtp_port;
+	char *smtp_user;
+	char *smtp_password_file; /* "" for none */
+	char *smtp_from;
+	bool smtp_starttls; /* required (true) or none */
+	char *smtp_ca_file; /* "" : the system's */
+	long long smtp_timeout_ms;
+
 	/* [worker] */
 	char *worker_db_user;
 	long long worker_jobs;
@@ -84,6 +94,12 @@ struct cfg {
 	long long worker_backoff_ms;
 	long long worker_sweep_ms;
 	long long worker_shutdown_grace_ms;
+
+	/* [feedback] */
+	char *feedback_status_url; /* "" when no e-mail is sent */
+	bool feedback_email_content;
+	long long feedback_email_max_attempts;
+	long long feedback_email_backoff_ms;
 
 	/* [dedup] */
 	long long dedup_window_ms;

@@ -259,7 +259,7 @@ db_conn_notifies(struct db_conn *c)
 	while ((n = PQnotifies(c->pg)) != NULL) {
 		if (c->pool->o.on_notify != NULL)
 			c->pool->o.on_notify(c->pool->o.notify_arg, n->relname,
-			    n->extra);
+			    n->extra != NULL ? n->extra : "");
 		PQfreemem(n);
 	}
 }

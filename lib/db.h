@@ -21,7 +21,8 @@
  * the result after the callback returns.
  */
 typedef void db_result_fn(void *arg, PGresult *res);
-/* Called for each NOTIFY on a channel the pool listens on. */
+/* Called for each NOTIFY on a channel the pool listens on, with its
+ * payload ("" if none). */
 typedef void db_notify_fn(void *arg, const char *channel, const char *payload);
 
 /*

@@ -101,6 +101,16 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    5, false },
 	[STMT_WORKER_FINISH] = { "worker_finish",
 	    "SELECT job_finish($1::bigint, $2::integer)", 2, false },
+	/* E-mail notices (schema/0016_email.sql). */
+	[STMT_WORKER_EMAIL_CLAIM] = { "worker_email_claim",
+	    "SELECT id, sealed_email, lang, attempts, message_sealed "
+	    "FROM email_claim($1::integer, $2::integer)",
+	    2, false },
+	[STMT_WORKER_EMAIL_SENT] = { "worker_email_sent",
+	    "SELECT email_sent($1::uuid)", 1, false },
+	[STMT_WORKER_EMAIL_FAILED] = { "worker_email_failed",
+	    "SELECT email_failed($1::uuid, $2::integer, $3::integer)", 3,
+	    false },
 };
 
 /*

@@ -1,9 +1,9 @@
 /*
- * /metrics in Prometheus' text format: jobs done, failed, dead and lost
- * and ingest batches since start; jobs running, screenshots unread and
- * database connections now.  Plain HTTP is acceptable only
- * because the listener must be a loopback address; the counters carry no
- * tip data.
+ * /metrics in Prometheus' text format: jobs done, failed, dead and lost,
+ * ingest batches and e-mail notices sent, retried and given up since
+ * start; jobs running, screenshots unread and database connections now.  Plain
+ * HTTP is acceptable only because the listener must be a loopback address; the
+ * counters carry no tip data.
  */
 #include <sys/queue.h>
 
@@ -57,11 +57,24 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "tipline_ingest_batches_total %llu\n"
 	    "# HELP tipline_db_connections Database connections up.\n"
 	    "# TYPE tipline_db_connections gauge\n"
-	    "tipline_db_connections %d\n",
+	    "tipline_db_connections %d\n"
+	    "# HELP tipline_email_sent_total E-mail notices sent since start.\n"
+	    "# TYPE tipline_email_sent_total counter\n"
+	    "tipline_email_sent_total %llu\n"
+	    "# HELP tipline_email_retries_total Failed tries at sending an "
+	    "e-mail notice that will be tried again.\n"
+	    "# TYPE tipline_email_retries_total counter\n"
+	    "tipline_email_retries_total %llu\n"
+	    "# HELP tipline_email_failed_total E-mail notices given up after "
+	    "the last try (their addresses deleted).\n"
+	    "# TYPE tipline_email_failed_total counter\n"
+	    "tipline_email_failed_total %llu\n",
 	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
 	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost,
 	    q->running, q->shots, (unsigned long long)job_ingest_batches(q),
-	    db_pool_up(q->db));
+	    db_pool_up(q->db), (unsigned long long)q->n_email_sent,
+	    (unsigned long long)q->n_email_retries,
+	    (unsigned long long)q->n_email_failed);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, NULL, b);

@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "db_stmt.h"
+#include "job_email.h"
 #include "job_ingest.h"
 #include "job_deliver.h"
 #include "job_index.h"
@@ -36,8 +37,8 @@ job_free(struct job *j)
 	sodium_memzero(j, sizeof(*j));
 	free(j);
 	q->running--;
-	if (q->stopping && q->running == 0 && !q->claiming)
-		event_base_loopexit(q->base, NULL);
+	if (q->stopping)
+		queue_check_stopped(q);
 	else
 		queue_fill(q);
 }
@@ -161,8 +162,8 @@ queue_on_claim(void *arg, PGresult *res)
 	free(ingest);
 	free(rows);
 	q->claiming = false;
-	if (q->stopping && q->running == 0)
-		event_base_loopexit(q->base, NULL);
+	if (q->stopping)
+		queue_check_stopped(q);
 	else
 		queue_fill(q);
 }
@@ -211,12 +212,16 @@ queue_wake(struct queue *q)
 	queue_fill(q);
 }
 
+/* deliver_store() says 'email' when it made notices due; the rest is
+ * for jobs. */
 static void
 queue_on_notify(void *arg, const char *channel, const char *payload)
 {
 	(void)channel;
 	if (strcmp(payload, "deliver") == 0)
 		job_deliver_tick(arg);
+	else if (strcmp(payload, "email") == 0)
+		job_email_tick(arg);
 	else
 		queue_wake(arg);
 }
@@ -243,6 +248,7 @@ queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	queue_wake(arg);
 	job_index_tick(arg);
 	job_deliver_tick(arg);
+	job_email_tick(arg);
 }
 
 int
@@ -287,6 +293,7 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg,
 	q->db = db_pool_new(base, &o);
 	q->tpool = tpool_new(base, (int)cfg->worker_threads);
 	job_ingest_init(q);
+	job_email_init(q, keys->smtp_password);
 	event_assign(&q->sweep, base, -1, EV_PERSIST, queue_sweep_cb, q);
 	tv.tv_sec = cfg->worker_sweep_ms / 1000;
 	tv.tv_usec = (cfg->worker_sweep_ms % 1000) * 1000;
@@ -303,7 +310,15 @@ queue_stop(struct queue *q)
 	q->stopping = true;
 	event_del(&q->sweep);
 	event_del(&q->purge);
-	if (q->running == 0 && !q->claiming)
+	job_email_stop(q);
+	queue_check_stopped(q);
+}
+
+void
+queue_check_stopped(struct queue *q)
+{
+	if (q->stopping && q->running == 0 && !q->claiming &&
+	    !job_email_busy(q))
 		event_base_loopexit(q->base, NULL);
 }
 
@@ -312,8 +327,10 @@ queue_free(struct queue *q)
 {
 	event_del(&q->sweep);
 	event_del(&q->purge);
+	job_email_cancel(q);
 	tpool_free(q->tpool);
 	db_pool_free(q->db);
+	job_email_free(q);
 	job_ingest_free(q);
 	sodium_memzero(q->secret_key, sizeof(q->secret_key));
 	sodium_memzero(q->dedup_key, sizeof(q->dedup_key));
@@ -322,4 +339,8 @@ queue_free(struct queue *q)
 	log_info("jobs done %llu, failed %llu, dead %llu, lost %llu",
 	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
 	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost);
+	log_info("e-mail notices sent %llu, tries failed %llu, given up %llu",
+	    (unsigned long long)q->n_email_sent,
+	    (unsigned long long)(q->n_email_retries + q->n_email_failed),
+	    (unsigned long long)q->n_email_failed);
 }

@@ -24,6 +24,7 @@
 
 #include "cfg.h"
 #include "db.h"
+#include "job_email.h"
 #include "log.h"
 #include "tpool.h"
 
@@ -76,8 +77,12 @@ struct queue {
 	struct event sweep;
 	struct event purge; /* queues a purge job */
 	struct ingest_queue *ingest;
+	struct email_queue *email; /* job_email.c's */
 	/* Counters for the log and the metrics endpoint. */
 	uint64_t n_done, n_failed, n_dead, n_lost;
+	/* E-mail notices sent, failed tries to be retried, and given up
+	 * (their addresses deleted unsent). */
+	uint64_t n_email_sent, n_email_retries, n_email_failed;
 };
 
 /* The worker's keys, loaded by main() so that a bad key file ends the
@@ -87,6 +92,7 @@ struct queue_keys {
 	uint8_t secret_key[32];
 	uint8_t dedup_key[32];
 	uint8_t search_key[32];
+	char smtp_password[EMAIL_MAX_PASSWORD + 1]; /* "" for none */
 };
 
 int queue_keys_load(struct queue_keys *, const struct cfg *, char *err,
@@ -95,8 +101,11 @@ void queue_init(struct queue *, struct event_base *, struct cfg *,
     const struct queue_keys *);
 /* Claims jobs if there is room and work may be due. */
 void queue_fill(struct queue *);
-/* Stops claiming; the loop ends when running jobs are finished. */
+/* Stops claiming; the loop ends when running jobs and the e-mail batch
+ * in flight are finished. */
 void queue_stop(struct queue *);
+/* While stopping: ends the loop if nothing is in flight any more. */
+void queue_check_stopped(struct queue *);
 void queue_free(struct queue *);
 
 /* For handlers: the job succeeded (its last statement marked it done). */

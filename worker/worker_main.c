@@ -11,6 +11,7 @@
 
 #include "cfg.h"
 #include "daemon.h"
+#include "job_email.h"
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
@@ -26,6 +27,12 @@ worker_prepare(struct cfg *cfg)
 
 	if (queue_keys_load(&keys, cfg, err, sizeof(err)) == -1) {
 		log_warnx("%s: [keys] %s", cfg->path, err);
+		return -1;
+	}
+	if (job_email_prepare(cfg, keys.smtp_password, err, sizeof(err)) ==
+	    -1) {
+		sodium_memzero(&keys, sizeof(keys));
+		log_warnx("%s: %s", cfg->path, err);
 		return -1;
 	}
 	return 0;

@@ -50,6 +50,17 @@ test_defaults(void **state)
 	assert_int_equal(cfg.console_lockout_max_ms, 15 * 60000);
 	assert_string_equal(cfg.console_audit_head_file, "");
 	assert_int_equal(cfg.console_audit_head_every_ms, 5 * 60000);
+	/* E-mail is off until a host is set; STARTTLS is required. */
+	assert_string_equal(cfg.smtp_host, "");
+	assert_int_equal(cfg.smtp_port, 587);
+	assert_true(cfg.smtp_starttls);
+	assert_string_equal(cfg.smtp_ca_file, "");
+	assert_string_equal(cfg.smtp_password_file, "");
+	assert_int_equal(cfg.smtp_timeout_ms, 30000);
+	assert_string_equal(cfg.feedback_status_url, "");
+	assert_false(cfg.feedback_email_content);
+	assert_int_equal(cfg.feedback_email_max_attempts, 8);
+	assert_int_equal(cfg.feedback_email_backoff_ms, 60000);
 	cfg_free(&cfg);
 }
 
@@ -79,6 +90,21 @@ test_values(void **state)
 	assert_int_equal(cfg.console_password_passes, 1);
 	assert_string_equal(cfg.console_audit_head_file, "./audit.head");
 	assert_int_equal(cfg.console_lockout_max_ms, 3600000);
+	cfg_free(&cfg);
+	assert_int_equal(
+	    cfg_parse("[smtp]\nhost = mail.example.fi\nstarttls = none\n"
+	              "from = noreply@example.fi\nca_file = ca.pem\n"
+	              "[feedback]\nemail_content = yes\n"
+	              "status_url = https://vihje.example.fi/status\n",
+	        "/e/t.ini", &cfg, err, sizeof(err)),
+	    0);
+	assert_string_equal(cfg.smtp_host, "mail.example.fi");
+	assert_false(cfg.smtp_starttls);
+	assert_string_equal(cfg.smtp_from, "noreply@example.fi");
+	assert_string_equal(cfg.smtp_ca_file, "/e/ca.pem");
+	assert_true(cfg.feedback_email_content);
+	assert_string_equal(cfg.feedback_status_url,
+	    "https://vihje.example.fi/status");
 	cfg_free(&cfg);
 	/* An optional path may be set empty again. */
 	assert_int_equal(cfg_parse("[console]\naudit_head_file =\n", "/e/t.ini",
@@ -124,6 +150,21 @@ test_errors(void **state)
 		    "x.ini:2: [console] cert: empty path" },
 		{ "[console]\nsession_idle = 5x\n",
 		    "x.ini:2: [console] session_idle: invalid unit" },
+		{ "[smtp]\nstarttls = maybe\n",
+		    "x.ini:2: [smtp] starttls: invalid (use required or none)" },
+		{ "[smtp]\nhost = mail.example.fi:25\n",
+		    "x.ini:2: [smtp] host: invalid" },
+		{ "[smtp]\nfrom = No Reply <noreply@example.fi>\n",
+		    "x.ini:2: [smtp] from: invalid" },
+		{ "[smtp]\nport = 0\n", "x.ini:2: [smtp] port: too small" },
+		{ "[feedback]\nemail_content = maybe\n",
+		    "x.ini:2: [feedback] email_content: invalid" },
+		{ "[feedback]\nstatus_url = vihje.example.fi/status\n",
+		    "x.ini:2: [feedback] status_url: invalid" },
+		{ "[feedback]\nstatus_url = https://x.fi/a b\n",
+		    "x.ini:2: [feedback] status_url: invalid" },
+		{ "[feedback]\nemail_max_attempts = 21\n",
+		    "x.ini:2: [feedback] email_max_attempts: too large" },
 	};
 	struct cfg cfg;
 	char err[512];
