@@ -42,12 +42,13 @@ if [ "${1:-}" = stop ]; then
 	stop_pid "$var/run/console.pid"
 	stop_pid "$var/run/intake.pid"
 	stop_pid "$var/run/worker.pid"
+	stop_pid "$var/run/mail.pid"
 	deploy/pg.sh stop "$var/pg"
 	echo "stopped"
 	exit 0
 fi
 
-deploy/deps.sh
+deploy/deps.sh demo
 if [ ! -f build/build.ninja ]; then
 	meson setup build >/dev/null
 fi
@@ -69,6 +70,10 @@ fi
 if [ -z "${CONSOLE_PORT:-}" ]; then
 	CONSOLE_PORT=$(free_port)
 	echo "CONSOLE_PORT=$CONSOLE_PORT" >>"$var/ports"
+fi
+if [ -z "${SMTP_PORT:-}" ]; then
+	SMTP_PORT=$(free_port)
+	echo "SMTP_PORT=$SMTP_PORT" >>"$var/ports"
 fi
 conf=$var/conf/tipline.ini
 
@@ -106,6 +111,24 @@ if [ ! -f "$var/conf/console.crt" ]; then
 		-keyout "$var/conf/console.key" -out "$var/conf/console.crt" 2>/dev/null
 	chmod 600 "$var/conf/console.key"
 fi
+# E-mail notices go to a mail catcher on this machine (var/log/mail.log),
+# over STARTTLS with the intake's certificate; the notice links to this
+# intake's /status.  Set once, in a config that has no mail server yet
+# (one from before e-mail notices existed gets the sections).
+if ! grep -q '^\[smtp\]' "$conf"; then
+	printf '\n[smtp]\nhost =\nport = 587\nfrom =\nca_file =\n' >>"$conf"
+fi
+if ! grep -q '^\[feedback\]' "$conf"; then
+	printf '\n[feedback]\nstatus_url =\n' >>"$conf"
+fi
+if grep -q '^host =$' "$conf"; then
+	sed -i -e "s|^host =$|host = 127.0.0.1|" \
+	    -e "s|^port = 587$|port = $SMTP_PORT|" \
+	    -e "s|^from =$|from = vihjepalvelu@demo.invalid|" \
+	    -e "s|^ca_file =$|ca_file = $var/conf/intake.crt|" \
+	    -e "s|^status_url =$|status_url = https://127.0.0.1:$INTAKE_PORT/status|" \
+	    "$conf"
+fi
 build/server/tiplinectl -c "$conf" keygen >/dev/null
 build/server/tiplinectl -c "$conf" migrate
 
@@ -118,6 +141,14 @@ start_daemon() { # name binary: in the background, unless running
 		echo $! >"$var/run/$name.pid"
 	fi
 }
+if [ -f "$var/run/mail.pid" ] && kill -0 "$(cat "$var/run/mail.pid")" 2>/dev/null; then
+	echo "the mail catcher is already running"
+else
+	nohup /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
+		--tlscert "$var/conf/intake.crt" --tlskey "$var/conf/intake.key" \
+		>>"$var/log/mail.log" 2>&1 </dev/null &
+	echo $! >"$var/run/mail.pid"
+fi
 start_daemon intake build/server/tipline-intake
 start_daemon worker build/worker/tipline-worker
 start_daemon console build/server/tipline-console
@@ -182,7 +213,8 @@ fi
 # One more sample tip asks for a reply and has one waiting: the national
 # unit's demo officer (online tips are theirs) logs in to the console and writes it, through the same forms a
 # person uses, and the worker delivers it.  Its receipt code goes to
-# demo.env as DEMO_RECEIPT_WITH_FEEDBACK: open /status with it.
+# demo.env as DEMO_RECEIPT_WITH_FEEDBACK: open /status with it.  It asked
+# for e-mail too: the notice lands in the mail catcher's log.
 feedback_env=$var/conf/demo-feedback.env
 seed_feedback() {
 	local jar code hash case_id csrf totp page n deadline
@@ -190,7 +222,7 @@ seed_feedback() {
 	. "$accounts"
 	code=$(curl -fsk -F lang=fi -F channel=online -F platform=instagram \
 		-F "url=https://www.instagram.com/p/DEMOpost123/" -F motive=ethnic \
-		-F feedback=receipt -F website= \
+		-F feedback=email -F email=demo.tipster@example.org -F website= \
 		-F "description=Instagram-julkaisussa pilkataan somalitaustaisia ja kehotetaan heitä lähtemään maasta. Julkaisulla on satoja tykkäyksiä." \
 		"${url}tip" | sed -n 's/.*id="receipt-code">\([^<]*\)<.*/\1/p')
 	[ -n "$code" ] || { echo "demo: the sample tip was not accepted" >&2; return 1; }
@@ -225,7 +257,12 @@ seed_feedback() {
 		[ "$n" != 0 ] || sleep 0.2
 	done
 	[ "$n" != 0 ] || { echo "demo: the sample reply was not delivered" >&2; return 1; }
-	echo "DEMO_RECEIPT_WITH_FEEDBACK=$code" >"$feedback_env"
+	{
+		echo "DEMO_RECEIPT_WITH_FEEDBACK=$code"
+		echo "DEMO_SMTP_HOST=127.0.0.1"
+		echo "DEMO_SMTP_PORT=$SMTP_PORT"
+		echo "DEMO_MAIL_LOG=$var/log/mail.log"
+	} >"$feedback_env"
 }
 if [ ! -f "$feedback_env" ]; then
 	seed_feedback
@@ -260,4 +297,5 @@ echo "    log in as $DEMO_OFFICER_USER (Helsinki police), $DEMO_NATIONAL_USER (n
 echo "    or $DEMO_ADMIN_USER (accounts only); passwords and TOTP secrets are in $env_file."
 echo "    A one-time code: oathtool --totp -b \"\$DEMO_OFFICER_TOTP\" (after . $env_file)"
 echo "  A tip with a reply waiting: open ${url}status with the code in DEMO_RECEIPT_WITH_FEEDBACK"
+echo "  E-mail notices: $var/log/mail.log"
 echo "(self-signed certificates; stop with deploy/demo.sh stop)"

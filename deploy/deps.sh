@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Tipline needs: "deploy/deps.sh" for
-# building and running, "deploy/deps.sh test" adds what the tests use.
+# building and running, "deploy/deps.sh test" adds what the tests use,
+# "deploy/deps.sh demo" what the demo adds (a mail catcher).
 # Runs apt-get only when something is missing.
 set -euo pipefail
 
@@ -10,6 +11,10 @@ pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
       libtesseract-dev libleptonica-dev tesseract-ocr-script-latn
       libpng-dev libjpeg62-turbo-dev libwebp-dev libisal-dev oathtool
       liboath-dev libqrencode-dev libcurl4-openssl-dev)
+# The demo catches its e-mail notices with a local SMTP server.
+if [ "${1:-}" = demo ]; then
+	pkgs+=(python3-aiosmtpd)
+fi
 if [ "${1:-}" = test ]; then
 	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang tidy
 	       libclang-rt-14-dev clang-format python3-nacl
