@@ -42,6 +42,7 @@ deliver_on_stored(void *arg, PGresult *res)
 		    db_sqlstate(res));
 		return;
 	}
+	q->n_delivered += strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	log_debug("delivered %s messages", PQgetvalue(res, 0, 0));
 	if (full && !q->stopping)
 		job_deliver_tick(q);

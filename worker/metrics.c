@@ -68,13 +68,18 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	    "# HELP tipline_email_failed_total E-mail notices given up after "
 	    "the last try (their addresses deleted).\n"
 	    "# TYPE tipline_email_failed_total counter\n"
-	    "tipline_email_failed_total %llu\n",
+	    "tipline_email_failed_total %llu\n"
+	    "# HELP tipline_messages_delivered_total The police's messages "
+	    "delivered to tips since start.\n"
+	    "# TYPE tipline_messages_delivered_total counter\n"
+	    "tipline_messages_delivered_total %llu\n",
 	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
 	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost,
 	    q->running, q->shots, (unsigned long long)job_ingest_batches(q),
 	    db_pool_up(q->db), (unsigned long long)q->n_email_sent,
 	    (unsigned long long)q->n_email_retries,
-	    (unsigned long long)q->n_email_failed);
+	    (unsigned long long)q->n_email_failed,
+	    (unsigned long long)q->n_delivered);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, NULL, b);

@@ -83,6 +83,8 @@ struct queue {
 	/* E-mail notices sent, failed tries to be retried, and given up
 	 * (their addresses deleted unsent). */
 	uint64_t n_email_sent, n_email_retries, n_email_failed;
+	/* The police's messages sealed to tips' reply keys. */
+	uint64_t n_delivered;
 };
 
 /* The worker's keys, loaded by main() so that a bad key file ends the

@@ -263,6 +263,8 @@ def test_notice_in_the_tips_language(wenv, mdir, smtp, start_worker):
         sorted(a for a, _, _ in sent.values())
     assert metric(mport, "tipline_email_sent_total") == 2
     assert metric(mport, "tipline_email_failed_total") == 0
+    # This worker delivered the two replies, one to each tip.
+    assert metric(mport, "tipline_messages_delivered_total") == 2
     rc = w.stop()
     w.check_stopped_cleanly(rc)
     for address, _, _ in sent.values():
