@@ -75,7 +75,7 @@ def test_followup_lands(cenv, tmp_path):  # noqa: F811
     assert r.headers.get("cache-control") == "no-store"
     # The code stays usable: the form again with it, in no URL.
     assert f'name="code" value="{code}"' in page
-    assert 'action="/status/followup"' in page and textarea(page) == ""
+    assert 'action="/status/followup#followup-h"' in page and textarea(page) == ""
 
     (fid, at, sealed, n), = rows(db, tip)
     assert n == 1
@@ -164,7 +164,7 @@ def test_window_closed(cenv):  # noqa: F811
     assert element_text(r.text, "followup-closed") == (
         "Additions can no longer be sent: the case was closed more than "
         "14 days ago.")
-    assert 'action="/status/followup"' not in r.text
+    assert 'action="/status/followup#followup-h"' not in r.text
     assert rows(cenv.db, tip) == []
     # Closed 13 days ago: still open to follow-ups.
     set_state(cenv.db, case, "closed", "no_offence", closed_days=13)
@@ -197,7 +197,7 @@ def test_unknown_and_bad_codes(cenv):  # noqa: F811
     r = followup(cenv.wenv.url, unknown_code(), "Hello")
     assert r.status == 404
     assert "No tip was found" in r.text
-    assert 'action="/status/followup"' not in r.text
+    assert 'action="/status/followup#followup-h"' not in r.text
     r = followup(cenv.wenv.url, "not a code", "Hello")
     assert r.status == 422
 

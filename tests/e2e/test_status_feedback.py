@@ -8,17 +8,20 @@ worklib's wenv); each is filed in a case of its own by SQL as the owner,
 as the worker would (no worker runs, so that no two tips share a case),
 and states and messages are set as the owner too (statuslib)."""
 import http.client
+import json
+import shutil
 import ssl
 import statistics
+import subprocess
 import time
 import urllib.parse
 
 import pytest
 
-from e2elib import free_port, set_key, start_intake
+from e2elib import BROWSER_DIR, free_port, set_key, start_intake
 from statuslib import (add_message, element_text, make_case, messages,
                        plain, set_state, tip_id, unknown_code)
-from tiplib import status_lookup, tip_fields
+from tiplib import sample, status_lookup, tip_fields
 from worklib import submit_tip, wenv  # noqa: F401
 
 OUTCOMES = {
@@ -216,10 +219,10 @@ def test_followups_closed_words(wenv):  # noqa: F811
     assert element_text(page, "followup-closed") == (
         "Additions can no longer be sent: the case was closed more than "
         "14 days ago.")
-    assert 'action="/status/followup"' not in page
+    assert 'action="/status/followup#followup-h"' not in page
     set_state(wenv.db, case, "closed", "duplicate", closed_days=13)
     page = found(status_lookup(wenv.url, code))
-    assert 'action="/status/followup"' in page
+    assert 'action="/status/followup#followup-h"' in page
     assert 'id="followup-closed"' not in page
 
 
@@ -298,3 +301,56 @@ def test_known_and_unknown_codes_take_the_same_time(wenv, two,  # noqa
     print(f"median known {mk * 1e3:.3f} ms, unknown {mu * 1e3:.3f} ms, "
           f"known without messages {mb * 1e3:.3f} ms")
     assert abs(mk - mu) <= max(0.25 * min(mk, mu), 0.0005), (mk, mu, mb)
+
+
+# ----------------------------------------------------------- accessibility
+
+SHOTS_DIR = "/tmp/tipline-status-shots"
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_status_with_messages_passes_axe(wenv, two, node_env,  # noqa
+                                         viewport):
+    """axe-core (tests/e2e/browser/axe.mjs, WCAG 2.1 A and AA) on /status
+    showing messages and the reply box, the reply box refusing a file
+    (errors, the text and a kept screenshot shown), and the page after a
+    follow-up was received; in Chromium, under the pages' own policy.
+    Full-page screenshots are left in SHOTS_DIR/VIEWPORT/ to look at."""
+    (code, _, _), _ = two
+    u = wenv.url
+    shots = f"{SHOTS_DIR}/{viewport}"
+    shutil.rmtree(shots, ignore_errors=True)
+    steps = [
+        {"goto": f"{u}/status?lang=fi"},
+        {"fill": "#code", "value": code},
+        {"click": "button[type=submit]"},
+        {"expect": ".feedback-message"},
+        {"expect": "#message"},
+        {"audit": "messages"},
+        {"fill": "#message", "value": "Lisätietoa: sama viesti on myös "
+         "toisessa ryhmässä."},
+        {"files": "#screenshot", "paths": [str(sample("plain.png")),
+                                          str(sample("pdf_renamed.png"))]},
+        {"click": "form[action^='/status/followup'] button[type=submit]"},
+        {"expect": "#followup-error"},
+        {"expect": "#keep-1"},
+        {"audit": "refused"},
+        {"click": "form[action^='/status/followup'] button[type=submit]"},
+        {"expect": "#followup-received"},
+        {"audit": "received"},
+    ]
+    p = subprocess.run(
+        [node_env, "axe.mjs", *(["--phone"] if viewport == "phone" else []),
+         "--shots", shots, *(json.dumps(st) for st in steps)],
+        cwd=BROWSER_DIR, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, f"axe.mjs exit {p.returncode}:\n{p.stdout}" \
+        f"{p.stderr}"
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["cspErrors"] == [], out["cspErrors"]
+    status = {a["name"]: a["status"] for a in out["audits"]}
+    assert status == {"messages": 200, "refused": 422, "received": 200}, \
+        status
+    for a in out["audits"]:
+        assert a["violations"] == [] and a["incomplete"] == [], a
+        if viewport == "phone":
+            assert a["width"] <= 390, (a["name"], a["width"])
