@@ -53,6 +53,10 @@ struct cfg {
 	long long db_query_timeout_ms;
 	long long db_retry_max_ms;
 
+	/* [feedback] */
+	long long feedback_followup_days;
+	long long feedback_followups_per_day;
+
 	/* [intake] */
 	char *intake_listen;
 	char *intake_cert;
@@ -64,6 +68,8 @@ struct cfg {
 	long long intake_max_header_bytes;
 	long long intake_timeout_ms;
 	long long intake_shutdown_grace_ms;
+	long long intake_status_burst; /* /status lookups at once */
+	long long intake_status_rate;  /* /status lookups a second */
 
 	/* [retention] */
 	long long retention_closed_ms;

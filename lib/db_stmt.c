@@ -27,10 +27,25 @@ const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 	    "SELECT tip_submit(" TIP_SUBMIT_PARAMS(TIP_SUBMIT_ARG,
 	        TIP_SUBMIT_NEXT_ARG) ")",
 	    TIP_SUBMIT_NPARAMS, false },
+	/* The messages as two lists in one order: days, and boxes in hex
+	 * (status.c opens them with the tip's reply key). */
 	[STMT_INTAKE_TIP_STATUS] = { "intake_tip_status",
-	    "SELECT receipt_hash, received_local, status "
-	    "FROM tip_status($1::bytea)",
-	    1, false },
+	    "SELECT s.receipt_hash, s.received_local, s.state, "
+	    "coalesce(s.outcome, ''), "
+	    "coalesce(array_to_string(s.offences, ','), ''), "
+	    "coalesce(s.closed_local, ''), s.followup_open, "
+	    "array_to_string(s.message_days, ','), "
+	    "(SELECT coalesce(string_agg(encode(m.b, 'hex'), ',' "
+	    "ORDER BY m.n), '') "
+	    "FROM unnest(s.message_sealed) WITH ORDINALITY m (b, n)) "
+	    "FROM tip_status_full($1::bytea, $2::integer) s",
+	    2, false },
+	[STMT_INTAKE_FOLLOWUP_ADD] = { "intake_followup_add",
+	    "SELECT tip_followup_add($1::bytea, $2::integer, $3::integer, "
+	    "$4::integer, $5::bytea, $6::text[], $7::integer[], "
+	    "$8::integer[], $9::bytea[], $10::bigint[], $11::bytea, "
+	    "$12::bytea, $13::bytea)",
+	    13, false },
 };
 
 const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
@@ -40,10 +55,12 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "FROM job_claim($1::double precision, $2::integer, $3::integer, "
 	    "$4::integer)",
 	    4, false },
+	/* The tips' own screenshots, not their follow-ups'. */
 	[STMT_WORKER_SHOTS] = { "worker_shots",
 	    "SELECT x.i, a.seq, a.sealed "
 	    "FROM unnest($1::uuid[]) WITH ORDINALITY x (id, i) "
-	    "JOIN attachment a ON a.tip_id = x.id ORDER BY x.i, a.seq",
+	    "JOIN attachment a ON a.tip_id = x.id "
+	    "WHERE a.followup_id IS NULL ORDER BY x.i, a.seq",
 	    1, false },
 	[STMT_WORKER_APPLY] = { "worker_apply",
 	    "SELECT job_id, case_id FROM ingest_batch($1::bigint[], "
@@ -136,7 +153,7 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	"CASE WHEN t.excerpt IS NULL THEN t.sealed_description END, "          \
 	"coalesce(c.assignee_id = $9, false), "                                \
 	"extract(epoch FROM now() - c.opened_at)::bigint, "                    \
-	"extract(epoch FROM c.opened_at)::bigint, t.excerpt "                  \
+	"extract(epoch FROM c.opened_at)::bigint, t.excerpt, c.new_info "      \
 	"FROM cases c JOIN department d ON d.id = c.department_id "            \
 	"LEFT JOIN reviewer r ON r.id = c.assignee_id "                        \
 	"LEFT JOIN LATERAL (SELECT t.platform, t.motives, t.channel, "         \
@@ -318,6 +335,7 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "FROM case_join j JOIN attachment a ON a.tip_id = j.tip_id "
 	    "JOIN cases c ON c.id = j.case_id "
 	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "AND a.followup_id IS NULL "
 	    "ORDER BY a.tip_id, a.seq",
 	    2, false },
 	[STMT_CONSOLE_CASE_EVENTS] = { "console_case_events",
@@ -447,6 +465,23 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "SELECT case_feedback($1::integer, $2::bigint, $3::uuid, $4::text, "
 	    "$5::text, $6::bytea)",
 	    6, false },
+	/* The case's follow-ups by tip, each with its screenshots as
+	 * "seq:width:height,..."; first, as the reviewer ($3) opens the page,
+	 * whether the case had new information (cleared now). */
+	[STMT_CONSOLE_CASE_FOLLOWUPS] = { "console_case_followups",
+	    "WITH s AS MATERIALIZED (SELECT coalesce(case_seen($3::integer, "
+	    "$1::bigint), false) AS was_new) "
+	    "SELECT s.was_new, f.id, f.tip_id, f.at, f.sealed_text, f.shots "
+	    "FROM s LEFT JOIN LATERAL (SELECT f.id, f.tip_id, "
+	    "to_char(f.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') "
+	    "AS at, f.sealed_text, (SELECT coalesce(string_agg(a.seq || ':' "
+	    "|| a.width || ':' || a.height, ',' ORDER BY a.seq), '') "
+	    "FROM attachment a WHERE a.followup_id = f.id) AS shots "
+	    "FROM tip_followup f JOIN case_join j ON j.tip_id = f.tip_id "
+	    "JOIN cases c ON c.id = j.case_id "
+	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint) "
+	    "f ON true ORDER BY f.tip_id, f.id",
+	    3, false },
 	[STMT_CONSOLE_NOTE] = { "console_note",
 	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3,
 	    false },

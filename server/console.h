@@ -10,6 +10,7 @@
  * console_auth.c   login with TOTP, enrolment, logout, settings
  * console_case.c   the queue, the case page, screenshots, actions
  * console_feedback.c  messages to tipsters on the case page
+ * console_followup.c  a case page's follow-ups from tipsters
  */
 #ifndef TL_CONSOLE_H
 #define TL_CONSOLE_H
@@ -168,6 +169,15 @@ void console_case_post(struct web_req *);
 void console_case_refused(struct web_req *);
 void console_shot_get(struct web_req *);
 void console_search(struct web_req *);
+
+/* console_followup.c */
+/* The rows of STMT_CONSOLE_CASE_FOLLOWUPS: {new_info, list: [follow-up,
+ * each with its tip, time, opened text and screenshots]}. */
+json_t *console_followups(struct web_req *, PGresult *, long long case_id);
+/* Puts each follow-up under its tip (tip.followups), marks its screenshots
+ * revealed as the tip's own are, and sets the case's new_info. */
+void console_followups_place(json_t *tips, json_t *followups, json_t *c,
+    const char *reveal, bool reveal_all);
 
 /* Sets up pages, database pool and listener; exits on failure. */
 void console_init(struct console *, struct event_base *, struct cfg *,

@@ -325,6 +325,8 @@ queue_on_rows(void *arg, PGresult *res)
 		json_object_set_new(row, "excerpt",
 		    json_string(console_excerpt(wr, PQgetvalue(res, i, 16),
 		        PQgetvalue(res, i, 12))));
+		json_object_set_new(row, "new_info",
+		    json_boolean(PQgetvalue(res, i, 17)[0] == 't'));
 		json_array_append_new(rows, row);
 	}
 	ctx = console_ctx(wr, "console.queue.title");
@@ -440,6 +442,7 @@ enum case_part {
 	CP_NOTES,
 	CP_DEPTS,
 	CP_FEEDBACK,
+	CP_FOLLOWUPS,
 	CP_COUNT
 };
 
@@ -549,6 +552,8 @@ case_render(struct web_req *wr)
 		}
 		json_object_set_new(tip, "shots", list);
 	}
+	console_followups_place(tips, cp->parts[CP_FOLLOWUPS], c, cp->reveal,
+	    s->reveal_images);
 	json_object_set(ctx, "tips", tips);
 	json_object_set_new(ctx, "split",
 	    json_boolean(strcmp(json_string_value(json_object_get(c, "ntips")),
@@ -1024,6 +1029,17 @@ case_on_feedback(void *arg, PGresult *res)
 }
 
 static void
+case_on_followups(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+
+	if (case_part_ok(wr, res))
+		cp->parts[CP_FOLLOWUPS] = console_followups(wr, res, cp->id);
+	case_part_done(wr);
+}
+
+static void
 case_on_depts(void *arg, PGresult *res)
 {
 	struct web_req *wr = arg;
@@ -1062,12 +1078,13 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 	struct console_session *s = console_sess(wr);
 	static db_result_fn *const fns[CP_COUNT] = { case_on_audit,
 		case_on_case, case_on_tips, case_on_shots, case_on_events,
-		case_on_notes, case_on_depts, case_on_feedback };
+		case_on_notes, case_on_depts, case_on_feedback,
+		case_on_followups };
 	static const size_t stmts[CP_COUNT] = { STMT_CONSOLE_CASE_VIEWED,
 		STMT_CONSOLE_CASE, STMT_CONSOLE_CASE_TIPS,
 		STMT_CONSOLE_CASE_SHOTS, STMT_CONSOLE_CASE_EVENTS,
 		STMT_CONSOLE_CASE_NOTES, STMT_CONSOLE_DEPARTMENTS,
-		STMT_CONSOLE_CASE_FEEDBACK };
+		STMT_CONSOLE_CASE_FEEDBACK, STMT_CONSOLE_CASE_FOLLOWUPS };
 	struct case_page *cp;
 	char cid[24], dept[8], rev[16], from[24];
 	const char *values[5], *tips = web_query(wr, "tips"), *errstr;
@@ -1109,8 +1126,8 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 		else {
 			values[0] = cid;
 			values[1] = case_dept_id(wr, dept);
-			values[2] = from;
-			nparams = i == CP_TIPS ? 3 : 2;
+			values[2] = i == CP_FOLLOWUPS ? rev : from;
+			nparams = i == CP_TIPS || i == CP_FOLLOWUPS ? 3 : 2;
 		}
 		if (db_send(co->db, stmts[i], nparams, values, NULL, NULL,
 		        fns[i], wr) == NULL)
@@ -1183,7 +1200,9 @@ console_shot_get(struct web_req *wr)
 	const char *values[4];
 	char dept[8], seqs[8];
 
-	if (id < 0 || !console_is_uuid(wr->args[1]) || seq < 0 || seq > 99) {
+	/* seq: a smallint; follow-ups' screenshots number on after the
+	 * tip's own. */
+	if (id < 0 || !console_is_uuid(wr->args[1]) || seq < 0 || seq > 32767) {
 		web_error(wr, 404);
 		return;
 	}

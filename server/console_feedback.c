@@ -299,9 +299,8 @@ console_feedback_render(struct web_req *wr, json_t *ctx, json_t *part,
 		    json_string_value(json_object_get(part, "today")), lang,
 		    day, sizeof(day));
 		preview = json_pack("{s:s, s:s, s:s, s:s}", "heading",
-		    i18n_get(lang, "feedback.preview.heading"), "from",
-		    i18n_get(lang, "feedback.preview.from"), "day", day, "text",
-		    text);
+		    i18n_get(lang, "status.messages"), "from",
+		    i18n_get(lang, "status.message"), "day", day, "text", text);
 		json_object_set_new(preview, "lang",
 		    json_string(i18n_code(lang)));
 		json_object_set_new(fb, "preview", preview);

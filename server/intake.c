@@ -8,6 +8,8 @@
  *   GET /healthz           200 when the database answers, else 503
  *   POST /tip              a tip (upload.c); GET /tip goes to the form
  *   GET, POST /status      a tip's state by receipt code (status.c)
+ *   POST /status/followup  a tipster's follow-up (followup.c); GET goes
+ *                          to /status
  *
  * The form without input is the same for everyone, so it is rendered once
  * per language and day and served from memory.  Nothing here reads the
@@ -32,6 +34,7 @@
 #include "intake.h"
 #include "keys.h"
 #include "log.h"
+#include "followup.h"
 #include "status.h"
 #include "upload.h"
 #include "vocab.h"
@@ -61,6 +64,36 @@ intake_error(struct web_req *wr, int status)
 	    status == 303 ? "error.back" : "error.not_found");
 }
 
+void
+intake_upload_limits(struct intake *in, json_t *ctx)
+{
+	char size[32];
+
+	json_object_set_new(ctx, "max_chars",
+	    json_integer(in->cfg->max_description_chars));
+	json_object_set_new(ctx, "max_files",
+	    json_integer(in->cfg->files_per_tip));
+	json_object_set_new(ctx, "max_followup_files",
+	    json_integer(intake_followup_files(in)));
+	if (in->cfg->max_file_bytes >= 1 << 20)
+		snprintf(size, sizeof(size), "%lld MiB",
+		    in->cfg->max_file_bytes >> 20);
+	else
+		snprintf(size, sizeof(size), "%lld KiB",
+		    in->cfg->max_file_bytes >> 10);
+	json_object_set_new(ctx, "max_file_size", json_string(size));
+	json_object_set_new(ctx, "max_file_bytes",
+	    json_integer(in->cfg->max_file_bytes));
+}
+
+size_t
+intake_followup_files(const struct intake *in)
+{
+	return in->cfg->files_per_tip < INTAKE_FOLLOWUP_FILES
+	           ? (size_t)in->cfg->files_per_tip
+	           : INTAKE_FOLLOWUP_FILES;
+}
+
 json_t *
 intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 {
@@ -70,19 +103,7 @@ intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 
 	ctx = page_ctx(&in->pages, lang, i18n_get(lang, "form.title"));
 	json_object_set_new(ctx, "today", json_string(today));
-	json_object_set_new(ctx, "max_chars",
-	    json_integer(in->cfg->max_description_chars));
-	json_object_set_new(ctx, "max_files",
-	    json_integer(in->cfg->files_per_tip));
-	if (in->cfg->max_file_bytes >= 1 << 20)
-		snprintf(id, sizeof(id), "%lld MiB",
-		    in->cfg->max_file_bytes >> 20);
-	else
-		snprintf(id, sizeof(id), "%lld KiB",
-		    in->cfg->max_file_bytes >> 10);
-	json_object_set_new(ctx, "max_file_size", json_string(id));
-	json_object_set_new(ctx, "max_file_bytes",
-	    json_integer(in->cfg->max_file_bytes));
+	intake_upload_limits(in, ctx);
 	/* Default choice: hear back through the receipt code. */
 	json_object_set_new(ctx, "v", json_pack("{s:b}", "fb_receipt", 1));
 
@@ -359,6 +380,14 @@ intake_tip(struct web_req *wr)
 	upload_start(wr);
 }
 
+/* A reload of a follow-up's answer: the code is not kept, so /status. */
+static void
+intake_followup_get(struct web_req *wr)
+{
+	web_header(wr, "Location", "/status");
+	web_error(wr, 303);
+}
+
 static const struct web_route intake_routes[] = {
 	{ WEB_GET, "/", intake_form_any, 0, 0 },
 	{ WEB_GET, "/fi", intake_form_lang, 0, 0 },
@@ -369,6 +398,8 @@ static const struct web_route intake_routes[] = {
 	{ WEB_POST, "/tip", intake_tip, 0, 0 },
 	{ WEB_GET, "/tip", intake_tip_get, 0, 0 },
 	{ WEB_GET | WEB_POST, "/status", intake_status, 0, 0 },
+	{ WEB_POST, "/status/followup", followup_start, 0, 0 },
+	{ WEB_GET, "/status/followup", intake_followup_get, 0, 0 },
 	{ 0, NULL, NULL, 0, 0 },
 };
 
@@ -405,7 +436,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	memcpy(in->public_key, keys->public_key, sizeof(in->public_key));
 	memcpy(in->pepper, keys->pepper, sizeof(in->pepper));
 	TAILQ_INIT(&in->stash);
-	in->status_tokens = 50;
+	in->status_tokens = (double)cfg->intake_status_burst;
 	in->status_refill_ms = util_now_ms();
 	in->tpool = tpool_new(base, (int)cfg->intake_threads);
 	event_assign(&in->stash_timer, base, -1, EV_PERSIST, intake_stash_tick,

@@ -66,10 +66,16 @@ struct intake {
 	double status_tokens;
 	uint64_t status_refill_ms;
 
-	int uploads; /* POST /tip in progress */
+	int uploads; /* POST /tip and /status/followup in progress */
 	bool stopping;
 };
 
+/* Screenshots a follow-up may bring: three, or fewer if a tip may. */
+#define INTAKE_FOLLOWUP_FILES 3
+size_t intake_followup_files(const struct intake *);
+/* Sets the limits a page with an upload shows: max_chars, max_files,
+ * max_followup_files, max_file_size (text), max_file_bytes. */
+void intake_upload_limits(struct intake *, json_t *ctx);
 /* The form's context without input: lists of platforms, motives and
  * municipalities (fresh copies the caller may mark). */
 json_t *intake_form_ctx(struct intake *, enum lang, const char *today);

@@ -42,7 +42,6 @@
 #define UPLOAD_MAX_URL     2048
 #define UPLOAD_MAX_PLACE   500
 #define UPLOAD_MAX_EMAIL   254
-#define UPLOAD_NAME_BYTES  64
 #define UPLOAD_RETRY_AFTER "30"
 
 /* One tip_submit() parameter per screenshot, the last ones. */
@@ -74,17 +73,6 @@ static const char *const upload_field_names[UF_COUNT] = { "description",
 	"channel", "platform", "url", "municipality", "place", "date", "motive",
 	"screenshot", "feedback", "email" };
 
-struct upload_file {
-	struct span data;             /* new upload: into the request body */
-	char name[UPLOAD_NAME_BYTES]; /* shown back to the tipster only */
-	bool kept;                    /* came from the stash */
-	enum img_err err;
-	struct img_clean clean;
-	uint8_t *sealed;
-	size_t sealed_len;
-	struct upload *up;
-};
-
 struct upload {
 	struct intake *in;
 	struct web_req *wr; /* answered (and freed) by the upload_answer_*s */
@@ -96,10 +84,7 @@ struct upload {
 	const char *val[UF_COUNT]; /* NUL-terminated, in the arena */
 	unsigned motives;          /* bit i: vocab_motives[i] */
 	const char *err[UF_COUNT]; /* message ids */
-	struct upload_file files[CFG_MAX_FILES_PER_TIP];
-	size_t nfiles;
-	int pending;
-	bool too_big;
+	struct upload_files shots;
 	bool failed_work;
 	struct db_query *q;
 	char receipt[RECEIPT_SHOWN_LEN + 1]; /* shown after COMMIT */
@@ -114,6 +99,8 @@ struct stash_entry {
 	struct img_clean clean[CFG_MAX_FILES_PER_TIP];
 	char name[CFG_MAX_FILES_PER_TIP][UPLOAD_NAME_BYTES];
 };
+
+#define UPLOAD_PGARRAY_BYTES 4096
 
 static void upload_answer_form(struct upload *, int status, const char *notice);
 
@@ -156,7 +143,7 @@ stash_free_all(struct intake *in)
 /* Moves the accepted screenshots of up into a new stash entry; returns its
  * token or NULL (nothing to keep, or no room). */
 static const char *
-stash_put(struct upload *up)
+stash_put(struct upload_files *up)
 {
 	struct intake *in = up->in;
 	struct stash_entry *se;
@@ -218,14 +205,7 @@ stash_take(struct intake *in, const char *token)
 static void
 upload_free(struct upload *up)
 {
-	size_t i;
-
-	for (i = 0; i < up->nfiles; i++) {
-		img_clean_free(&up->files[i].clean);
-		if (up->files[i].sealed != NULL)
-			util_free_secret(up->files[i].sealed,
-			    up->files[i].sealed_len);
-	}
+	upload_files_free(&up->shots);
 	arena_reset(&up->arena);
 	up->in->uploads--;
 	sodium_memzero(up, sizeof(*up));
@@ -299,10 +279,8 @@ static void
 upload_answer_form(struct upload *up, int status, const char *notice)
 {
 	struct intake *in = up->in;
-	json_t *ctx, *errs, *e, *ferrs, *kept, *files;
-	const char *token;
-	char today[11], id[64];
-	size_t i;
+	json_t *ctx, *errs, *e;
+	char today[11];
 	int f;
 
 	intake_today(today);
@@ -327,42 +305,11 @@ upload_answer_form(struct upload *up, int status, const char *notice)
 		                           : upload_field_names[f],
 		        "msg", i18n_get(up->lang, up->err[f])));
 	}
-	ferrs = json_array();
-	for (i = 0; i < up->nfiles; i++) {
-		if (up->files[i].err == IMG_OK)
-			continue;
-		snprintf(id, sizeof(id), "err.screenshot.%s",
-		    img_err_name(up->files[i].err));
-		if (i18n_get(up->lang, id) == NULL)
-			snprintf(id, sizeof(id), "err.screenshot.corrupt");
-		json_array_append_new(ferrs,
-		    json_pack("{s:I, s:s, s:s}", "n", (json_int_t)i + 1, "name",
-		        up->files[i].name, "msg", i18n_get(up->lang, id)));
-		json_array_append_new(errs,
-		    json_pack("{s:s, s:s}", "field", "screenshot", "msg",
-		        i18n_get(up->lang, id)));
-	}
-	json_object_set_new(ctx, "file_errors", ferrs);
+	upload_files_page(&up->shots, up->lang, ctx, errs);
 	json_object_set_new(ctx, "has_errors",
 	    json_boolean(json_array_size(errs) > 0));
 	json_object_set_new(ctx, "errors", errs);
 	json_object_set_new(ctx, "e", e);
-
-	/* Keep what passed for the next try. */
-	files = json_array();
-	for (i = 0; i < up->nfiles; i++)
-		if (up->files[i].clean.data != NULL)
-			json_array_append_new(files,
-			    json_pack("{s:I, s:s, s:I}", "n",
-			        (json_int_t)json_array_size(files) + 1, "name",
-			        up->files[i].name, "kib",
-			        (json_int_t)(up->files[i].clean.len + 1023) /
-			            1024));
-	if ((token = stash_put(up)) != NULL) {
-		kept = json_pack("{s:s, s:o}", "token", token, "files", files);
-		json_object_set_new(ctx, "kept", kept);
-	} else
-		json_decref(files);
 
 	if (status == 503)
 		web_header(up->wr, "Retry-After", UPLOAD_RETRY_AFTER);
@@ -390,34 +337,49 @@ upload_answer_receipt(struct upload *up, const char *code)
 
 /* The first value of a text field as an arena string; "" if absent.  NULL
  * (and an error on the field) if it is not valid UTF-8 text. */
-static const char *
-upload_text(struct upload *up, enum upload_field f, size_t max_chars,
-    const char *too_long)
+const char *
+upload_form_text(const struct form *form, const char *name, struct arena *a,
+    size_t *nchars, const char **err)
 {
-	const struct form_part *p = form_get(&up->form, upload_field_names[f]);
-	size_t nchars, i, o;
+	const struct form_part *p = form_get(form, name);
+	size_t i, o;
 	char *s;
 
+	*nchars = 0;
 	if (p == NULL || p->is_file)
 		return "";
-	if (!text_valid((const char *)p->body.p, p->body.len, &nchars)) {
-		up->err[f] = "err.text.invalid";
+	if (!text_valid((const char *)p->body.p, p->body.len, nchars)) {
+		*err = "err.text.invalid";
 		return "";
 	}
-	if ((s = arena_strndup(&up->arena, p->body.p, p->body.len)) == NULL) {
-		up->failed_work = true;
-		return "";
-	}
+	if ((s = arena_strndup(a, p->body.p, p->body.len)) == NULL)
+		return NULL;
 	/* Browsers send a textarea's line breaks as CRLF but count each as
 	 * one character against maxlength: store and count them as LF. */
 	for (i = o = 0; s[i] != '\0'; i++) {
 		if (s[i] == '\r' && s[i + 1] == '\n') {
-			nchars--;
+			(*nchars)--;
 			continue;
 		}
 		s[o++] = s[i];
 	}
 	s[o] = '\0';
+	return s;
+}
+
+static const char *
+upload_text(struct upload *up, enum upload_field f, size_t max_chars,
+    const char *too_long)
+{
+	const char *s;
+	size_t nchars;
+
+	s = upload_form_text(&up->form, upload_field_names[f], &up->arena,
+	    &nchars, &up->err[f]);
+	if (s == NULL) {
+		up->failed_work = true;
+		return "";
+	}
 	if (nchars > max_chars)
 		up->err[f] = too_long;
 	return s;
@@ -601,28 +563,29 @@ upload_display_name(char out[UPLOAD_NAME_BYTES], struct span fn)
 		out[--o] = '\0';
 }
 
-/* Collects new screenshots and kept ones; checks count and size. */
-static void
-upload_collect_files(struct upload *up)
+void
+upload_files_collect(struct upload_files *up, const struct form *form,
+    struct arena *a, size_t limit)
 {
 	struct intake *in = up->in;
 	const struct form_part *p, *kp;
 	struct stash_entry *se;
-	size_t i, k, nfiles = 0, limit;
+	size_t i, k, nfiles = 0;
 	char idx[24];
 	bool keep;
 
 	/* At most CFG_MAX_FILES_PER_TIP: cfg.c refuses more. */
-	limit = (size_t)in->cfg->files_per_tip;
-	kp = form_get(&up->form, "kept");
+	if (limit > CFG_MAX_FILES_PER_TIP)
+		limit = CFG_MAX_FILES_PER_TIP;
+	kp = form_get(form, "kept");
 	se = kp != NULL && kp->body.len == 32
-	         ? stash_take(in, arena_strndup(&up->arena, kp->body.p, 32))
+	         ? stash_take(in, arena_strndup(a, kp->body.p, 32))
 	         : NULL;
 	for (i = 0; se != NULL && i < se->n; i++) {
 		snprintf(idx, sizeof(idx), "%zu", i + 1);
 		keep = false;
-		for (k = 0; k < up->form.nparts; k++) {
-			p = &up->form.parts[k];
+		for (k = 0; k < form->nparts; k++) {
+			p = &form->parts[k];
 			if (p->name.len == 4 &&
 			    memcmp(p->name.p, "keep", 4) == 0 &&
 			    p->body.len == strlen(idx) &&
@@ -645,8 +608,8 @@ upload_collect_files(struct upload *up)
 		sodium_memzero(se, sizeof(*se));
 		free(se);
 	}
-	for (i = 0; i < up->form.nparts; i++) {
-		p = &up->form.parts[i];
+	for (i = 0; i < form->nparts; i++) {
+		p = &form->parts[i];
 		if (!p->is_file || p->name.len != 10 ||
 		    memcmp(p->name.p, "screenshot", 10) != 0)
 			continue;
@@ -654,7 +617,7 @@ upload_collect_files(struct upload *up)
 		if (p->body.len == 0)
 			continue;
 		if (nfiles >= limit) {
-			up->err[UF_SCREENSHOT] = "err.screenshot.too_many";
+			up->err = "err.screenshot.too_many";
 			continue;
 		}
 		up->files[nfiles].data = p->body;
@@ -668,6 +631,64 @@ upload_collect_files(struct upload *up)
 	up->nfiles = nfiles;
 }
 
+void
+upload_files_page(struct upload_files *up, enum lang lang, json_t *ctx,
+    json_t *errs)
+{
+	json_t *ferrs, *files;
+	const char *token;
+	char id[64];
+	size_t i;
+
+	ferrs = json_array();
+	for (i = 0; i < up->nfiles; i++) {
+		if (up->files[i].err == IMG_OK)
+			continue;
+		snprintf(id, sizeof(id), "err.screenshot.%s",
+		    img_err_name(up->files[i].err));
+		if (i18n_get(lang, id) == NULL)
+			snprintf(id, sizeof(id), "err.screenshot.corrupt");
+		json_array_append_new(ferrs,
+		    json_pack("{s:I, s:s, s:s}", "n", (json_int_t)i + 1, "name",
+		        up->files[i].name, "msg", i18n_get(lang, id)));
+		if (errs != NULL)
+			json_array_append_new(errs,
+			    json_pack("{s:s, s:s}", "field", "screenshot",
+			        "msg", i18n_get(lang, id)));
+	}
+	json_object_set_new(ctx, "file_errors", ferrs);
+
+	/* Keep what passed for the next try. */
+	files = json_array();
+	for (i = 0; i < up->nfiles; i++)
+		if (up->files[i].clean.data != NULL)
+			json_array_append_new(files,
+			    json_pack("{s:I, s:s, s:I}", "n",
+			        (json_int_t)json_array_size(files) + 1, "name",
+			        up->files[i].name, "kib",
+			        (json_int_t)(up->files[i].clean.len + 1023) /
+			            1024));
+	if ((token = stash_put(up)) != NULL)
+		json_object_set_new(ctx, "kept",
+		    json_pack("{s:s, s:o}", "token", token, "files", files));
+	else
+		json_decref(files);
+}
+
+void
+upload_files_free(struct upload_files *up)
+{
+	size_t i;
+
+	for (i = 0; i < up->nfiles; i++) {
+		img_clean_free(&up->files[i].clean);
+		if (up->files[i].sealed != NULL)
+			util_free_secret(up->files[i].sealed,
+			    up->files[i].sealed_len);
+	}
+	up->nfiles = 0;
+}
+
 /* ---- storing ---- */
 
 static void upload_on_stored(void *, PGresult *);
@@ -678,6 +699,51 @@ upload_array_add(struct buf *b, const char *elem)
 {
 	buf_puts(b, b->len > 1 ? "," : "");
 	buf_puts(b, elem);
+}
+
+void
+upload_files_arrays(const struct upload_files *up, struct upload_arrays *arr)
+{
+	struct buf *all[5] = { &arr->mimes, &arr->widths, &arr->heights,
+		&arr->shas, &arr->phashes };
+	char hex[65], elem[80];
+	size_t i;
+	int k;
+
+	for (k = 0; k < 5; k++) {
+		buf_init(all[k], 0);
+		buf_puts(all[k], "{");
+	}
+	for (i = 0; i < up->nfiles; i++) {
+		const struct img_clean *c = &up->files[i].clean;
+
+		upload_array_add(&arr->mimes, img_type_mime(c->type));
+		snprintf(elem, sizeof(elem), "%u", c->width);
+		upload_array_add(&arr->widths, elem);
+		snprintf(elem, sizeof(elem), "%u", c->height);
+		upload_array_add(&arr->heights, elem);
+		sodium_bin2hex(hex, sizeof(hex), c->sha256, 32);
+		snprintf(elem, sizeof(elem), "\"\\\\x%s\"", hex);
+		upload_array_add(&arr->shas, elem);
+		snprintf(elem, sizeof(elem), "%lld",
+		    (long long)(int64_t)c->phash);
+		upload_array_add(&arr->phashes, elem);
+	}
+	arr->err = false;
+	for (k = 0; k < 5; k++) {
+		buf_puts(all[k], "}");
+		arr->err |= all[k]->err;
+	}
+}
+
+void
+upload_arrays_reset(struct upload_arrays *arr)
+{
+	buf_reset(&arr->mimes);
+	buf_reset(&arr->widths);
+	buf_reset(&arr->heights);
+	buf_reset(&arr->shas);
+	buf_reset(&arr->phashes);
 }
 
 static void
@@ -697,8 +763,9 @@ upload_store(struct upload *up)
 	uint8_t *sealed[4] = { NULL, NULL, NULL, NULL };
 	size_t slen[4] = { 0, 0, 0, 0 };
 	char code[RECEIPT_SHOWN_LEN + 1], digits[RECEIPT_DIGITS + 1];
-	char truncate[24], canon[UPLOAD_MAX_URL * 2], hex[65], num[32];
-	struct buf motives, mimes, widths, heights, shas, phashes;
+	char truncate[24];
+	struct upload_arrays arr;
+	struct buf motives;
 	enum receipt_err rerr;
 	const char *texts[4];
 	size_t i;
@@ -730,41 +797,12 @@ upload_store(struct upload *up)
 	}
 
 	buf_init(&motives, 0);
-	buf_init(&mimes, 0);
-	buf_init(&widths, 0);
-	buf_init(&heights, 0);
-	buf_init(&shas, 0);
-	buf_init(&phashes, 0);
 	buf_puts(&motives, "{");
 	for (i = 0; i < ARRAY_SIZE(vocab_motives); i++)
 		if (up->motives & (1u << i))
 			upload_array_add(&motives, vocab_motives[i]);
 	buf_puts(&motives, "}");
-	buf_puts(&mimes, "{");
-	buf_puts(&widths, "{");
-	buf_puts(&heights, "{");
-	buf_puts(&shas, "{");
-	buf_puts(&phashes, "{");
-	for (i = 0; i < up->nfiles; i++) {
-		const struct img_clean *c = &up->files[i].clean;
-
-		upload_array_add(&mimes, img_type_mime(c->type));
-		snprintf(num, sizeof(num), "%u", c->width);
-		upload_array_add(&widths, num);
-		snprintf(num, sizeof(num), "%u", c->height);
-		upload_array_add(&heights, num);
-		sodium_bin2hex(hex, sizeof(hex), c->sha256, 32);
-		snprintf(canon, sizeof(canon), "\"\\\\x%s\"", hex);
-		upload_array_add(&shas, canon);
-		snprintf(num, sizeof(num), "%lld",
-		    (long long)(int64_t)c->phash);
-		upload_array_add(&phashes, num);
-	}
-	buf_puts(&mimes, "}");
-	buf_puts(&widths, "}");
-	buf_puts(&heights, "}");
-	buf_puts(&shas, "}");
-	buf_puts(&phashes, "}");
+	upload_files_arrays(&up->shots, &arr);
 	snprintf(truncate, sizeof(truncate), "%lld",
 	    in->cfg->arrival_truncate_ms / 1000);
 
@@ -791,28 +829,23 @@ upload_store(struct upload *up)
 	for (k = 0; k < 4; k++)
 		if (sealed[k] != NULL)
 			BIN(sealed_param[k], sealed[k], slen[k]);
-	values[TIP_SUBMIT_P_MIMES] = buf_cstr(&mimes);
-	values[TIP_SUBMIT_P_WIDTHS] = buf_cstr(&widths);
-	values[TIP_SUBMIT_P_HEIGHTS] = buf_cstr(&heights);
-	values[TIP_SUBMIT_P_SHA256S] = buf_cstr(&shas);
-	values[TIP_SUBMIT_P_PHASHES] = buf_cstr(&phashes);
-	for (i = 0; i < up->nfiles; i++)
-		BIN(TIP_SUBMIT_P_IMG1 + i, up->files[i].sealed,
-		    up->files[i].sealed_len);
+	values[TIP_SUBMIT_P_MIMES] = buf_cstr(&arr.mimes);
+	values[TIP_SUBMIT_P_WIDTHS] = buf_cstr(&arr.widths);
+	values[TIP_SUBMIT_P_HEIGHTS] = buf_cstr(&arr.heights);
+	values[TIP_SUBMIT_P_SHA256S] = buf_cstr(&arr.shas);
+	values[TIP_SUBMIT_P_PHASHES] = buf_cstr(&arr.phashes);
+	for (i = 0; i < up->shots.nfiles; i++)
+		BIN(TIP_SUBMIT_P_IMG1 + i, up->shots.files[i].sealed,
+		    up->shots.files[i].sealed_len);
 #undef BIN
-	if (motives.err || mimes.err || widths.err || heights.err || shas.err ||
-	    phashes.err)
+	if (motives.err || arr.err)
 		up->q = NULL;
 	else
 		up->q =
 		    db_send(in->db, STMT_INTAKE_TIP_SUBMIT, TIP_SUBMIT_NPARAMS,
 		        values, lengths, formats, upload_on_stored, up);
 	buf_reset(&motives);
-	buf_reset(&mimes);
-	buf_reset(&widths);
-	buf_reset(&heights);
-	buf_reset(&shas);
-	buf_reset(&phashes);
+	upload_arrays_reset(&arr);
 	for (k = 0; k < 4; k++)
 		if (sealed[k] != NULL)
 			util_free_secret(sealed[k], slen[k]);
@@ -847,7 +880,7 @@ upload_on_stored(void *arg, PGresult *res)
 		upload_free(up);
 		return;
 	}
-	rlog_info(up, "stored tip: %zu files", up->nfiles);
+	rlog_info(up, "stored tip: %zu files", up->shots.nfiles);
 	upload_answer_receipt(up, up->receipt);
 	sodium_memzero(up->receipt, sizeof(up->receipt));
 	upload_free(up);
@@ -860,7 +893,7 @@ static void
 upload_file_work(void *arg)
 {
 	struct upload_file *uf = arg;
-	const struct cfg *cfg = uf->up->in->cfg;
+	const struct cfg *cfg = uf->set->in->cfg;
 	struct img_limits lim;
 
 	if (!uf->kept) {
@@ -871,11 +904,67 @@ upload_file_work(void *arg)
 			return;
 	}
 	uf->sealed =
-	    seal_box(uf->up->in->public_key, uf->clean.data, uf->clean.len);
+	    seal_box(uf->set->in->public_key, uf->clean.data, uf->clean.len);
 	if (uf->sealed == NULL)
 		uf->err = IMG_E_NOMEM;
 	else
 		uf->sealed_len = uf->clean.len + SEAL_OVERHEAD;
+}
+
+static void
+upload_file_done(void *arg)
+{
+	struct upload_file *uf = arg;
+	struct upload_files *set = uf->set;
+
+	if (--set->pending == 0)
+		set->done(set->arg);
+}
+
+void
+upload_files_start(struct upload_files *up, void (*done)(void *), void *arg)
+{
+	size_t i;
+
+	up->done = done;
+	up->arg = arg;
+	up->pending = 1;
+	for (i = 0; i < up->nfiles; i++) {
+		if (up->files[i].err != IMG_OK)
+			continue;
+		up->files[i].set = up;
+		if (tpool_submit(up->in->tpool, upload_file_work,
+		        upload_file_done, &up->files[i]) == -1) {
+			up->failed_work = true;
+			break;
+		}
+		up->pending++;
+	}
+	if (--up->pending == 0)
+		done(arg);
+}
+
+bool
+upload_files_failed(const struct upload_files *up)
+{
+	size_t i;
+
+	for (i = 0; i < up->nfiles; i++)
+		if (up->files[i].err == IMG_E_NOMEM ||
+		    up->files[i].err == IMG_E_INTERNAL)
+			return true;
+	return up->failed_work;
+}
+
+bool
+upload_files_refused(const struct upload_files *up)
+{
+	size_t i;
+
+	for (i = 0; i < up->nfiles; i++)
+		if (up->files[i].err != IMG_OK)
+			return true;
+	return up->err != NULL;
 }
 
 static bool
@@ -886,26 +975,22 @@ upload_has_errors(const struct upload *up)
 	for (i = 0; i < UF_COUNT; i++)
 		if (up->err[i] != NULL)
 			return true;
-	for (i = 0; i < up->nfiles; i++)
-		if (up->files[i].err != IMG_OK)
-			return true;
-	return false;
+	return upload_files_refused(&up->shots);
 }
 
 /* Every screenshot is done: answer with errors, or store. */
 static void
-upload_on_sanitised(struct upload *up)
+upload_on_sanitised(void *arg)
 {
+	struct upload *up = arg;
 	size_t i, nbytes = 0;
 
 	if (up->state != UPLOAD_S_SANITISE)
 		fatalx("%s: upload in state %d", __func__, up->state);
-	for (i = 0; i < up->nfiles; i++) {
-		if (up->files[i].err == IMG_E_NOMEM ||
-		    up->files[i].err == IMG_E_INTERNAL)
-			up->failed_work = true;
-		nbytes += up->files[i].clean.len;
-	}
+	if (upload_files_failed(&up->shots))
+		up->failed_work = true;
+	for (i = 0; i < up->shots.nfiles; i++)
+		nbytes += up->shots.files[i].clean.len;
 	if (up->failed_work) {
 		rlog_warnx(up, "screenshot work failed");
 		upload_answer_form(up, 503, "err.busy");
@@ -914,25 +999,49 @@ upload_on_sanitised(struct upload *up)
 	}
 	if (upload_has_errors(up)) {
 		rlog_info(up, "tip refused: form has errors");
-		upload_answer_form(up, up->too_big ? 413 : 422, NULL);
+		upload_answer_form(up, up->shots.too_big ? 413 : 422, NULL);
 		upload_free(up);
 		return;
 	}
-	rlog_debug(up, "sanitised %zu files, %zu bytes", up->nfiles, nbytes);
+	rlog_debug(up, "sanitised %zu files, %zu bytes", up->shots.nfiles,
+	    nbytes);
 	upload_store(up);
 }
 
-static void
-upload_file_done(void *arg)
-{
-	struct upload_file *uf = arg;
-	struct upload *up = uf->up;
-
-	if (--up->pending == 0)
-		upload_on_sanitised(up);
-}
-
 /* ---- the entry point ---- */
+
+int
+upload_body_parse(struct web_req *wr, struct arena *a, struct form *form,
+    const char **errstr)
+{
+	struct form_limits lim = { 256, 4096 };
+	const char *ctype;
+	struct span boundary;
+	const uint8_t *data;
+	size_t len;
+	ssize_t n;
+
+	data = web_body(wr, &len);
+	ctype = web_in_header(wr, "Content-Type");
+	if (ctype == NULL || (len > 0 && data == NULL)) {
+		*errstr = "no body or no content type";
+		return -1;
+	}
+	if (strncasecmp(ctype, "multipart/form-data", 19) == 0) {
+		if (form_boundary(ctype, &boundary, errstr) == -1)
+			return -1;
+		n = form_parse(data, len, boundary, &lim, a, form, errstr);
+	} else if (strncasecmp(ctype, "application/x-www-form-urlencoded",
+	               33) == 0)
+		n = form_parse_urlencoded(data, len, &lim, a, form, errstr);
+	else {
+		*errstr = "unsupported content type";
+		n = -1;
+	}
+	if (n == PARSE_PARTIAL)
+		*errstr = "body ends early";
+	return n < 0 ? -1 : 0;
+}
 
 static void
 upload_bad_request(struct upload *up)
@@ -945,15 +1054,10 @@ void
 upload_start(struct web_req *wr)
 {
 	struct intake *in = wr->w->app;
-	const char *ctype, *errstr;
+	const char *errstr;
 	const struct form_part *p;
-	struct form_limits lim = { 256, 4096 };
-	struct span boundary;
 	struct upload *up;
 	enum lang lang;
-	size_t len, i;
-	const uint8_t *data;
-	ssize_t n;
 
 	if ((up = calloc(1, sizeof(*up))) == NULL) {
 		web_send_text(wr, 503, "busy");
@@ -965,33 +1069,10 @@ upload_start(struct web_req *wr)
 	up->state = UPLOAD_S_SANITISE;
 	up->lang = wr->lang;
 	arena_init(&up->arena, UPLOAD_ARENA_BYTES);
+	up->shots.in = in;
 	in->uploads++;
 
-	data = web_body(wr, &len);
-	ctype = web_in_header(wr, "Content-Type");
-	if (ctype == NULL || (len > 0 && data == NULL)) {
-		upload_bad_request(up);
-		return;
-	}
-	if (strncasecmp(ctype, "multipart/form-data", 19) == 0) {
-		if (form_boundary(ctype, &boundary, &errstr) == -1) {
-			rlog_info(up, "bad request: %s", errstr);
-			upload_bad_request(up);
-			return;
-		}
-		n = form_parse(data, len, boundary, &lim, &up->arena, &up->form,
-		    &errstr);
-	} else if (strncasecmp(ctype, "application/x-www-form-urlencoded",
-	               33) == 0)
-		n = form_parse_urlencoded(data, len, &lim, &up->arena,
-		    &up->form, &errstr);
-	else {
-		errstr = "unsupported content type";
-		n = -1;
-	}
-	if (n < 0) {
-		if (n == PARSE_PARTIAL)
-			errstr = "body ends early";
+	if (upload_body_parse(wr, &up->arena, &up->form, &errstr) == -1) {
 		rlog_info(up, "bad request: %s", errstr);
 		upload_bad_request(up);
 		return;
@@ -1013,7 +1094,10 @@ upload_start(struct web_req *wr)
 	}
 
 	upload_check_fields(up);
-	upload_collect_files(up);
+	upload_files_collect(&up->shots, &up->form, &up->arena,
+	    (size_t)in->cfg->files_per_tip);
+	if (up->shots.err != NULL)
+		up->err[UF_SCREENSHOT] = up->shots.err;
 	if (up->failed_work) {
 		upload_answer_form(up, 503, "err.busy");
 		upload_free(up);
@@ -1027,18 +1111,5 @@ upload_start(struct web_req *wr)
 	}
 	/* Sanitise even when fields have errors, so that good screenshots
 	 * are kept for the next try; skip files already refused. */
-	up->pending = 1;
-	for (i = 0; i < up->nfiles; i++) {
-		if (up->files[i].err != IMG_OK)
-			continue;
-		up->files[i].up = up;
-		if (tpool_submit(in->tpool, upload_file_work, upload_file_done,
-		        &up->files[i]) == -1) {
-			up->failed_work = true;
-			break;
-		}
-		up->pending++;
-	}
-	if (--up->pending == 0)
-		upload_on_sanitised(up);
+	upload_files_start(&up->shots, upload_on_sanitised, up);
 }

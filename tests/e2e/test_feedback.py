@@ -128,7 +128,7 @@ def test_message_reaches_the_tips_that_asked(cenv):
     r = post_feedback(c, case_id, template="offence_reported", lang="sv",
                       message=text, tip="", do="preview")
     assert r.status == 200
-    assert 'lang="sv"' in r.text and "Polisens meddelande" in r.text
+    assert 'lang="sv"' in r.text and "Meddelanden från polisen" in r.text
     assert html.escape("Vi återkommer.") in r.text
     assert textarea(r.text, "message") == text.replace("\r\n", "\n")
     assert not cenv.db.q("SELECT 1 FROM case_message WHERE case_id = %s",

@@ -1,0 +1,173 @@
+-- A tipster's follow-ups: more text and screenshots added on /status with
+-- the receipt code, to the tip the code belongs to.
+--
+-- The intake stores one through tip_followup_add(), keyed by the receipt
+-- hash like tip_status_full(): the text sealed to the deployment's
+-- public key like a tip's description, the screenshots as attachment rows
+-- of the tip (followup_id says which follow-up brought them; their seq
+-- continues after the tip's own).  The arrival is truncated like a tip's,
+-- and a receipt takes at most p_max_per_day follow-ups in 24 hours,
+-- counted from those truncated times.  The tip's case is marked as having
+-- new information (cases.new_info, 0007) until an officer of its
+-- department opens it (case_seen()).
+--
+-- What else reads attachment rows and what they do with a follow-up's:
+--   the worker's screenshot reading (lib/db_stmt.c, worker_shots) takes
+--   the tip's own only (followup_id IS NULL): a tip has nattachments of
+--   its own, numbered 1..n;
+--   ingest_batch() (0004) takes the image keys of every attachment of a
+--   tip; one added before the worker filed the tip (the worker stopped)
+--   counts among the tip's images when the tip is matched, which is what
+--   the tipster sent about that post;
+--   the console lists the tip's own under the tip (console_case_shots)
+--   and a follow-up's under the follow-up; its screenshot route serves
+--   both by (tip, seq);
+--   purging deletes the tip, and its follow-ups and their attachments go
+--   with it (ON DELETE CASCADE);
+--   tip.nattachments counts the tip's own only and keeps its check.
+
+CREATE TABLE tip_followup (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	tip_id uuid NOT NULL REFERENCES tip (id) ON DELETE CASCADE,
+	-- Truncated like tip.received_at (the intake's arrival_truncate).
+	received_at timestamptz NOT NULL,
+	-- The text sealed with the deployment's public key; NULL when only
+	-- screenshots were added.
+	sealed_text bytea,
+	nattachments smallint NOT NULL CHECK (nattachments BETWEEN 0 AND 3),
+	CHECK (sealed_text IS NOT NULL OR nattachments > 0)
+);
+CREATE INDEX tip_followup_tip_idx ON tip_followup (tip_id, received_at);
+
+ALTER TABLE attachment ADD COLUMN followup_id bigint
+    REFERENCES tip_followup (id) ON DELETE CASCADE;
+CREATE INDEX attachment_followup_idx ON attachment (followup_id)
+    WHERE followup_id IS NOT NULL;
+
+-- Adds a follow-up to the tip of a receipt hash.  Returns 'ok', or why
+-- not: 'unknown' (no such tip), 'closed' (its case closed more than
+-- p_followup_days days ago: tip_status_full()'s followup_open is false),
+-- 'slow' (p_max_per_day follow-ups in the last 24 hours already).
+-- Screenshots come as tip_submit()'s do: parallel arrays of their plain
+-- metadata and up to three sealed images as separate parameters.
+CREATE FUNCTION tip_followup_add(p_receipt_hash bytea, p_truncate_s integer,
+    p_followup_days integer, p_max_per_day integer, p_sealed_text bytea,
+    p_mimes text[], p_widths integer[], p_heights integer[],
+    p_sha256s bytea[], p_phashes bigint[],
+    p_img1 bytea, p_img2 bytea, p_img3 bytea)
+RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+	v_tip uuid;
+	v_case bigint;
+	v_status text;
+	v_closed timestamptz;
+	v_at timestamptz;
+	v_id bigint;
+	v_seq integer;
+	v_n integer := coalesce(array_length(p_mimes, 1), 0);
+	v_imgs bytea[] := ARRAY[p_img1, p_img2, p_img3];
+	i integer;
+BEGIN
+	IF p_truncate_s < 60 THEN
+		RAISE EXCEPTION 'arrival truncation under a minute'
+		    USING ERRCODE = '22023';
+	END IF;
+	IF v_n > 3 OR v_n <> coalesce(array_length(p_widths, 1), 0)
+	    OR v_n <> coalesce(array_length(p_heights, 1), 0)
+	    OR v_n <> coalesce(array_length(p_sha256s, 1), 0)
+	    OR v_n <> coalesce(array_length(p_phashes, 1), 0) THEN
+		RAISE EXCEPTION 'attachment arrays disagree'
+		    USING ERRCODE = '22023';
+	END IF;
+	IF p_sealed_text IS NULL AND v_n = 0 THEN
+		RAISE EXCEPTION 'an empty follow-up' USING ERRCODE = '22023';
+	END IF;
+	-- The tip's row lock makes one receipt's follow-ups one at a time:
+	-- the count below and the attachments' seq stay right.
+	SELECT t.id INTO v_tip FROM tip t
+	WHERE t.receipt_hash = p_receipt_hash
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN 'unknown';
+	END IF;
+	SELECT c.id, c.status, c.closed_at INTO v_case, v_status, v_closed
+	FROM case_join j JOIN cases c ON c.id = j.case_id
+	WHERE j.tip_id = v_tip;
+	IF v_status = 'closed' AND NOT v_closed > now()
+	    - make_interval(days => p_followup_days) THEN
+		RETURN 'closed';
+	END IF;
+	v_at := to_timestamp(floor(extract(epoch FROM now()) / p_truncate_s)
+	    * p_truncate_s);
+	IF (SELECT count(*) FROM tip_followup f WHERE f.tip_id = v_tip
+	    AND f.received_at > v_at - interval '24 hours')
+	    >= p_max_per_day THEN
+		RETURN 'slow';
+	END IF;
+
+	INSERT INTO tip_followup (tip_id, received_at, sealed_text,
+	    nattachments)
+	VALUES (v_tip, v_at, p_sealed_text, v_n)
+	RETURNING id INTO v_id;
+	SELECT coalesce(max(a.seq), 0) INTO v_seq FROM attachment a
+	WHERE a.tip_id = v_tip;
+	FOR i IN 1 .. v_n LOOP
+		IF v_imgs[i] IS NULL THEN
+			RAISE EXCEPTION 'attachment % missing', i
+			    USING ERRCODE = '22023';
+		END IF;
+		INSERT INTO attachment (tip_id, seq, mime, width, height,
+		    sha256, phash, sealed, followup_id)
+		VALUES (v_tip, v_seq + i, p_mimes[i], p_widths[i],
+		    p_heights[i], p_sha256s[i], p_phashes[i], v_imgs[i], v_id);
+	END LOOP;
+	-- The case's history says that something came, never what; its
+	-- time is the follow-up's truncated one.
+	IF v_case IS NOT NULL THEN
+		UPDATE cases SET new_info = true WHERE id = v_case;
+		INSERT INTO case_event (case_id, at, reviewer_id, kind, reason,
+		    detail)
+		VALUES (v_case, v_at, NULL, 'followup', NULL,
+		    jsonb_build_object('followup', v_id, 'screenshots', v_n));
+	END IF;
+	PERFORM audit_append(NULL, 'followup', v_case,
+	    jsonb_build_object('followup', v_id, 'screenshots', v_n), NULL);
+	RETURN 'ok';
+END
+$$;
+
+-- An officer of the case's department opens its page: the new
+-- information has been seen.  Returns whether it was new (the page still
+-- marks it once).  Not an action on the case: no version, no history
+-- (the view itself is in the audit log).
+CREATE FUNCTION case_seen(p_reviewer integer, p_case bigint)
+RETURNS boolean
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+	UPDATE cases c SET new_info = false
+	FROM reviewer r
+	WHERE c.id = p_case AND c.new_info
+	    AND r.id = p_reviewer AND NOT r.disabled
+	    AND r.role IN ('officer', 'national')
+	    AND r.department_id = c.department_id
+	RETURNING true
+$$;
+
+REVOKE ALL ON FUNCTION
+    tip_followup_add(bytea, integer, integer, integer, bytea, text[],
+        integer[], integer[], bytea[], bigint[], bytea, bytea, bytea),
+    case_seen(integer, bigint)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    tip_followup_add(bytea, integer, integer, integer, bytea, text[],
+        integer[], integer[], bytea[], bigint[], bytea, bytea, bytea)
+    TO tipline_intake;
+GRANT EXECUTE ON FUNCTION case_seen(integer, bigint) TO tipline_console;
+GRANT SELECT ON tip_followup TO tipline_console;
+GRANT SELECT, DELETE ON tip_followup TO tipline_worker;
