@@ -16,6 +16,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "text.h"
 
 enum cfg_type {
 	CFG_T_STR,
@@ -26,6 +27,8 @@ enum cfg_type {
 	CFG_T_DURATION,
 	CFG_T_LOGLEVEL,
 	CFG_T_LISTEN,
+	CFG_T_TEXT,  /* one line of printable text, at most max bytes */
+	CFG_T_EMAIL, /* an e-mail address, or empty for none */
 };
 
 struct cfg_key {
@@ -127,6 +130,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("limits", "max_pixels", CFG_T_INT, max_pixels, "40000000", 1000,
 	    200000000),
 	K("log", "level", CFG_T_LOGLEVEL, log_level, "info", 0, 0),
+	K("notifier", "email", CFG_T_EMAIL, notifier_email, "", 0, 254),
+	K("notifier", "name", CFG_T_TEXT, notifier_name, "Poliisi", 0, 200),
 	K("privacy", "arrival_truncate", CFG_T_DURATION, arrival_truncate_ms,
 	    "1h", 60000, 86400000),
 	K("retention", "batch", CFG_T_INT, retention_batch, "500", 1, 100000),
@@ -223,6 +228,72 @@ cfg_check_listen(const char *v, const char **errstr)
 	return 0;
 }
 
+/* One line that a page or a notice can show as it is: UTF-8 without
+ * control characters, at most max bytes. */
+static int
+cfg_check_text(const char *v, long long max, const char **errstr)
+{
+	const unsigned char *p;
+	size_t nchars;
+
+	if ((long long)strlen(v) > max) {
+		*errstr = "too long";
+		return -1;
+	}
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			*errstr = "control character";
+			return -1;
+		}
+	}
+	if (!text_valid(v, strlen(v), &nchars)) {
+		*errstr = "not UTF-8";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * local@domain as people write their unit's address: a local part of
+ * printable ASCII without quoting or comments, a domain of at least two
+ * labels of letters, digits and inner hyphens.  Stricter than RFC 5322
+ * on purpose: the address goes into notices that platforms answer.
+ */
+static int
+cfg_check_email(const char *v, long long max, const char **errstr)
+{
+	const char *at = strchr(v, '@'), *p, *label;
+	size_t n;
+
+	*errstr = "invalid e-mail address (use name@example.fi)";
+	if (v[0] == '\0')
+		return 0;
+	if ((long long)strlen(v) > max) {
+		*errstr = "too long";
+		return -1;
+	}
+	if (at == NULL || at == v || at - v > 64 || strchr(at + 1, '@') != NULL)
+		return -1;
+	for (p = v; p < at; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("()<>[]:;,\\\"", *p) != NULL)
+			return -1;
+	if (v[0] == '.' || at[-1] == '.' || strstr(v, "..") != NULL)
+		return -1;
+	if (strchr(at + 1, '.') == NULL)
+		return -1;
+	for (label = at + 1; *label != '\0'; label += n + (label[n] == '.')) {
+		n = strspn(label, "abcdefghijklmnopqrstuvwxyz"
+		                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+		if (n == 0 || n > 63 || label[0] == '-' ||
+		    label[n - 1] == '-' ||
+		    (label[n] != '.' && label[n] != '\0') ||
+		    (label[n] == '.' && label[n + 1] == '\0'))
+			return -1;
+	}
+	return 0;
+}
+
 static int
 cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
     const char **errstr)
@@ -239,6 +310,18 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
 			return -1;
 		/* FALLTHROUGH */
 	case CFG_T_STR:
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case CFG_T_TEXT:
+		if (cfg_check_text(value, k->max, errstr) == -1)
+			return -1;
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case CFG_T_EMAIL:
+		if (cfg_check_email(value, k->max, errstr) == -1)
+			return -1;
 		free(*sp);
 		*sp = xstrdup(value);
 		return 0;
@@ -404,6 +487,8 @@ cfg_free(struct cfg *cfg)
 
 	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
 		if (cfg_keys[i].type == CFG_T_STR ||
+		    cfg_keys[i].type == CFG_T_TEXT ||
+		    cfg_keys[i].type == CFG_T_EMAIL ||
 		    cfg_keys[i].type == CFG_T_PATH ||
 		    cfg_keys[i].type == CFG_T_PATH_OPT ||
 		    cfg_keys[i].type == CFG_T_LISTEN) {

@@ -50,6 +50,9 @@ test_defaults(void **state)
 	assert_int_equal(cfg.console_lockout_max_ms, 15 * 60000);
 	assert_string_equal(cfg.console_audit_head_file, "");
 	assert_int_equal(cfg.console_audit_head_every_ms, 5 * 60000);
+	/* No address: the console makes no notices until one is set. */
+	assert_string_equal(cfg.notifier_name, "Poliisi");
+	assert_string_equal(cfg.notifier_email, "");
 	cfg_free(&cfg);
 }
 
@@ -85,6 +88,17 @@ test_values(void **state)
 	                     &cfg, err, sizeof(err)),
 	    0);
 	assert_string_equal(cfg.console_audit_head_file, "");
+	cfg_free(&cfg);
+	assert_int_equal(
+	    cfg_parse(
+	        "[notifier]\nname = Poliisihallitus, verkkovihan "
+	        "tutkintayksikkö\nemail = verkkoviha.ph@poliisi.example\n",
+	        "/e/t.ini", &cfg, err, sizeof(err)),
+	    0);
+	assert_string_equal(cfg.notifier_name,
+	    "Poliisihallitus, verkkovihan tutkintayksikkö");
+	assert_string_equal(cfg.notifier_email,
+	    "verkkoviha.ph@poliisi.example");
 	cfg_free(&cfg);
 }
 
@@ -124,6 +138,22 @@ test_errors(void **state)
 		    "x.ini:2: [console] cert: empty path" },
 		{ "[console]\nsession_idle = 5x\n",
 		    "x.ini:2: [console] session_idle: invalid unit" },
+		{ "[notifier]\nemail = poliisi.example\n",
+		    "x.ini:2: [notifier] email: invalid e-mail address" },
+		{ "[notifier]\n\nemail = a@b@poliisi.example\n",
+		    "x.ini:3: [notifier] email: invalid e-mail address" },
+		{ "[notifier]\nemail = unit@localhost\n",
+		    "x.ini:2: [notifier] email: invalid e-mail address" },
+		{ "[notifier]\nemail = unit@-poliisi.example\n",
+		    "x.ini:2: [notifier] email: invalid e-mail address" },
+		{ "[notifier]\nemail = unit name@poliisi.example\n",
+		    "x.ini:2: [notifier] email: invalid e-mail address" },
+		{ "[notifier]\nemail = unit@poliisi..example\n",
+		    "x.ini:2: [notifier] email: invalid e-mail address" },
+		{ "[notifier]\nname = Poliisi\tyksikkö\n",
+		    "x.ini:2: [notifier] name: control character" },
+		{ "[notifier]\nname = Poliisi \xff\n",
+		    "x.ini:2: [notifier] name: not UTF-8" },
 	};
 	struct cfg cfg;
 	char err[512];
