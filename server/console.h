@@ -9,6 +9,7 @@
  * console.c        routes, the session gate, pages, the audit helper
  * console_auth.c   login with TOTP, enrolment, logout, settings
  * console_case.c   the queue, the case page, screenshots, actions
+ * console_notice.c the notice to a platform (DSA Art. 16), its answer
  */
 #ifndef TL_CONSOLE_H
 #define TL_CONSOLE_H
@@ -149,6 +150,21 @@ void console_case_post(struct web_req *);
 void console_case_refused(struct web_req *);
 void console_shot_get(struct web_req *);
 void console_search(struct web_req *);
+
+/* console_notice.c */
+void console_notice_get(struct web_req *);
+void console_notice_text(struct web_req *);
+/* The platform form's fields as case_notice_track()'s $3 to $7 (NULL for
+ * empty); -1 if one is not a platform, a day or a decision. */
+TL_MUSTCHECK int console_notice_track_values(struct web_req *,
+    const struct form *, const char *values[5]);
+/* The case page's platforms (STMT_CONSOLE_CASE_PLATFORMS) as JSON. */
+json_t *console_platform_rows(struct web_req *, PGresult *);
+/* The case page's "platform's answer": the rows with what was typed
+ * (typed.platform) in its form; shown on a closed case or one with a
+ * notice recorded.  Does not take rows or typed. */
+json_t *console_platform_ctx(struct web_req *, json_t *rows, json_t *typed,
+    bool closed);
 
 /* Sets up pages, database pool and listener; exits on failure. */
 void console_init(struct console *, struct event_base *, struct cfg *,
