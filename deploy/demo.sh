@@ -76,6 +76,9 @@ if [ -z "${SMTP_PORT:-}" ]; then
 	echo "SMTP_PORT=$SMTP_PORT" >>"$var/ports"
 fi
 conf=$var/conf/tipline.ini
+# The police unit that notices to platforms come from (a made-up address).
+demo_notifier="Poliisihallitus, verkkovihan tutkintayksikkö (demo)"
+demo_notifier_email=verkkoviha@poliisi.example
 
 deploy/pg.sh start "$var/pg" "$PGPORT"
 PGHOST=$(deploy/pg.sh host "$var/pg")
@@ -90,7 +93,14 @@ if [ ! -f "$conf" ]; then
 	    -e "s|^listen = 127.0.0.1:8443|listen = 127.0.0.1:$INTAKE_PORT|" \
 	    -e "s|^metrics =.*|metrics = 127.0.0.1:$METRICS_PORT|" \
 	    -e "s|^listen = 127.0.0.1:8444|listen = 127.0.0.1:$CONSOLE_PORT|" \
+	    -e "/^\[notifier\]/,/^\[/ s|^name = .*|name = $demo_notifier|" \
+	    -e "/^\[notifier\]/,/^\[/ s|^email =.*|email = $demo_notifier_email|" \
 	    conf/tipline.ini >"$conf"
+fi
+# A config from before notices to platforms: the demo unit as notifier.
+if ! grep -q '^\[notifier\]' "$conf"; then
+	printf '\n[notifier]\nname = %s\nemail = %s\n' "$demo_notifier" \
+		"$demo_notifier_email" >>"$conf"
 fi
 # A config from before the console existed: give it the console's part.
 if ! grep -q '^\[console\]' "$conf"; then

@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "mail.h"
+#include "text.h"
 
 enum cfg_type {
 	CFG_T_STR,
@@ -33,6 +34,7 @@ enum cfg_type {
 	CFG_T_MAILADDR, /* an e-mail address, or empty */
 	CFG_T_HTTPURL,  /* an http(s) address, or empty */
 	CFG_T_STARTTLS, /* required or none */
+	CFG_T_TEXT,     /* one line of printable text, at most max bytes */
 };
 
 struct cfg_key {
@@ -109,12 +111,12 @@ static const struct cfg_key cfg_keys[] = {
 	    "false", 0, 0),
 	K("feedback", "email_max_attempts", CFG_T_INT,
 	    feedback_email_max_attempts, "8", 1, 20),
-	K("feedback", "status_url", CFG_T_HTTPURL, feedback_status_url, "", 0,
-	    0),
 	K("feedback", "followup_days", CFG_T_INT, feedback_followup_days, "14",
 	    0, 3650),
 	K("feedback", "followups_per_day", CFG_T_INT,
 	    feedback_followups_per_day, "5", 1, 1000),
+	K("feedback", "status_url", CFG_T_HTTPURL, feedback_status_url, "", 0,
+	    0),
 	K("intake", "cert", CFG_T_PATH, intake_cert, "intake.crt", 0, 0),
 	K("intake", "db_user", CFG_T_STR, intake_db_user, "tipline_intake", 0,
 	    0),
@@ -150,6 +152,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("limits", "max_pixels", CFG_T_INT, max_pixels, "40000000", 1000,
 	    200000000),
 	K("log", "level", CFG_T_LOGLEVEL, log_level, "info", 0, 0),
+	K("notifier", "email", CFG_T_MAILADDR, notifier_email, "", 0, 0),
+	K("notifier", "name", CFG_T_TEXT, notifier_name, "Poliisi", 0, 200),
 	K("privacy", "arrival_truncate", CFG_T_DURATION, arrival_truncate_ms,
 	    "1h", 60000, 86400000),
 	K("retention", "batch", CFG_T_INT, retention_batch, "500", 1, 100000),
@@ -283,6 +287,31 @@ cfg_check_mailaddr(const char *v, const char **errstr)
 	return 0;
 }
 
+/* One line that a page or a notice can show as it is: UTF-8 without
+ * control characters, at most max bytes. */
+static int
+cfg_check_line(const char *v, long long max, const char **errstr)
+{
+	const unsigned char *p;
+	size_t nchars;
+
+	if ((long long)strlen(v) > max) {
+		*errstr = "too long";
+		return -1;
+	}
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			*errstr = "control character";
+			return -1;
+		}
+	}
+	if (!text_valid(v, strlen(v), &nchars)) {
+		*errstr = "not UTF-8";
+		return -1;
+	}
+	return 0;
+}
+
 /* http:// or https:// and printable ASCII without spaces or quotes: it is
  * put into e-mail as it is. */
 static int
@@ -342,6 +371,12 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
 			return -1;
 		/* FALLTHROUGH */
 	case CFG_T_STR:
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case CFG_T_TEXT:
+		if (cfg_check_line(value, k->max, errstr) == -1)
+			return -1;
 		free(*sp);
 		*sp = xstrdup(value);
 		return 0;
@@ -519,6 +554,7 @@ cfg_free(struct cfg *cfg)
 
 	for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
 		if (cfg_keys[i].type == CFG_T_STR ||
+		    cfg_keys[i].type == CFG_T_TEXT ||
 		    cfg_keys[i].type == CFG_T_PATH ||
 		    cfg_keys[i].type == CFG_T_PATH_OPT ||
 		    cfg_keys[i].type == CFG_T_LISTEN ||

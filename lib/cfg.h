@@ -45,6 +45,10 @@ struct cfg {
 	/* [log] */
 	int log_level;
 
+	/* [notifier]: who the platform notices come from; "" if unset */
+	char *notifier_email;
+	char *notifier_name;
+
 	/* [database] */
 	char *db_conninfo;
 	char *db_admin_user;

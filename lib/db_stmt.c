@@ -485,4 +485,65 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	[STMT_CONSOLE_NOTE] = { "console_note",
 	    "SELECT case_note_add($1::integer, $2::bigint, $3::bytea)", 3,
 	    false },
+	/* A notice's audit row, as a case page's: how it was shown (its
+	 * language, HTML or text, one platform's part only), never what. */
+	[STMT_CONSOLE_NOTICE_VIEWED] = { "console_notice_viewed",
+	    "SELECT audit_append($1::integer, CASE WHEN EXISTS (SELECT 1 "
+	    "FROM cases c WHERE c.id = $2::bigint AND c.department_id = "
+	    "$3::smallint) THEN 'notice_view' ELSE 'notice_view_refused' END, "
+	    "$2::bigint, jsonb_build_object('lang', $4::text, 'format', "
+	    "$5::text, 'platform', nullif($6::text, '')), NULL)",
+	    6, false },
+	/* What a notice says of the case: the officer's classification and
+	 * today's date, in Finnish time. */
+	[STMT_CONSOLE_NOTICE_CASE] = { "console_notice_case",
+	    "SELECT c.id, c.status, coalesce(c.outcome, ''), "
+	    "array_to_string(c.grounds, ','), "
+	    "array_to_string(c.offences, ','), "
+	    "to_char(now() AT TIME ZONE 'Europe/Helsinki', 'YYYY-MM-DD') "
+	    "FROM cases c WHERE c.id = $1::bigint "
+	    "AND c.department_id = $2::smallint",
+	    2, false },
+	/* Where the content is: each tip's sealed link ('u') and its
+	 * screenshots' hashes ('s'), with the tip's platform, tips in the
+	 * case page's order.  Nothing else of a tip. */
+	[STMT_CONSOLE_NOTICE_ITEMS] = { "console_notice_items",
+	    "SELECT x.kind, coalesce(t.platform, ''), x.v "
+	    "FROM case_join j JOIN cases c ON c.id = j.case_id "
+	    "JOIN tip t ON t.id = j.tip_id "
+	    "CROSS JOIN LATERAL (SELECT 'u' AS kind, 0 AS seq, t.sealed_url "
+	    "AS v UNION ALL SELECT 's', a.seq, a.sha256 FROM attachment a "
+	    "WHERE a.tip_id = t.id) x "
+	    "WHERE j.case_id = $1::bigint AND c.department_id = $2::smallint "
+	    "AND x.v IS NOT NULL "
+	    "ORDER BY j.matched <> 'new', t.received_at, j.joined_at, t.id, "
+	    "x.kind DESC, x.seq",
+	    2, false },
+	/* The case page's platforms: those of its tips and those it has
+	 * notices to, each with what is known of its notice. */
+	[STMT_CONSOLE_CASE_PLATFORMS] = { "console_case_platforms",
+	    "SELECT p.platform, coalesce(to_char(n.sent_on, 'YYYY-MM-DD'), ''), "
+	    "coalesce(to_char(n.acknowledged_on, 'YYYY-MM-DD'), ''), "
+	    "coalesce(n.decision, ''), "
+	    "coalesce(to_char(n.decided_on, 'YYYY-MM-DD'), ''), "
+	    "coalesce(r.display_name, ''), "
+	    "coalesce(to_char(n.updated_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI'), ''), "
+	    "coalesce(n.decided_on - n.sent_on, -1) "
+	    "FROM (SELECT t.platform FROM case_join j "
+	    "JOIN tip t ON t.id = j.tip_id "
+	    "WHERE j.case_id = $1::bigint AND t.platform IS NOT NULL "
+	    "UNION SELECT q.platform FROM platform_notice q "
+	    "WHERE q.case_id = $1::bigint) p "
+	    "JOIN cases c ON c.id = $1::bigint "
+	    "AND c.department_id = $2::smallint "
+	    "LEFT JOIN platform_notice n ON n.case_id = c.id "
+	    "AND n.platform = p.platform "
+	    "LEFT JOIN reviewer r ON r.id = n.updated_by "
+	    "ORDER BY p.platform",
+	    2, false },
+	[STMT_CONSOLE_NOTICE_TRACK] = { "console_notice_track",
+	    "SELECT case_notice_track($1::integer, $2::bigint, $3::text, "
+	    "$4::date, $5::date, $6::text, $7::date)",
+	    7, false },
 };

@@ -22,15 +22,31 @@
 bool
 mail_addr_ok(const char *s)
 {
-	const char *at = strchr(s, '@');
-	size_t i;
+	const char *at = strchr(s, '@'), *label;
+	size_t i, n;
 
-	if (at == NULL || at == s || at[1] == '\0' ||
+	if (at == NULL || at == s || at - s > 64 || at[1] == '\0' ||
 	    strchr(at + 1, '@') != NULL || strlen(s) > 254)
 		return false;
 	for (i = 0; s[i] != '\0'; i++)
 		if (s[i] <= ' ' || s[i] > '~' || strchr("<>()[],;:\\\"", s[i]))
 			return false;
+	/* No empty dot-separated part on the left. */
+	if (s[0] == '.' || at[-1] == '.' || strstr(s, "..") != NULL)
+		return false;
+	/* Two labels or more on the right, letters, digits and inner
+	 * hyphens, 63 at most each. */
+	if (strchr(at + 1, '.') == NULL)
+		return false;
+	for (label = at + 1; *label != '\0'; label += n + (label[n] == '.')) {
+		n = strspn(label, "abcdefghijklmnopqrstuvwxyz"
+		                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+		if (n == 0 || n > 63 || label[0] == '-' ||
+		    label[n - 1] == '-' ||
+		    (label[n] != '.' && label[n] != '\0') ||
+		    (label[n] == '.' && label[n + 1] == '\0'))
+			return false;
+	}
 	return true;
 }
 

@@ -11,6 +11,7 @@
  * console_case.c   the queue, the case page, screenshots, actions
  * console_feedback.c  messages to tipsters on the case page
  * console_followup.c  a case page's follow-ups from tipsters
+ * console_notice.c the notice to a platform (DSA Art. 16), its answer
  */
 #ifndef TL_CONSOLE_H
 #define TL_CONSOLE_H
@@ -178,6 +179,20 @@ json_t *console_followups(struct web_req *, PGresult *, long long case_id);
  * revealed as the tip's own are, and sets the case's new_info. */
 void console_followups_place(json_t *tips, json_t *followups, json_t *c,
     const char *reveal, bool reveal_all);
+/* console_notice.c */
+void console_notice_get(struct web_req *);
+void console_notice_text(struct web_req *);
+/* The platform form's fields as case_notice_track()'s $3 to $7 (NULL for
+ * empty); -1 if one is not a platform, a day or a decision. */
+TL_MUSTCHECK int console_notice_track_values(struct web_req *,
+    const struct form *, const char *values[5]);
+/* The case page's platforms (STMT_CONSOLE_CASE_PLATFORMS) as JSON. */
+json_t *console_platform_rows(struct web_req *, PGresult *);
+/* The case page's "platform's answer": the rows with what was typed
+ * (typed.platform) in its form; shown on a closed case or one with a
+ * notice recorded.  Does not take rows or typed. */
+json_t *console_platform_ctx(struct web_req *, json_t *rows, json_t *typed,
+    bool closed);
 
 /* Sets up pages, database pool and listener; exits on failure. */
 void console_init(struct console *, struct event_base *, struct cfg *,

@@ -443,6 +443,7 @@ enum case_part {
 	CP_DEPTS,
 	CP_FEEDBACK,
 	CP_FOLLOWUPS,
+	CP_PLATFORMS,
 	CP_COUNT
 };
 
@@ -585,6 +586,9 @@ case_render(struct web_req *wr)
 	console_feedback_render(wr, ctx, cp->parts[CP_FEEDBACK], tips, c,
 	    cp->typed != NULL ? json_object_get(cp->typed, "feedback") : NULL,
 	    cp->dept_names);
+	json_object_set_new(ctx, "platform",
+	    console_platform_ctx(wr, cp->parts[CP_PLATFORMS], cp->typed,
+	        json_is_true(json_object_get(c, "closed"))));
 	console_page(wr, cp->status, "case", ctx);
 }
 
@@ -955,7 +959,9 @@ case_event_extra(struct web_req *wr, const char *kind, const char *detail)
 		snprintf(buf, sizeof(buf), "→ #%lld",
 		    (long long)json_integer_value(v));
 		out = arena_strndup(&wr->arena, buf, strlen(buf));
-	}
+	} else if (strcmp(kind, "notice") == 0 &&
+	           json_is_string(v = json_object_get(d, "platform")))
+		out = case_platform_label(wr, json_string_value(v));
 	json_decref(d);
 	return out;
 }
@@ -1068,6 +1074,17 @@ case_on_depts(void *arg, PGresult *res)
 	case_part_done(wr);
 }
 
+static void
+case_on_platforms(void *arg, PGresult *res)
+{
+	struct web_req *wr = arg;
+	struct case_page *cp = wr->data;
+
+	if (case_part_ok(wr, res))
+		cp->parts[CP_PLATFORMS] = console_platform_rows(wr, res);
+	case_part_done(wr);
+}
+
 /* Sends every query of the page at once; the page is rendered when the
  * last one is back.  Takes ownership of typed. */
 static void
@@ -1079,12 +1096,13 @@ case_show(struct web_req *wr, long long id, int status, const char *notice_id,
 	static db_result_fn *const fns[CP_COUNT] = { case_on_audit,
 		case_on_case, case_on_tips, case_on_shots, case_on_events,
 		case_on_notes, case_on_depts, case_on_feedback,
-		case_on_followups };
+		case_on_followups, case_on_platforms };
 	static const size_t stmts[CP_COUNT] = { STMT_CONSOLE_CASE_VIEWED,
 		STMT_CONSOLE_CASE, STMT_CONSOLE_CASE_TIPS,
 		STMT_CONSOLE_CASE_SHOTS, STMT_CONSOLE_CASE_EVENTS,
 		STMT_CONSOLE_CASE_NOTES, STMT_CONSOLE_DEPARTMENTS,
-		STMT_CONSOLE_CASE_FEEDBACK, STMT_CONSOLE_CASE_FOLLOWUPS };
+		STMT_CONSOLE_CASE_FEEDBACK, STMT_CONSOLE_CASE_FOLLOWUPS,
+		STMT_CONSOLE_CASE_PLATFORMS };
 	struct case_page *cp;
 	char cid[24], dept[8], rev[16], from[24];
 	const char *values[5], *tips = web_query(wr, "tips"), *errstr;
@@ -1233,20 +1251,26 @@ struct action {
 /* What the officer typed, under the action's name, for the form it came
  * from: {"close": {"reason": ...}}. */
 static json_t *
-case_typed(const char *action, const char *reason, const char *note,
-    const char *other)
+case_typed(struct web_req *wr, const char *action, const struct form *f)
 {
-	return json_pack("{s:{s:s, s:s, s:s}}", action, "reason",
-	    reason != NULL ? reason : "", "note", note != NULL ? note : "",
-	    "other", other != NULL ? other : "");
+	static const char *const fields[] = { "reason", "note", "other",
+		"platform", "sent_on", "acknowledged_on", "decision",
+		"decided_on", "message", "lang", "template", "tip" };
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		json_object_set_new(o, fields[i],
+		    json_string(console_field(wr, f, fields[i])));
+	return json_pack("{s:o}", action, o);
 }
 
 static json_t *
-action_typed(struct action *a)
+action_typed(struct web_req *wr, struct action *a)
 {
 	if (a->typed != NULL)
 		return json_incref(a->typed);
-	return case_typed(a->name, a->reason, a->note, a->other);
+	return case_typed(wr, a->name, &a->form);
 }
 
 static void
@@ -1276,18 +1300,21 @@ action_on_done(void *arg, PGresult *res)
 	if (res != NULL && strcmp(state, SQLSTATE_TL_CONFLICT) == 0) {
 		rlog_info(wr, "conflict on case %lld", a->id);
 		case_show(wr, a->id, 409, "console.case.conflict",
-		    action_typed(a), NULL);
+		    action_typed(wr, a), NULL);
 		return;
 	}
 	if (res != NULL && strcmp(state, SQLSTATE_TL_INVALID) == 0) {
-		case_show(wr, a->id, 422, "console.case.invalid",
-		    action_typed(a), NULL);
+		case_show(wr, a->id, 422,
+		    strcmp(a->name, "platform") == 0
+		        ? "console.platform.invalid"
+		        : "console.case.invalid",
+		    action_typed(wr, a), NULL);
 		return;
 	}
 	rlog_warnx(wr, "action %s failed, sqlstate %s", a->name, state);
 	web_header(wr, "Retry-After", "10");
-	case_show(wr, a->id, 503, "console.error.unavailable", action_typed(a),
-	    NULL);
+	case_show(wr, a->id, 503, "console.error.unavailable",
+	    action_typed(wr, a), NULL);
 }
 
 /* "a,b" of a repeated field's valid values, as a text[] literal. */
@@ -1334,7 +1361,7 @@ action_on_other(void *arg, PGresult *res)
 	}
 	if (PQntuples(res) != 1) {
 		case_show(wr, a->id, 422, "console.case.no_other",
-		    action_typed(a), NULL);
+		    action_typed(wr, a), NULL);
 		return;
 	}
 	snprintf(rev, sizeof(rev), "%d", console_sess(wr)->reviewer);
@@ -1395,9 +1422,7 @@ console_case_refused(struct web_req *wr)
 	if (console_form(wr, &f) == -1)
 		return;
 	case_show(wr, id, 403, "console.error.refused",
-	    case_typed(wr->args[1], console_field(wr, &f, "reason"),
-	        console_field(wr, &f, "note"), console_field(wr, &f, "other")),
-	    NULL);
+	    case_typed(wr, wr->args[1], &f), NULL);
 }
 
 void
@@ -1436,10 +1461,12 @@ console_case_post(struct web_req *wr)
 	a->tip = console_field(wr, &a->form, "tip");
 	a->dept = console_field(wr, &a->form, "department");
 	version = console_field(wr, &a->form, "version");
+	/* The platform's answer changes no case, so takes no version. */
 	if (strlen(a->reason) > CASE_MAX_TEXT ||
-	    strlen(a->note) > CASE_MAX_TEXT || case_parse_id(version) < 0) {
+	    strlen(a->note) > CASE_MAX_TEXT ||
+	    (case_parse_id(version) < 0 && strcmp(a->name, "platform") != 0)) {
 		case_show(wr, a->id, 422, "console.case.invalid",
-		    action_typed(a), NULL);
+		    action_typed(wr, a), NULL);
 		return;
 	}
 	snprintf(rev, sizeof(rev), "%d", s->reviewer);
@@ -1476,7 +1503,7 @@ console_case_post(struct web_req *wr)
 		if (case_parse_id(a->dept) < 0 ||
 		    case_parse_id(a->dept) > 32767) {
 			case_show(wr, a->id, 422, "console.case.invalid",
-			    action_typed(a), NULL);
+			    action_typed(wr, a), NULL);
 			return;
 		}
 		values[3] = a->dept;
@@ -1486,7 +1513,7 @@ console_case_post(struct web_req *wr)
 		stmt = STMT_CONSOLE_SPLIT;
 		if (!console_is_uuid(a->tip)) {
 			case_show(wr, a->id, 422, "console.case.invalid",
-			    action_typed(a), NULL);
+			    action_typed(wr, a), NULL);
 			return;
 		}
 		values[3] = a->tip;
@@ -1495,7 +1522,7 @@ console_case_post(struct web_req *wr)
 	} else if (strcmp(a->name, "merge") == 0) {
 		if (case_parse_id(a->other) < 0) {
 			case_show(wr, a->id, 422, "console.case.no_other",
-			    action_typed(a), NULL);
+			    action_typed(wr, a), NULL);
 			return;
 		}
 		values[0] = a->other;
@@ -1504,10 +1531,19 @@ console_case_post(struct web_req *wr)
 		        action_on_other, wr) == NULL)
 			action_on_other(wr, NULL);
 		return;
+	} else if (strcmp(a->name, "platform") == 0) {
+		stmt = STMT_CONSOLE_NOTICE_TRACK;
+		if (console_notice_track_values(wr, &a->form, values + 2) ==
+		    -1) {
+			case_show(wr, a->id, 422, "console.platform.invalid",
+			    action_typed(wr, a), NULL);
+			return;
+		}
+		n = 7;
 	} else if (strcmp(a->name, "note") == 0) {
 		if (a->note[0] == '\0') {
 			case_show(wr, a->id, 422, "console.case.invalid",
-			    action_typed(a), NULL);
+			    action_typed(wr, a), NULL);
 			return;
 		}
 		slen = strlen(a->note);

@@ -51,6 +51,13 @@ CONSOLE_SETTINGS = {
 }
 
 
+# The police unit that notices to platforms come from (a made-up one).
+NOTIFIER = {
+    "name": "Poliisi, verkkovihan testiyksikkö",
+    "email": "verkkoviha.testi@poliisi.example",
+}
+
+
 def route_table():
     """The console's routes as `tipline-console -r` prints them:
     {"METHOD PATH": "flags"}."""
@@ -232,8 +239,11 @@ class Console(Daemon):
                              "\n" + self.log())
 
 
-def console_conf(wenv, port, settings=None, name="console.ini"):
+def console_conf(wenv, port, settings=None, name="console.ini",
+                 notifier=None):
     text = wenv.conf.read_text()
+    for k, v in {**NOTIFIER, **(notifier or {})}.items():
+        text, _ = set_key(text, "notifier", k, v)
     text, _ = set_key(text, "console", "listen", f"127.0.0.1:{port}")
     text, _ = set_key(text, "console", "cert",
                       str(wenv.keys.dir / "intake.crt"))

@@ -11,13 +11,16 @@ and empty, a case with two tips, a blurred and a revealed screenshot, its
 history, a note and the key list shown, a message to the tipsters in
 preview, a form refused for its old
 token, the login that keeps what was typed after a session ended,
-/settings, the admin's home and the not-found page.  The full-page screenshots are left in pytest's
+/settings, a closed case with its platform's answer recorded and its
+notice to the platform, the admin's home and the not-found page.  The full-page screenshots are left in pytest's
 temporary directory (/tmp/pytest-of-*/pytest-current/console-a11y-*/)
 for a person to look at."""
+import datetime
 import json
 import random
 import secrets
 import subprocess
+import zoneinfo
 
 import pytest
 
@@ -95,9 +98,28 @@ def world(cenv, tmp_path_factory):  # noqa: F811
         r = c.post(f"/case/{case_id}/{action}",
                    {"csrf": csrf, "version": v, **fields})
         assert r.status == 303, (action, r.status, r.text[:1000])
+    # A closed case with a notice to the platform sent and answered.
+    closed = ingest(cenv.wenv, tip_fields(
+        description="Uhkauksia kommenteissa, julkaisu on yhä esillä.",
+        channel="both", municipality="091", platform="facebook",
+        url="https://www.facebook.com/permalink.php?story_fbid=" +
+            str(random.randrange(10**15)) + "&id=4"),
+        workers=[cenv.worker])["case_id"]
+    page = c.get(f"/case/{closed}").text
+    r = c.post(f"/case/{closed}/close", {
+        "csrf": csrf, "version": case_version(page),
+        "outcome": "platform_removal", "hate": "yes", "ground": "ethnic",
+        "offence": ["agitation", "menace"]})
+    assert r.status == 303, r.text[:1000]
+    day = datetime.datetime.now(
+        zoneinfo.ZoneInfo("Europe/Helsinki")).date().isoformat()
+    r = c.post(f"/case/{closed}/platform", {
+        "csrf": csrf, "platform": "facebook", "sent_on": day,
+        "acknowledged_on": day, "decision": "removed", "decided_on": day})
+    assert r.status == 303, r.text[:1000]
     cenv.add("oulu.officer", "officer", "oulu")
     cenv.add("lappi.newcomer", "officer", "lappi", enrolled=False)
-    return {"case": case_id}
+    return {"case": case_id, "closed": closed}
 
 
 def pages(url, world, accounts, viewport):
@@ -135,6 +157,10 @@ def pages(url, world, accounts, viewport):
         ("settings", 200, [{"goto": f"{url}/settings"}]),
         ("search", 200, [{"goto": f"{url}/search?q=station"},
                          {"expect": "h1"}]),
+        ("case-closed", 200, [{"goto": f"{url}/case/{world['closed']}"},
+                              {"expect": "#form-platform-facebook"}]),
+        ("notice", 200, [{"goto": f"{url}/case/{world['closed']}/notice"},
+                         {"expect": "#notice-d"}]),
         ("not-found", 404, [{"goto": f"{url}/no-such-page"}]),
         ("case-not-found", 404, [{"goto": f"{url}/case/999999"}]),
         # A note sent from a page whose form token is out of date: the
@@ -160,7 +186,8 @@ def pages(url, world, accounts, viewport):
 
 
 NAMES = ["login", "login-error", "enrol", "queue", "case", "case-keys",
-         "case-revealed", "case-feedback", "settings", "search", "not-found",
+         "case-revealed", "case-feedback", "settings", "search",
+         "case-closed", "notice", "not-found",
          "case-not-found", "case-refused", "login-kept",
          "queue-empty", "admin"]
 

@@ -565,6 +565,13 @@ def test_headers_on_every_answer(cenv, shot):
             (officer, "GET", f"/case/{case}/shot/{tip}/{seq}?reveal=1",
              None, 200),
             (officer, "GET", f"/case/{case}/shot/{tip}/99", None, 404)],
+        "GET /case/*/notice": [
+            (officer, "GET", f"/case/{case}/notice?lang=en", None, 200),
+            (officer, "GET", f"/case/{case}/notice?lang=xx", None, 400),
+            (admin, "GET", f"/case/{case}/notice", None, 403)],
+        "GET /case/*/notice.txt": [
+            (officer, "GET", f"/case/{case}/notice.txt", None, 200),
+            (officer, "GET", "/case/987654321/notice.txt", None, 404)],
         "POST /case/*/*": [
             (officer, "POST", f"/case/{case}/reopen",
              {"csrf": csrf, "version": version, "reason": ""}, 422),

@@ -28,10 +28,12 @@ one, with a made-up one and with another session's: only the first may
 pass, and it must then have its effect (on a case made for it), so that
 the refusals cannot pass by accident.
 """
+import datetime
 import hashlib
 import re
 import secrets
 import time
+import zoneinfo
 
 import pytest
 
@@ -47,7 +49,7 @@ CSRF_MODES = ["ok", "none", "wrong", "foreign"]
 LAST_MODES = ["none", "wrong", "foreign", "ok"]
 UNKNOWN_CASE = 987654321
 ACTIONS = ["assign", "unassign", "start", "close", "reopen", "move",
-           "merge", "split", "note", "frobnicate"]
+           "merge", "split", "note", "platform", "frobnicate"]
 
 
 # The flags each route must keep.  A route whose flags change fails
@@ -66,6 +68,8 @@ FLAGS = {
     "GET /search": "session officer national",
     "GET /case/*": "session officer national",
     "GET /case/*/shot/*/*": "session officer national",
+    "GET /case/*/notice": "session officer national",
+    "GET /case/*/notice.txt": "session officer national",
     "POST /case/*/*": "session csrf officer national",
     "GET /static/": "public",
     "GET /healthz": "public",
@@ -143,6 +147,12 @@ class World:
         rows = self.db.q("SELECT version FROM cases WHERE id = %s",
                          (case_id,))
         return str(rows[0][0]) if rows else "1"
+
+
+def today():
+    """The day in Finnish time, as the database checks a notice's days."""
+    return datetime.datetime.now(
+        zoneinfo.ZoneInfo("Europe/Helsinki")).date().isoformat()
 
 
 def login_full(cenv, acct):
@@ -313,6 +323,8 @@ SNAP = {
              "ORDER BY id",
     "case_event": "SELECT id, case_id, kind FROM case_event ORDER BY id",
     "case_note": "SELECT id, case_id FROM case_note ORDER BY id",
+    "platform_notice": "SELECT case_id, platform FROM platform_notice "
+                       "ORDER BY case_id, platform",
     "case_join": "SELECT tip_id, case_id FROM case_join ORDER BY tip_id",
     "reviewer": "SELECT id, reveal_images, totp_enrolled, disabled, "
                 "failed_logins, locked_until, totp_last_step, "
@@ -472,6 +484,26 @@ def samples_case_get(w):
     return probes
 
 
+def samples_notice(w):
+    """The notice to a platform: the case page's own rule, as page and
+    as text (the Helsinki case's link is in it; no content is)."""
+    probes = []
+    for route, suffix, mark in (("GET /case/*/notice", "", 'id="notice-d"'),
+                                ("GET /case/*/notice.txt", ".txt",
+                                 "SHA-256 ")):
+        for target in ("hel", "lap", "nat", "unknown", "junk"):
+            def build(actor, mode, target=target, suffix=suffix, mark=mark):
+                cid = {"unknown": UNKNOWN_CASE, "junk": "12ab"}.get(
+                    target, w.cases.get(target))
+                path = f"/case/{cid}/notice{suffix}?lang=en"
+                if actor.dept is not None and actor.dept == target:
+                    return path, None, Exp(
+                        200, body=mark if target == "hel" else "(d) ")
+                return path, None, Exp(404)
+            probes.append(Probe(route, target, "GET", build))
+    return probes
+
+
 def wait_indexed(w, timeout=60):
     """Until the worker has indexed every tip of the module."""
     deadline = time.monotonic() + timeout
@@ -546,6 +578,8 @@ def action_fields(w, actor, action, case_id, dept):
                  reason="Another matter.")
     elif action == "note":
         f.update(note="A note that must not be stored.")
+    elif action == "platform":
+        f.update(platform="facebook", sent_on=today())
     return f
 
 
@@ -583,12 +617,19 @@ def prepare(w, actor, action):
         f.update(tip=str(tips[1]), reason="Another matter.")
     elif action == "note":
         f.update(note="Checked.")
+    elif action == "platform":
+        f.update(platform="facebook", sent_on=today())
 
     def effect(b, a):
         c0, c1 = case_of(b, cid), case_of(a, cid)
         if action == "note":
             only_changed(b, a, ["case_note", "case_event"])
             assert len(a["case_note"]) == len(b["case_note"]) + 1
+            return
+        if action == "platform":
+            only_changed(b, a, ["platform_notice", "case_event"])
+            assert set(a["platform_notice"]) - set(b["platform_notice"]) \
+                == {(cid, "facebook")}
             return
         only_changed(b, a, ["cases", "case_event", "case_join"])
         assert c1["version"] == c0["version"] + 1, (c0, c1)
@@ -674,6 +715,8 @@ SAMPLES = {
     "GET /search": samples_search,
     "GET /case/*": samples_case_get,
     "GET /case/*/shot/*/*": samples_shot,
+    "GET /case/*/notice": samples_notice,
+    "GET /case/*/notice.txt": samples_notice,
     "POST /case/*/*": samples_case_post,
     "GET /static/": samples_public,
     "GET /healthz": samples_public,

@@ -61,6 +61,9 @@ test_defaults(void **state)
 	assert_false(cfg.feedback_email_content);
 	assert_int_equal(cfg.feedback_email_max_attempts, 8);
 	assert_int_equal(cfg.feedback_email_backoff_ms, 60000);
+	/* No address: the console makes no notices until one is set. */
+	assert_string_equal(cfg.notifier_name, "Poliisi");
+	assert_string_equal(cfg.notifier_email, "");
 	cfg_free(&cfg);
 }
 
@@ -111,6 +114,17 @@ test_values(void **state)
 	                     &cfg, err, sizeof(err)),
 	    0);
 	assert_string_equal(cfg.console_audit_head_file, "");
+	cfg_free(&cfg);
+	assert_int_equal(
+	    cfg_parse(
+	        "[notifier]\nname = Poliisihallitus, verkkovihan "
+	        "tutkintayksikkö\nemail = verkkoviha.ph@poliisi.example\n",
+	        "/e/t.ini", &cfg, err, sizeof(err)),
+	    0);
+	assert_string_equal(cfg.notifier_name,
+	    "Poliisihallitus, verkkovihan tutkintayksikkö");
+	assert_string_equal(cfg.notifier_email,
+	    "verkkoviha.ph@poliisi.example");
 	cfg_free(&cfg);
 }
 
@@ -165,6 +179,22 @@ test_errors(void **state)
 		    "x.ini:2: [feedback] status_url: invalid" },
 		{ "[feedback]\nemail_max_attempts = 21\n",
 		    "x.ini:2: [feedback] email_max_attempts: too large" },
+		{ "[notifier]\nemail = poliisi.example\n",
+		    "x.ini:2: [notifier] email: invalid" },
+		{ "[notifier]\n\nemail = a@b@poliisi.example\n",
+		    "x.ini:3: [notifier] email: invalid" },
+		{ "[notifier]\nemail = unit@localhost\n",
+		    "x.ini:2: [notifier] email: invalid" },
+		{ "[notifier]\nemail = unit@-poliisi.example\n",
+		    "x.ini:2: [notifier] email: invalid" },
+		{ "[notifier]\nemail = unit name@poliisi.example\n",
+		    "x.ini:2: [notifier] email: invalid" },
+		{ "[notifier]\nemail = unit@poliisi..example\n",
+		    "x.ini:2: [notifier] email: invalid" },
+		{ "[notifier]\nname = Poliisi\tyksikkö\n",
+		    "x.ini:2: [notifier] name: control character" },
+		{ "[notifier]\nname = Poliisi \xff\n",
+		    "x.ini:2: [notifier] name: not UTF-8" },
 	};
 	struct cfg cfg;
 	char err[512];
