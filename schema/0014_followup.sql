@@ -35,9 +35,13 @@ CREATE TABLE tip_followup (
 	-- screenshots were added.
 	sealed_text bytea,
 	nattachments smallint NOT NULL CHECK (nattachments BETWEEN 0 AND 3),
+	-- Written to the audit log yet (followup_audit()).
+	audited boolean NOT NULL DEFAULT false,
 	CHECK (sealed_text IS NOT NULL OR nattachments > 0)
 );
 CREATE INDEX tip_followup_tip_idx ON tip_followup (tip_id, received_at);
+CREATE INDEX tip_followup_audit_idx ON tip_followup (received_at, id)
+    WHERE NOT audited;
 
 ALTER TABLE attachment ADD COLUMN followup_id bigint
     REFERENCES tip_followup (id) ON DELETE CASCADE;
@@ -134,11 +138,46 @@ BEGIN
 		VALUES (v_case, v_at, NULL, 'followup', NULL,
 		    jsonb_build_object('followup', v_id, 'screenshots', v_n));
 	END IF;
-	PERFORM audit_append(NULL, 'followup', v_case,
-	    jsonb_build_object('followup', v_id, 'screenshots', v_n), NULL);
+	-- Not in the audit log yet: its row would carry the exact time
+	-- (followup_audit()).
 	RETURN 'ok';
 END
 $$;
+
+-- The audit log's rows of follow-ups, written by the worker's sweep once
+-- the period a follow-up's arrival is truncated to (p_truncate_s) is
+-- over: an audit row is stamped with the time it is written, and one
+-- written as the follow-up came would keep the exact arrival time that
+-- received_at truncates.  Returns how many it wrote.
+CREATE FUNCTION followup_audit(p_truncate_s integer) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+	r record;
+	n integer := 0;
+BEGIN
+	FOR r IN SELECT f.id, f.nattachments, j.case_id
+	    FROM tip_followup f LEFT JOIN case_join j ON j.tip_id = f.tip_id
+	    WHERE NOT f.audited
+	        AND f.received_at + make_interval(secs => p_truncate_s)
+	            <= now()
+	    ORDER BY f.received_at, f.id
+	    LIMIT 500
+	    FOR UPDATE OF f SKIP LOCKED
+	LOOP
+		PERFORM audit_append(NULL, 'followup', r.case_id,
+		    jsonb_build_object('followup', r.id, 'screenshots',
+		        r.nattachments), NULL);
+		UPDATE tip_followup SET audited = true WHERE id = r.id;
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END
+$$;
+REVOKE ALL ON FUNCTION followup_audit(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION followup_audit(integer) TO tipline_worker;
 
 -- An officer of the case's department opens its page: the new
 -- information has been seen.  Returns whether it was new (the page still

@@ -20,6 +20,7 @@
 #include "db_stmt.h"
 #include "job_email.h"
 #include "job_ingest.h"
+#include "job_audit.h"
 #include "job_deliver.h"
 #include "job_index.h"
 #include "job_purge.h"
@@ -249,6 +250,7 @@ queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	job_index_tick(arg);
 	job_deliver_tick(arg);
 	job_email_tick(arg);
+	job_audit_tick(arg);
 }
 
 int

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import signal
+import time
 
 import pytest
 
@@ -97,10 +98,22 @@ def test_followup_lands(cenv, tmp_path):  # noqa: F811
     assert (who, reason, detail) == (None, None,
                                      {"followup": fid, "screenshots": 1})
     assert ev_at == at
+    # The audit log gets its row from the worker once the hour the
+    # follow-up came in is over, never stamped with the exact time.
+    assert not [a for a in cenv.audit("followup") if a[3] == case]
+    assert not db.one("SELECT audited FROM tip_followup WHERE id = %s",
+                      (fid,))
+    db.q("UPDATE tip_followup SET received_at = received_at - "
+         "interval '1 hour' WHERE id = %s", (fid,))
+    deadline = time.monotonic() + 60
+    while not [a for a in cenv.audit("followup") if a[3] == case]:
+        assert time.monotonic() < deadline, "follow-up never audited"
+        time.sleep(0.1)
     audit = [a for a in cenv.audit("followup") if a[3] == case]
     assert len(audit) == 1, audit
     assert audit[0][1] is None and audit[0][4] == {"followup": fid,
                                                    "screenshots": 1}
+    assert db.one("SELECT audited FROM tip_followup WHERE id = %s", (fid,))
 
 
 def test_text_only_and_screenshots_only(cenv):  # noqa: F811
