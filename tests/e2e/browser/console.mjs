@@ -8,6 +8,8 @@
 //
 //   {"goto": URL}                     open URL
 //   {"fill": SELECTOR, "value": S}    type S into a field
+//   {"upload": SELECTOR, "files": [PATH...]}
+//                                     choose files in a file input
 //   {"check": SELECTOR}               tick a radio button or a checkbox
 //   {"select": SELECTOR, "value": S}  choose an option of a <select>
 //   {"click": SELECTOR}               click and wait for the page it opens;
@@ -168,6 +170,8 @@ async function main() {
           await page.fill(step.fill, totp(secret));
         } else if ("fill" in step) {
           await page.fill(step.fill, String(step.value ?? ""));
+        } else if ("upload" in step) {
+          await page.setInputFiles(step.upload, step.files);
         } else if ("check" in step) {
           await page.check(step.check);
         } else if ("select" in step) {
