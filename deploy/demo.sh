@@ -236,9 +236,13 @@ seed_feedback() {
 		-F "description=Instagram-julkaisussa pilkataan somalitaustaisia ja kehotetaan heitä lähtemään maasta. Julkaisulla on satoja tykkäyksiä." \
 		"${url}tip" | sed -n 's/.*id="receipt-code">\([^<]*\)<.*/\1/p')
 	[ -n "$code" ] || { echo "demo: the sample tip was not accepted" >&2; return 1; }
-	hash=$(printf '%s' "${code//-/}" |
-		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(cat "$var/conf/receipt.pepper")" -r |
-		cut -d' ' -f1)
+	# HMAC-SHA256(pepper, digits), the pepper read from its file (not
+	# put on a command line, where other users could read it).
+	hash=$(printf '%s' "${code//-/}" | /usr/bin/python3 -c '
+import hashlib, hmac, sys
+pepper = bytes.fromhex(open(sys.argv[1]).read().strip())
+print(hmac.new(pepper, sys.stdin.read().encode(), hashlib.sha256).hexdigest())
+' "$var/conf/receipt.pepper")
 	deadline=$((SECONDS + 60))
 	case_id=
 	while [ -z "$case_id" ] && [ $SECONDS -lt $deadline ]; do

@@ -77,16 +77,49 @@ ALTER TABLE case_event ADD CONSTRAINT case_event_kind_check
 
 -- A tip joining a case that has messages may have some to receive.  One
 -- statement's rows at a time: ingest_batch() joins many tips at once.
+-- The cases are locked first: a message being written on one of them
+-- (case_feedback() holds its row) is then committed, and the test that
+-- follows, a statement of its own, sees it.  Without the lock, a tip
+-- joining as a message is written could see no message, and the worker,
+-- woken by the message before the tip is committed, would not see the
+-- tip: the tip would never get it.
 CREATE FUNCTION case_join_deliver() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+	PERFORM 1 FROM cases c
+	WHERE c.id IN (SELECT DISTINCT n.case_id FROM joined n)
+	ORDER BY c.id FOR UPDATE;
 	UPDATE cases c SET deliver_gen = c.deliver_gen + 1
 	WHERE c.id IN (SELECT DISTINCT n.case_id FROM joined n)
 	    AND EXISTS (SELECT 1 FROM case_message m WHERE m.case_id = c.id);
 	RETURN NULL;
 END
 $$;
+
+-- A tip split off its case while a message of the case is still on its
+-- way to it would never get it (messages are delivered through the case a
+-- tip is in): such a split waits for the worker, which takes a second.
+CREATE FUNCTION case_split_undelivered() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF NEW.matched = 'split' AND NEW.case_id <> OLD.case_id
+	    AND EXISTS (SELECT 1 FROM case_message m JOIN tip t
+	        ON t.id = NEW.tip_id
+	        WHERE m.case_id = OLD.case_id
+	            AND t.feedback <> 'none' AND t.reply_pk IS NOT NULL
+	            AND (m.tip_id IS NULL OR m.tip_id = t.id)
+	            AND NOT EXISTS (SELECT 1 FROM tip_message d
+	                WHERE d.tip_id = t.id AND d.message_id = m.id)) THEN
+		RAISE EXCEPTION 'a message is still on its way to the tip'
+		    USING ERRCODE = 'TL409';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER case_join_split_undelivered BEFORE UPDATE ON case_join
+    FOR EACH ROW EXECUTE FUNCTION case_split_undelivered();
 CREATE TRIGGER case_join_deliver_ins AFTER INSERT ON case_join
     REFERENCING NEW TABLE AS joined
     FOR EACH STATEMENT EXECUTE FUNCTION case_join_deliver();
@@ -129,7 +162,10 @@ DECLARE
 	v_id bigint;
 	v_n integer;
 BEGIN
-	PERFORM case_hold(p_reviewer, p_case, NULL);
+	IF (case_hold(p_reviewer, p_case, NULL)).status = 'merged' THEN
+		RAISE EXCEPTION 'the case was merged into another'
+		    USING ERRCODE = 'TL422';
+	END IF;
 	IF p_sealed IS NULL OR length(p_sealed) = 0 THEN
 		RAISE EXCEPTION 'empty message' USING ERRCODE = 'TL422';
 	END IF;
@@ -332,6 +368,7 @@ REVOKE ALL ON FUNCTION
     deliver_pending(integer),
     deliver_store(bigint[], uuid[], bytea[], bigint[], integer[]),
     case_join_deliver(),
+    case_split_undelivered(),
     case_merged_messages()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION

@@ -129,26 +129,24 @@ BEGIN
 		VALUES (v_tip, v_seq + i, p_mimes[i], p_widths[i],
 		    p_heights[i], p_sha256s[i], p_phashes[i], v_imgs[i], v_id);
 	END LOOP;
-	-- The case's history says that something came, never what; its
-	-- time is the follow-up's truncated one.
+	-- The officers see at once that something came, never what.  The
+	-- case's history and the audit log say so later (followup_audit()):
+	-- a row written now would keep the exact time, the audit log's in
+	-- its stamp, the history's in its place among the officers' own.
 	IF v_case IS NOT NULL THEN
 		UPDATE cases SET new_info = true WHERE id = v_case;
-		INSERT INTO case_event (case_id, at, reviewer_id, kind, reason,
-		    detail)
-		VALUES (v_case, v_at, NULL, 'followup', NULL,
-		    jsonb_build_object('followup', v_id, 'screenshots', v_n));
 	END IF;
-	-- Not in the audit log yet: its row would carry the exact time
-	-- (followup_audit()).
 	RETURN 'ok';
 END
 $$;
 
--- The audit log's rows of follow-ups, written by the worker's sweep once
--- the period a follow-up's arrival is truncated to (p_truncate_s) is
--- over: an audit row is stamped with the time it is written, and one
--- written as the follow-up came would keep the exact arrival time that
--- received_at truncates.  Returns how many it wrote.
+-- The case history's and the audit log's rows of follow-ups, written by
+-- the worker's sweep once the period a follow-up's arrival is truncated
+-- to (p_truncate_s) is over: an audit row is stamped with the time it is
+-- written, and a history row is listed among the officers' actions in
+-- the order written; either written as the follow-up came would keep the
+-- exact arrival time that received_at truncates.  The history row has the
+-- truncated time.  Returns how many it wrote.
 CREATE FUNCTION followup_audit(p_truncate_s integer) RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -158,7 +156,7 @@ DECLARE
 	r record;
 	n integer := 0;
 BEGIN
-	FOR r IN SELECT f.id, f.nattachments, j.case_id
+	FOR r IN SELECT f.id, f.nattachments, f.received_at, j.case_id
 	    FROM tip_followup f LEFT JOIN case_join j ON j.tip_id = f.tip_id
 	    WHERE NOT f.audited
 	        AND f.received_at + make_interval(secs => p_truncate_s)
@@ -167,6 +165,13 @@ BEGIN
 	    LIMIT 500
 	    FOR UPDATE OF f SKIP LOCKED
 	LOOP
+		IF r.case_id IS NOT NULL THEN
+			INSERT INTO case_event (case_id, at, reviewer_id, kind,
+			    reason, detail)
+			VALUES (r.case_id, r.received_at, NULL, 'followup', NULL,
+			    jsonb_build_object('followup', r.id, 'screenshots',
+			        r.nattachments));
+		END IF;
 		PERFORM audit_append(NULL, 'followup', r.case_id,
 		    jsonb_build_object('followup', r.id, 'screenshots',
 		        r.nattachments), NULL);

@@ -152,17 +152,19 @@ followup_on_stored(void *arg, PGresult *res)
 		return;
 	}
 	word = PQgetvalue(res, 0, 0);
+	/* At debug only: a log line's time is exact, and a follow-up's
+	 * arrival is kept to the hour. */
 	if (strcmp(word, "ok") == 0) {
-		rlog_info(fu, "stored follow-up: %zu files", fu->shots.nfiles);
+		rlog_debug(fu, "stored follow-up: %zu files", fu->shots.nfiles);
 		followup_answer(fu, 200,
 		    json_pack("{s:s}", "notice",
 		        i18n_get(fu->lang, "status.followup.received")));
 	} else if (strcmp(word, "slow") == 0) {
-		rlog_info(fu, "follow-up refused: per-receipt limit");
+		rlog_debug(fu, "follow-up refused: per-receipt limit");
 		web_header(fu->wr, "Retry-After", FOLLOWUP_RETRY_AFTER);
 		followup_refuse(fu, 429, "status.followup.slow");
 	} else if (strcmp(word, "closed") == 0) {
-		rlog_info(fu, "follow-up refused: closed");
+		rlog_debug(fu, "follow-up refused: closed");
 		followup_refuse(fu, 409, NULL);
 	} else {
 		/* "unknown": the page says the code was not found. */

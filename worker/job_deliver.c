@@ -154,6 +154,11 @@ deliver_on_pending(void *arg, PGresult *res)
 	}
 	if (plain != NULL)
 		util_free_secret(plain, plen);
+	/* A full batch of which nothing could be delivered (keys or
+	 * messages that do not open, all logged) waits for the next sweep
+	 * instead of being read again at once. */
+	if (b.npairs == 0 && b.ncases == 0)
+		q->deliver_full = false;
 	buf_puts(&b.msgs, "}");
 	values[0] = buf_cstr(&b.msgs);
 	buf_puts(&b.tips, "}");

@@ -9,8 +9,10 @@ typed; the message is in the case history and the audit log."""
 import hashlib
 import hmac
 import html
+import os
 import re
 import secrets
+import signal
 import time
 
 from nacl.public import PrivateKey, SealedBox
@@ -288,3 +290,57 @@ def test_department_wording_from_tiplinectl(cenv):
         assert p.returncode == 0, p.stderr
     p = ctl(conf, "templates", "show", "helsinki", "received", "fi")
     assert p.stdout.startswith("Kiitos vihjeestäsi.")
+
+
+def test_split_waits_for_a_message_on_its_way(cenv):
+    """A tip split off its case while a message of the case has not
+    reached it yet would never get it: the split is refused as a conflict
+    until the worker has delivered, then goes through."""
+    url = f"https://example.com/split/{secrets.token_hex(6)}"
+    a = send_tip(cenv, "Ensimmäinen samasta.", url)
+    b = send_tip(cenv, "Toinen samasta, erotetaan.", url)
+    case_id = a["case_id"]
+    assert b["case_id"] == case_id
+    c = cenv.client(cenv.accounts["helsinki.officer"])
+    w = cenv.worker
+    os.kill(w.pid, signal.SIGSTOP)
+    try:
+        r = post_feedback(c, case_id, template="received", lang="fi",
+                          message="Viesti ennen erottamista.", tip="",
+                          do="send")
+        assert r.status == 303
+        page = c.get(f"/case/{case_id}").text
+        v = re.search(r'name="version" value="(\d+)"', page).group(1)
+        r = c.post(f"/case/{case_id}/split",
+                   {"csrf": form_csrf(page), "version": v,
+                    "tip": str(b["tip_id"]), "reason": "eri asia"})
+        assert r.status == 409, (r.status, r.text[:1000])
+    finally:
+        os.kill(w.pid, signal.SIGCONT)
+    assert delivered(cenv, b, 1) == ["Viesti ennen erottamista."]
+    page = c.get(f"/case/{case_id}").text
+    v = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = c.post(f"/case/{case_id}/split",
+               {"csrf": form_csrf(page), "version": v,
+                "tip": str(b["tip_id"]), "reason": "eri asia"})
+    assert r.status == 303, (r.status, r.text[:1000])
+
+
+def test_no_message_to_a_merged_case(cenv):
+    c = cenv.client(cenv.accounts["helsinki.officer"])
+    x = send_tip(cenv, "Yhdistettävä.",
+                 f"https://example.com/mx/{secrets.token_hex(6)}")
+    y = send_tip(cenv, "Toinen.",
+                 f"https://example.com/my/{secrets.token_hex(6)}")
+    page = c.get(f"/case/{x['case_id']}").text
+    v = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = c.post(f"/case/{x['case_id']}/merge",
+               {"csrf": form_csrf(page), "version": v,
+                "other": str(y["case_id"]), "reason": "sama"})
+    assert r.status == 303
+    merged = min(x["case_id"], y["case_id"])
+    r = post_feedback(c, merged, template="received", lang="fi",
+                      message="Ei perille.", tip="", do="send")
+    assert r.status == 422, r.status
+    assert not cenv.db.q("SELECT 1 FROM case_message WHERE case_id = %s",
+                         (merged,))
