@@ -295,6 +295,43 @@ AS $$
 	WHERE t.receipt_hash = p_receipt_hash
 $$;
 
+-- What tip_submit() and the follow-ups' tip_followup_add() (0014) check
+-- alike: the arrival's truncation (a minute or more) and the parallel
+-- arrays of the screenshots' metadata (at most p_max); returns how many
+-- screenshots there are.
+CREATE FUNCTION intake_check(p_truncate_s integer, p_max integer,
+    p_mimes text[], p_widths integer[], p_heights integer[],
+    p_sha256s bytea[], p_phashes bigint[]) RETURNS integer
+LANGUAGE plpgsql
+IMMUTABLE
+AS $$
+DECLARE
+	v_n integer := coalesce(array_length(p_mimes, 1), 0);
+BEGIN
+	IF p_truncate_s < 60 THEN
+		RAISE EXCEPTION 'arrival truncation under a minute'
+		    USING ERRCODE = '22023';
+	END IF;
+	IF v_n > p_max OR v_n <> coalesce(array_length(p_widths, 1), 0)
+	    OR v_n <> coalesce(array_length(p_heights, 1), 0)
+	    OR v_n <> coalesce(array_length(p_sha256s, 1), 0)
+	    OR v_n <> coalesce(array_length(p_phashes, 1), 0) THEN
+		RAISE EXCEPTION 'attachment arrays disagree'
+		    USING ERRCODE = '22023';
+	END IF;
+	RETURN v_n;
+END
+$$;
+
+-- Now, truncated to p_truncate_s seconds: the only arrival time stored.
+CREATE FUNCTION intake_arrival(p_truncate_s integer) RETURNS timestamptz
+LANGUAGE sql
+STABLE
+AS $$
+	SELECT to_timestamp(floor(extract(epoch FROM now()) / p_truncate_s)
+	    * p_truncate_s)
+$$;
+
 -- tip_submit() once more, with the reply key's public half (NULL for a
 -- tip that asked for no feedback).
 DROP FUNCTION tip_submit(bytea, integer, text, text, text, text, date,
@@ -317,24 +354,13 @@ SET search_path = public, pg_temp
 AS $$
 DECLARE
 	v_id uuid;
-	v_at timestamptz;
-	v_n integer := coalesce(array_length(p_mimes, 1), 0);
+	v_n integer := intake_check(p_truncate_s, 5, p_mimes, p_widths,
+	    p_heights, p_sha256s, p_phashes);
+	-- After the check: it refuses a truncation under a minute.
+	v_at timestamptz := intake_arrival(p_truncate_s);
 	v_imgs bytea[] := ARRAY[p_img1, p_img2, p_img3, p_img4, p_img5];
 	i integer;
 BEGIN
-	IF p_truncate_s < 60 THEN
-		RAISE EXCEPTION 'arrival truncation under a minute'
-		    USING ERRCODE = '22023';
-	END IF;
-	IF v_n > 5 OR v_n <> coalesce(array_length(p_widths, 1), 0)
-	    OR v_n <> coalesce(array_length(p_heights, 1), 0)
-	    OR v_n <> coalesce(array_length(p_sha256s, 1), 0)
-	    OR v_n <> coalesce(array_length(p_phashes, 1), 0) THEN
-		RAISE EXCEPTION 'attachment arrays disagree'
-		    USING ERRCODE = '22023';
-	END IF;
-	v_at := to_timestamp(floor(extract(epoch FROM now()) / p_truncate_s)
-	    * p_truncate_s);
 	INSERT INTO tip (receipt_hash, received_at, lang, channel, platform,
 	    municipality, event_date, motives, feedback, sealed_description,
 	    sealed_url, sealed_place, sealed_email, nattachments, reply_pk)
@@ -369,7 +395,10 @@ REVOKE ALL ON FUNCTION
     deliver_store(bigint[], uuid[], bytea[], bigint[], integer[]),
     case_join_deliver(),
     case_split_undelivered(),
-    case_merged_messages()
+    case_merged_messages(),
+    intake_check(integer, integer, text[], integer[], integer[], bytea[],
+        bigint[]),
+    intake_arrival(integer)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     tip_submit(bytea, integer, text, text, text, text, date, text[], text,

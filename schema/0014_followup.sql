@@ -69,24 +69,15 @@ DECLARE
 	v_case bigint;
 	v_status text;
 	v_closed timestamptz;
-	v_at timestamptz;
 	v_id bigint;
 	v_seq integer;
-	v_n integer := coalesce(array_length(p_mimes, 1), 0);
+	v_n integer := intake_check(p_truncate_s, 3, p_mimes, p_widths,
+	    p_heights, p_sha256s, p_phashes);
+	-- After the check: it refuses a truncation under a minute.
+	v_at timestamptz := intake_arrival(p_truncate_s);
 	v_imgs bytea[] := ARRAY[p_img1, p_img2, p_img3];
 	i integer;
 BEGIN
-	IF p_truncate_s < 60 THEN
-		RAISE EXCEPTION 'arrival truncation under a minute'
-		    USING ERRCODE = '22023';
-	END IF;
-	IF v_n > 3 OR v_n <> coalesce(array_length(p_widths, 1), 0)
-	    OR v_n <> coalesce(array_length(p_heights, 1), 0)
-	    OR v_n <> coalesce(array_length(p_sha256s, 1), 0)
-	    OR v_n <> coalesce(array_length(p_phashes, 1), 0) THEN
-		RAISE EXCEPTION 'attachment arrays disagree'
-		    USING ERRCODE = '22023';
-	END IF;
 	IF p_sealed_text IS NULL AND v_n = 0 THEN
 		RAISE EXCEPTION 'an empty follow-up' USING ERRCODE = '22023';
 	END IF;
@@ -105,8 +96,6 @@ BEGIN
 	    - make_interval(days => p_followup_days) THEN
 		RETURN 'closed';
 	END IF;
-	v_at := to_timestamp(floor(extract(epoch FROM now()) / p_truncate_s)
-	    * p_truncate_s);
 	IF (SELECT count(*) FROM tip_followup f WHERE f.tip_id = v_tip
 	    AND f.received_at > v_at - interval '24 hours')
 	    >= p_max_per_day THEN
