@@ -332,6 +332,30 @@ AS $$
 	    * p_truncate_s)
 $$;
 
+-- Stores the screenshots whose metadata intake_check() accepted: seq
+-- continues after p_seq0, and p_followup names the follow-up they came
+-- with (NULL for the tip's own; the column and its table come in 0014,
+-- which every database reaches before a tip is stored).
+CREATE FUNCTION intake_attach(p_tip uuid, p_seq0 integer, p_followup bigint,
+    p_mimes text[], p_widths integer[], p_heights integer[],
+    p_sha256s bytea[], p_phashes bigint[], p_imgs bytea[]) RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	FOR i IN 1 .. coalesce(array_length(p_mimes, 1), 0) LOOP
+		IF p_imgs[i] IS NULL THEN
+			RAISE EXCEPTION 'attachment % missing', i
+			    USING ERRCODE = '22023';
+		END IF;
+		INSERT INTO attachment (tip_id, seq, mime, width, height,
+		    sha256, phash, sealed, followup_id)
+		VALUES (p_tip, p_seq0 + i, p_mimes[i], p_widths[i],
+		    p_heights[i], p_sha256s[i], p_phashes[i], p_imgs[i],
+		    p_followup);
+	END LOOP;
+END
+$$;
+
 -- tip_submit() once more, with the reply key's public half (NULL for a
 -- tip that asked for no feedback).
 DROP FUNCTION tip_submit(bytea, integer, text, text, text, text, date,
@@ -358,7 +382,6 @@ DECLARE
 	    p_heights, p_sha256s, p_phashes);
 	-- After the check: it refuses a truncation under a minute.
 	v_at timestamptz := intake_arrival(p_truncate_s);
-	v_imgs bytea[] := ARRAY[p_img1, p_img2, p_img3, p_img4, p_img5];
 	i integer;
 BEGIN
 	INSERT INTO tip (receipt_hash, received_at, lang, channel, platform,
@@ -369,16 +392,8 @@ BEGIN
 	    p_feedback, p_description, p_url, p_place, p_email, v_n,
 	    CASE WHEN p_feedback <> 'none' THEN p_reply_pk END)
 	RETURNING id INTO v_id;
-	FOR i IN 1 .. v_n LOOP
-		IF v_imgs[i] IS NULL THEN
-			RAISE EXCEPTION 'attachment % missing', i
-			    USING ERRCODE = '22023';
-		END IF;
-		INSERT INTO attachment (tip_id, seq, mime, width, height,
-		    sha256, phash, sealed)
-		VALUES (v_id, i, p_mimes[i], p_widths[i], p_heights[i],
-		    p_sha256s[i], p_phashes[i], v_imgs[i]);
-	END LOOP;
+	PERFORM intake_attach(v_id, 0, NULL, p_mimes, p_widths, p_heights,
+	    p_sha256s, p_phashes, ARRAY[p_img1, p_img2, p_img3, p_img4, p_img5]);
 	INSERT INTO job (kind, tip_id, run_after, created_at)
 	VALUES ('ingest', v_id, v_at, v_at);
 	PERFORM pg_notify('job_ready', 'ingest');
@@ -398,7 +413,9 @@ REVOKE ALL ON FUNCTION
     case_merged_messages(),
     intake_check(integer, integer, text[], integer[], integer[], bytea[],
         bigint[]),
-    intake_arrival(integer)
+    intake_arrival(integer),
+    intake_attach(uuid, integer, bigint, text[], integer[], integer[],
+        bytea[], bigint[], bytea[])
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     tip_submit(bytea, integer, text, text, text, text, date, text[], text,

@@ -75,7 +75,6 @@ DECLARE
 	    p_heights, p_sha256s, p_phashes);
 	-- After the check: it refuses a truncation under a minute.
 	v_at timestamptz := intake_arrival(p_truncate_s);
-	v_imgs bytea[] := ARRAY[p_img1, p_img2, p_img3];
 	i integer;
 BEGIN
 	IF p_sealed_text IS NULL AND v_n = 0 THEN
@@ -108,16 +107,8 @@ BEGIN
 	RETURNING id INTO v_id;
 	SELECT coalesce(max(a.seq), 0) INTO v_seq FROM attachment a
 	WHERE a.tip_id = v_tip;
-	FOR i IN 1 .. v_n LOOP
-		IF v_imgs[i] IS NULL THEN
-			RAISE EXCEPTION 'attachment % missing', i
-			    USING ERRCODE = '22023';
-		END IF;
-		INSERT INTO attachment (tip_id, seq, mime, width, height,
-		    sha256, phash, sealed, followup_id)
-		VALUES (v_tip, v_seq + i, p_mimes[i], p_widths[i],
-		    p_heights[i], p_sha256s[i], p_phashes[i], v_imgs[i], v_id);
-	END LOOP;
+	PERFORM intake_attach(v_tip, v_seq, v_id, p_mimes, p_widths,
+	    p_heights, p_sha256s, p_phashes, ARRAY[p_img1, p_img2, p_img3]);
 	-- The officers see at once that something came, never what.  The
 	-- case's history and the audit log say so later (followup_audit()):
 	-- a row written now would keep the exact time, the audit log's in

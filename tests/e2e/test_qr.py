@@ -41,15 +41,22 @@ def render_and_scan(tools, text, name):
         "<!doctype html><html><head><style>"
         "html,body{margin:0;background:#fff}svg{width:600px;height:600px}"
         f"</style></head><body>{svg}</body></html>")
-    png = d / f"{name}.png"
-    p = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-         "--hide-scrollbars", f"--user-data-dir={d / 'profile'}",
-         "--window-size=600,600", f"--screenshot={png}", page.as_uri()],
-        capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0 and png.exists(), p.stderr
-    p = subprocess.run([zbarimg, "--quiet", "--raw", png],
-                       capture_output=True, timeout=60)
+    # The page is deterministic, so a QR code that does not scan fails every
+    # attempt; a loaded machine can make headless Chromium capture before
+    # the SVG is painted, which a second capture does not repeat.
+    for attempt in range(3):
+        png = d / f"{name}-{attempt}.png"
+        p = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+             "--hide-scrollbars", f"--user-data-dir={d / 'profile'}",
+             "--virtual-time-budget=5000", "--window-size=600,600",
+             f"--screenshot={png}", page.as_uri()],
+            capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and png.exists(), p.stderr
+        p = subprocess.run([zbarimg, "--quiet", "--raw", png],
+                           capture_output=True, timeout=60)
+        if p.returncode == 0:
+            break
     assert p.returncode == 0, f"zbarimg read nothing: {p.stderr!r}"
     return p.stdout.decode("utf-8").rstrip("\n")
 
