@@ -31,6 +31,7 @@
 #include "form.h"
 #include "intake.h"
 #include "log.h"
+#include "mail.h"
 #include "receipt.h"
 #include "seal.h"
 #include "text.h"
@@ -435,22 +436,12 @@ upload_valid_date(const char *s)
 	return true;
 }
 
+/* The same rule the worker sends by (mail_addr_ok()), so that an address
+ * it would not send to is refused here, where the tipster can fix it. */
 static bool
 upload_valid_email(const char *s)
 {
-	const char *at = strchr(s, '@');
-	size_t i, len = strlen(s);
-
-	if (len < 3 || len > UPLOAD_MAX_EMAIL || at == NULL || at == s ||
-	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
-	    at[1] == '.' || s[len - 1] == '.')
-		return false;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == ',' || s[i] == ';' ||
-		    s[i] == '<' || s[i] == '>' || s[i] == '"' || s[i] == '\\' ||
-		    s[i] == '(' || s[i] == ')')
-			return false;
-	return true;
+	return strlen(s) <= UPLOAD_MAX_EMAIL && mail_addr_ok(s);
 }
 
 static void

@@ -60,6 +60,11 @@ FIELD_CASES = {
                                   "municipality-error"),
     "email-without-address": (dict(email=""), "email-error"),
     "email-invalid": (dict(email="not an address"), "email-error"),
+    # Addresses the worker would never send to are refused here, where the
+    # tipster can still fix them (mail_addr_ok()).
+    "email-non-ascii": (dict(email="pekka@äiti.fi"), "email-error"),
+    "email-double-dot": (dict(email="pekka..k@example.fi"), "email-error"),
+    "email-bad-label": (dict(email="pekka@-example.fi"), "email-error"),
     "bad-platform": (dict(platform="myspace"), "platform-error"),
     "bad-url": (dict(url="javascript:alert(1)"), "url-error"),
 }
