@@ -82,6 +82,18 @@ def usable_steps():
     return [now - 1, now, now + 1] if early else [now, now + 1]
 
 
+def wait_for(what, fn, timeout=30):
+    """Polls fn until it returns a true value; returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.1)
+
+
 def totp_at(secret_b32, step):
     key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
     mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from consolelib import (Client, case_version, cenv, console_worker, form_csrf,  # noqa: F401
-                        route_table, totp_at,
+                        route_table, totp_at, wait_for,
                         usable_steps)
 from e2elib import ctl, make_tempdir
 from tiplib import file_arg, tip_fields, unseal
@@ -102,18 +102,6 @@ def session_rows(cenv, c):
 
 def to_login(r):
     return r.status == 303 and r.header("Location") == "/login"
-
-
-def wait_for(what, fn, timeout=30):
-    """Polls fn until it returns a true value; returns that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.1)
 
 
 def duration_s(conf, key):

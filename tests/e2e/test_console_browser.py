@@ -12,7 +12,8 @@ import secrets
 import subprocess
 import time
 
-from consolelib import browser_code, cenv, console_worker  # noqa: F401
+from consolelib import (browser_code, cenv, console_worker,  # noqa: F401
+                        wait_for)
 from e2elib import BROWSER_DIR
 from tiplib import file_arg, png_encode, tip_fields
 from worklib import ingest, wenv  # noqa: F401
@@ -117,6 +118,9 @@ def test_login_with_totp_lands_on_queue(cenv, node_env):
     assert out["visits"][-1] == {"url": f"{url}/", "status": 200}, \
         out["visits"]
     assert out["notes"]["who"].startswith("Helsinki Officer"), out["notes"]
+    # The login's audit row is appended as the answer goes out.
+    wait_for("the login's audit row",
+             lambda: len(cenv.audit("login")) == before + 1)
     assert len(cenv.audit("login")) == before + 1
 
 

@@ -5,7 +5,8 @@ move, merge, split, note), each in the history and the audit log."""
 import secrets
 import time
 
-from consolelib import case_version, cenv, console_worker, form_csrf  # noqa: F401
+from consolelib import (case_version, cenv, console_worker,  # noqa: F401
+                        form_csrf, wait_for)
 from tiplib import tip_fields
 from worklib import submit_tip, wait_tip, wenv  # noqa: F401
 
@@ -36,7 +37,8 @@ def test_login_sets_a_session_cookie(cenv):
     r = c.get("/")
     assert r.status == 200
     assert r.header("Cache-Control") == "no-store"
-    assert cenv.audit("login")
+    # The login's audit row is appended as the answer goes out.
+    wait_for("audit row of the login", lambda: cenv.audit("login"))
 
 
 def test_no_session_goes_to_login(cenv):
