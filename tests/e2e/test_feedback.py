@@ -17,7 +17,8 @@ import time
 
 from nacl.public import PrivateKey, SealedBox
 
-from consolelib import cenv, console_worker, form_csrf  # noqa: F401
+from consolelib import (case_version, cenv, console_worker,  # noqa: F401
+                        form_csrf)
 from e2elib import ctl
 from worklib import submit_tip, wait_tip, wenv  # noqa: F401
 
@@ -94,6 +95,13 @@ def post_feedback(c, case_id, **fields):
     page = c.get(f"/case/{case_id}").text
     fields.setdefault("csrf", form_csrf(page))
     return c.post(f"/case/{case_id}/feedback", fields)
+
+
+def case_action(c, case_id, action, **fields):
+    """POSTs a case form (merge, split) with the page's csrf and version."""
+    page = c.get(f"/case/{case_id}").text
+    fields.update(csrf=form_csrf(page), version=case_version(page))
+    return c.post(f"/case/{case_id}/{action}", fields)
 
 
 def test_message_reaches_the_tips_that_asked(cenv):
@@ -185,11 +193,8 @@ def test_merge_brings_messages_to_the_tips(cenv):
     assert r.status == 303
     assert delivered(cenv, x, 1) == ["Ensimmäinen viesti."]
     # Merge: y's tip now asks in the merged case.
-    page = c.get(f"/case/{x['case_id']}").text
-    v = re.search(r'name="version" value="(\d+)"', page).group(1)
-    r = c.post(f"/case/{x['case_id']}/merge",
-               {"csrf": form_csrf(page), "version": v,
-                "other": str(y["case_id"]), "reason": "sama asia"})
+    r = case_action(c, x["case_id"], "merge", other=str(y["case_id"]),
+                    reason="sama asia")
     assert r.status == 303, r.text[:2000]
     into = int(r.header("Location").split("/")[-1])
     # The message written before the merge reaches the other case's tip
@@ -309,20 +314,14 @@ def test_split_waits_for_a_message_on_its_way(cenv):
                           message="Viesti ennen erottamista.", tip="",
                           do="send")
         assert r.status == 303
-        page = c.get(f"/case/{case_id}").text
-        v = re.search(r'name="version" value="(\d+)"', page).group(1)
-        r = c.post(f"/case/{case_id}/split",
-                   {"csrf": form_csrf(page), "version": v,
-                    "tip": str(b["tip_id"]), "reason": "eri asia"})
+        r = case_action(c, case_id, "split", tip=str(b["tip_id"]),
+                        reason="eri asia")
         assert r.status == 409, (r.status, r.text[:1000])
     finally:
         os.kill(w.pid, signal.SIGCONT)
     assert delivered(cenv, b, 1) == ["Viesti ennen erottamista."]
-    page = c.get(f"/case/{case_id}").text
-    v = re.search(r'name="version" value="(\d+)"', page).group(1)
-    r = c.post(f"/case/{case_id}/split",
-               {"csrf": form_csrf(page), "version": v,
-                "tip": str(b["tip_id"]), "reason": "eri asia"})
+    r = case_action(c, case_id, "split", tip=str(b["tip_id"]),
+                    reason="eri asia")
     assert r.status == 303, (r.status, r.text[:1000])
 
 
@@ -332,11 +331,8 @@ def test_no_message_to_a_merged_case(cenv):
                  f"https://example.com/mx/{secrets.token_hex(6)}")
     y = send_tip(cenv, "Toinen.",
                  f"https://example.com/my/{secrets.token_hex(6)}")
-    page = c.get(f"/case/{x['case_id']}").text
-    v = re.search(r'name="version" value="(\d+)"', page).group(1)
-    r = c.post(f"/case/{x['case_id']}/merge",
-               {"csrf": form_csrf(page), "version": v,
-                "other": str(y["case_id"]), "reason": "sama"})
+    r = case_action(c, x["case_id"], "merge", other=str(y["case_id"]),
+                    reason="sama")
     assert r.status == 303
     merged = min(x["case_id"], y["case_id"])
     r = post_feedback(c, merged, template="received", lang="fi",
