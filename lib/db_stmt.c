@@ -118,6 +118,8 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    5, false },
 	[STMT_WORKER_FOLLOWUP_AUDIT] = { "worker_followup_audit",
 	    "SELECT followup_audit($1::integer)", 1, false },
+	[STMT_WORKER_STATS_FOLD] = { "worker_stats_fold",
+	    "SELECT stats_fold($1::integer)", 1, false },
 	[STMT_WORKER_FINISH] = { "worker_finish",
 	    "SELECT job_finish($1::bigint, $2::integer)", 2, false },
 	/* E-mail notices (schema/0016_email.sql). */

@@ -21,6 +21,7 @@
 #include "job_email.h"
 #include "job_ingest.h"
 #include "job_audit.h"
+#include "job_stats.h"
 #include "job_deliver.h"
 #include "job_index.h"
 #include "job_purge.h"
@@ -251,6 +252,7 @@ queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	job_deliver_tick(arg);
 	job_email_tick(arg);
 	job_audit_tick(arg);
+	job_stats_tick(arg);
 }
 
 int

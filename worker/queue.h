@@ -65,6 +65,7 @@ struct queue {
 	uint8_t search_key[32];
 	uint8_t excerpt_key[32]; /* seal_subkey(secret_key, SEAL_CTX_EXCERPT) */
 	bool auditing;           /* follow-ups being audited */
+	bool folding;            /* statistics being folded */
 	bool delivering;         /* a batch of deliveries in flight */
 	bool deliver_full;       /* ...and it was full: more wait */
 	bool indexing;           /* a batch of search tokens in flight */
