@@ -173,6 +173,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("smtp", "timeout", CFG_T_DURATION, smtp_timeout_ms, "30s", 1000,
 	    600000),
 	K("smtp", "user", CFG_T_STR, smtp_user, "", 0, 0),
+	K("stats", "min_cell", CFG_T_INT, stats_min_cell, "5", 1, 1000),
+	K("stats", "min_change", CFG_T_INT, stats_min_change, "20", 1, 100000),
 	K("worker", "backoff", CFG_T_DURATION, worker_backoff_ms, "5s", 1000,
 	    3600000),
 	K("worker", "batch", CFG_T_INT, worker_batch, "64", 1, 1000),

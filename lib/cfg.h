@@ -90,6 +90,8 @@ struct cfg {
 	bool smtp_starttls; /* required (true) or none */
 	char *smtp_ca_file; /* "" : the system's */
 	long long smtp_timeout_ms;
+	long long stats_min_cell;   /* counts under it are not published */
+	long long stats_min_change; /* no change in % where a count is under */
 
 	/* [worker] */
 	char *worker_db_user;

@@ -12,6 +12,9 @@
 
 /* Prints the usage and exits 2. */
 void ctl_usage(void) __attribute__((noreturn));
+/* argv[i] is opt and a value follows: returns it and steps over both
+ * (a missing value is bad usage). */
+const char *ctl_optval(int argc, char **argv, int *i, const char *opt);
 /* Connects as [database] admin_user; NULL having printed why. */
 PGconn *ctl_connect(const struct cfg *);
 /* Runs a statement without parameters; -1 having printed why. */
@@ -21,5 +24,6 @@ int ctl_reviewer(const struct cfg *, int argc, char **argv);
 int ctl_audit(const struct cfg *, int argc, char **argv);
 int ctl_department(const struct cfg *, int argc, char **argv);
 int ctl_templates(const struct cfg *, int argc, char **argv);
+int ctl_stats(const struct cfg *, int argc, char **argv);
 
 #endif

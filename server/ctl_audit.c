@@ -361,18 +361,6 @@ ctl_audit_list(PGconn *pg, const char *caseid, const char *user,
 	return 0;
 }
 
-/* argv[i] is opt and a value follows: returns it and steps over both. */
-static const char *
-ctl_optval(int argc, char **argv, int *i, const char *opt)
-{
-	if (strcmp(argv[*i], opt) != 0)
-		return NULL;
-	if (*i + 1 >= argc)
-		ctl_usage();
-	*i += 1;
-	return argv[*i];
-}
-
 int
 ctl_audit(const struct cfg *cfg, int argc, char **argv)
 {

@@ -24,6 +24,11 @@
  *                        set CODE TEMPLATE LANG FILE | reset CODE TEMPLATE LANG
  *                                       departments' feedback templates
  *                                       (ctl_templates.c)
+ *   tiplinectl [-c file] stats [--week W | --month M | --year Y]
+ *                        [--department CODE] [--format table|csv|json]
+ *                        [--lang fi|sv|en]
+ *                                       the published figures
+ *                                       (ctl_stats.c)
  *
  * It talks to PostgreSQL synchronously as [database] admin_user, the role
  * that owns the schema.  Exit status: 0 done, 1 failed, 2 bad usage or
@@ -55,6 +60,17 @@
 
 extern const struct asset ctl_migrations[];
 
+const char *
+ctl_optval(int argc, char **argv, int *i, const char *opt)
+{
+	if (strcmp(argv[*i], opt) != 0)
+		return NULL;
+	if (*i + 1 >= argc)
+		ctl_usage();
+	*i += 1;
+	return argv[*i];
+}
+
 void
 ctl_usage(void)
 {
@@ -74,7 +90,11 @@ ctl_usage(void)
 	                "  templates list [CODE]\n"
 	                "  templates show|reset CODE TEMPLATE LANG\n"
 	                "  templates set CODE TEMPLATE LANG FILE  (- for "
-	                "stdin)\n");
+	                "stdin)\n"
+	                "  stats [--week 2026-W47 | --month 2026-11 | --year "
+	                "2026]\n"
+	                "        [--department CODE] [--format "
+	                "table|csv|json] [--lang fi|sv|en]\n");
 	exit(2);
 }
 
@@ -400,7 +420,8 @@ main(int argc, char *argv[])
 	    strcmp(argv[optind], "reviewer") != 0 &&
 	    strcmp(argv[optind], "audit") != 0 &&
 	    strcmp(argv[optind], "department") != 0 &&
-	    strcmp(argv[optind], "templates") != 0)
+	    strcmp(argv[optind], "templates") != 0 &&
+	    strcmp(argv[optind], "stats") != 0)
 		ctl_usage();
 	log_init("tiplinectl", LOG_L_WARN);
 	if (sodium_init() == -1)
@@ -425,6 +446,8 @@ main(int argc, char *argv[])
 		rv = ctl_department(&cfg, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "templates") == 0)
 		rv = ctl_templates(&cfg, argc - optind - 1, argv + optind + 1);
+	else if (strcmp(argv[optind], "stats") == 0)
+		rv = ctl_stats(&cfg, argc - optind - 1, argv + optind + 1);
 	else {
 		cfg_free(&cfg);
 		ctl_usage();
