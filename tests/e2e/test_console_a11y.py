@@ -43,7 +43,7 @@ def login(url, acct, code=True):
              {"fill": "#username", "value": acct.username},
              {"fill": "#password", "value": acct.password}]
     if code:
-        steps.append({"fill": "#totp", "value": browser_code(acct)})
+        steps.append(browser_code(acct))
     steps.append({"click": "form.login button[type=submit]"})
     return steps
 

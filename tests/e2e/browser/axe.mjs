@@ -7,6 +7,9 @@
 //
 //   {"goto": URL}                     open URL
 //   {"fill": SELECTOR, "value": S}    type S into a field
+//   {"fill": SELECTOR, "totp": "", "secret": S}
+//                                     type the current RFC 6238 code of
+//                                     the base32 secret S
 //   {"check": SELECTOR}               tick a radio button or a checkbox
 //   {"select": SELECTOR, "value": S}  choose an option of a <select>
 //   {"files": SELECTOR, "paths": [P]} attach files to a file input
@@ -44,6 +47,7 @@
 // are checked under their real policy, and cspErrors lists anything it
 // refused all the same.
 import { launchChromium } from "./chromium.mjs";
+import { totp } from "./totp.mjs";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -164,6 +168,8 @@ async function main() {
         if ("goto" in step) {
           const r = await page.goto(step.goto);
           status = r ? r.status() : null;
+        } else if ("fill" in step && "totp" in step) {
+          await page.fill(step.fill, totp(step.secret));
         } else if ("fill" in step) {
           await page.fill(step.fill, String(step.value ?? ""));
         } else if ("check" in step) {

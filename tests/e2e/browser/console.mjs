@@ -46,8 +46,8 @@
 // every page shown (a navigation's final response) and error the step
 // that failed.  Exits 0, or 2 when a step fails.
 import { launchChromium } from "./chromium.mjs";
+import { totp } from "./totp.mjs";
 import { execFile } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -87,33 +87,6 @@ function parseArgs(argv) {
   }
   if (opt.steps.length === 0) usage("no steps");
   return opt;
-}
-
-function base32(s) {
-  const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  const out = [];
-  let bits = 0, acc = 0;
-  for (const ch of s.replace(/=+$/, "").toUpperCase()) {
-    const v = abc.indexOf(ch);
-    if (v < 0) throw new Error(`not base32: ${s}`);
-    acc = (acc << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((acc >> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-// RFC 6238 with RFC 4226's truncation: HMAC-SHA1, 30 s steps, 6 digits.
-function totp(secret, now = Date.now()) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(now / 30000)));
-  const mac = createHmac("sha1", base32(secret)).update(msg).digest();
-  const off = mac[mac.length - 1] & 15;
-  const n = mac.readUInt32BE(off) & 0x7fffffff;
-  return String(n % 1000000).padStart(6, "0");
 }
 
 function secretOf(text) {
