@@ -3,6 +3,7 @@
  * db_stmt.h; keep the order of the two in step.
  */
 #include "db_stmt.h"
+#include "stats_report.h"
 
 /* "p_receipt_hash => $1::bytea", ", p_truncate_s => $2::integer", ... */
 #define TIP_SUBMIT_ARG(n, e, name, type) "p_" #name " => $" #n "::" type
@@ -550,4 +551,11 @@ const struct db_stmt db_stmts_console[STMT_CONSOLE_COUNT] = {
 	    "SELECT case_notice_track($1::integer, $2::bigint, $3::text, "
 	    "$4::date, $5::date, $6::text, $7::date)",
 	    7, false },
+	/* Statistics (lib/stats_report.c, the same as tiplinectl stats). */
+	[STMT_CONSOLE_STATS_DEPTS] = { "console_stats_depts",
+	    stats_departments_sql, 1, false },
+	[STMT_CONSOLE_STATS] = { "console_stats", stats_report_sql,
+	    STATS_REPORT_NPARAMS, false },
+	[STMT_CONSOLE_STATS_TREND] = { "console_stats_trend", stats_trend_sql,
+	    STATS_TREND_NPARAMS, false },
 };

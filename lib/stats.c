@@ -66,6 +66,25 @@ weekday(int32_t z)
 	return (int)(((z % 7) + 7 + 3) % 7) + 1;
 }
 
+int32_t
+stats_finnish_day(int64_t t)
+{
+	int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int y, m, d, off;
+	int32_t mar31, oct31;
+	int64_t start, end, local;
+
+	civil((int32_t)day, &y, &m, &d);
+	mar31 = stats_days(y, 3, 31);
+	oct31 = stats_days(y, 10, 31);
+	start = (int64_t)(mar31 - weekday(mar31) % 7) * 86400 + 3600;
+	end = (int64_t)(oct31 - weekday(oct31) % 7) * 86400 + 3600;
+	off = t >= start && t < end ? 3 : 2;
+	local = t + off * 3600;
+	return (
+	    int32_t)(local >= 0 ? local / 86400 : -((-local + 86399) / 86400));
+}
+
 /* The Monday of the ISO year's first week, the one that holds 4 January. */
 static int32_t
 week1(int year)

@@ -31,6 +31,9 @@ struct stats_period {
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int32_t stats_days(int year, int month, int day);
+/* The day in Finland (EET, EEST from the last Sunday of March to the last
+ * Sunday of October, 01:00 UTC) at t seconds since the epoch. */
+int32_t stats_finnish_day(int64_t t);
 /* YYYY-MM-DD of a day; out holds at least 11 bytes. */
 void stats_day_str(int32_t day, char *out);
 

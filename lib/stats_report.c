@@ -685,6 +685,32 @@ headline_n(const struct stats_report *r, enum stats_which w, const char *k)
 	return n > 0 && n < r->min_cell ? -1 : n;
 }
 
+/* The headline's numbers as the page shows them: ".." hidden, "–" none,
+ * changes in whole per cent with their sign. */
+static void
+headline_texts(json_t *h, bool has_year_before)
+{
+	static const char *const keys[] = { "n", "previous", "year_before",
+		"change_previous", "change_year" };
+	char s[32], k[40];
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const json_t *v = json_object_get(h, keys[i]);
+
+		if (json_is_integer(v))
+			snprintf(s, sizeof(s), "%lld",
+			    (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(s, sizeof(s), "%+.0f %%", json_real_value(v));
+		else if (i < 3 && (i != 2 || has_year_before))
+			snprintf(s, sizeof(s), "..");
+		else
+			snprintf(s, sizeof(s), "–");
+		snprintf(k, sizeof(k), "%s_text", keys[i]);
+		json_object_set_new(h, k, json_string(s));
+	}
+}
+
 static json_t *
 headline(const struct stats_report *r)
 {
@@ -724,6 +750,7 @@ headline(const struct stats_report *r)
 		            stats_change(now, yb, r->min_change, &pct)
 		        ? json_real(pct)
 		        : json_null());
+		headline_texts(h, r->has_year_before);
 		json_array_append_new(a, h);
 	}
 	return a;
@@ -1016,4 +1043,256 @@ stats_report_csv(const json_t *m, struct buf *b)
 				    json_object_get(row, "total"));
 		}
 	}
+}
+
+/* ------------------------------------------------------------ trend */
+
+/*
+ * Each week's motives are laid out and suppressed exactly as that week's
+ * own report lays out its table of tips by department and motive (the
+ * same departments, the same counts, the same stats_suppress()), and the
+ * trend shows that table's totals row: so a count hidden in a week's
+ * report is hidden here too, and no cell shown here but hidden there (or
+ * the other way round) lets one be worked out from the other.  The weeks
+ * are not summed: a column of totals over weeks would be an equation
+ * that no report has.
+ */
+
+#define TREND_MAX_WEEKS 54
+#define TREND_NCOLS     ARRAY_SIZE(motive_cols)
+
+const char stats_trend_sql[] =
+    "SELECT date_trunc('week', day)::date - date '1970-01-01', "
+    "department_id, dim, val, sum(n)::bigint FROM stats_day "
+    "WHERE day >= $1::date AND day < $2::date "
+    "AND dim IN ('motive', 'decide_h') "
+    "AND ($3::smallint IS NULL OR department_id = $3::smallint) "
+    "GROUP BY 1, 2, 3, 4";
+
+struct stats_trend {
+	enum lang lang;
+	int64_t min_cell;
+	int32_t first; /* the first week's Monday */
+	int nweeks;
+	int depts[64]; /* the report's departments, in its order */
+	int ndepts;
+	int64_t *motive; /* nweeks x ndepts x TREND_NCOLS, once loaded */
+	int64_t *decide; /* nweeks x HIST_MAX */
+};
+
+struct stats_trend *
+stats_trend_new(const struct stats_period *p, enum lang lang, int64_t min_cell)
+{
+	struct stats_trend *t = calloc(1, sizeof(*t));
+	struct stats_period w;
+
+	if (t == NULL)
+		return NULL;
+	t->lang = lang;
+	t->min_cell = min_cell < 1 ? 1 : min_cell;
+	stats_period_of(STATS_WEEK, p->first, &w);
+	t->first = p->span == STATS_WEEK ? w.first - 11 * 7 : w.first;
+	t->nweeks = (int)((p->end - t->first + 6) / 7);
+	if (t->nweeks > TREND_MAX_WEEKS)
+		t->nweeks = TREND_MAX_WEEKS;
+	t->decide = calloc((size_t)t->nweeks * HIST_MAX, sizeof(*t->decide));
+	if (t->decide == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+stats_trend_free(struct stats_trend *t)
+{
+	if (t == NULL)
+		return;
+	free(t->motive);
+	free(t->decide);
+	free(t);
+}
+
+int
+stats_trend_department(struct stats_trend *t, int id)
+{
+	if (t->motive != NULL || t->ndepts == (int)ARRAY_SIZE(t->depts))
+		return -1;
+	t->depts[t->ndepts++] = id;
+	return 0;
+}
+
+void
+stats_trend_params(const struct stats_trend *t, int department,
+    char bufs[STATS_TREND_NPARAMS][16], const char *values[STATS_TREND_NPARAMS])
+{
+	stats_day_str(t->first, bufs[0]);
+	stats_day_str(t->first + t->nweeks * 7, bufs[1]);
+	snprintf(bufs[2], 16, "%d", department);
+	for (int i = 0; i < STATS_TREND_NPARAMS; i++)
+		values[i] = bufs[i];
+	if (department <= 0)
+		values[2] = NULL;
+}
+
+int
+stats_trend_load(struct stats_trend *t, const PGresult *res)
+{
+	if (t->motive == NULL &&
+	    (t->motive = calloc((size_t)t->nweeks * (size_t)(t->ndepts + 1) *
+	                            TREND_NCOLS,
+	         sizeof(*t->motive))) == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		long wk = strtol(PQgetvalue(res, i, 0), NULL, 10);
+		int dep = (int)strtol(PQgetvalue(res, i, 1), NULL, 10);
+		const char *dim = PQgetvalue(res, i, 2);
+		const char *val = PQgetvalue(res, i, 3);
+		int64_t n = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+		long w = (wk - t->first) / 7;
+		int c, d;
+
+		if (wk < t->first || w >= t->nweeks)
+			continue;
+		if (strcmp(dim, "motive") == 0) {
+			for (d = 0; d < t->ndepts && t->depts[d] != dep; d++)
+				;
+			c = vocab_find(motive_cols, TREND_NCOLS, val,
+			    strlen(val));
+			if (d < t->ndepts && c >= 0)
+				t->motive[((size_t)w * (size_t)t->ndepts +
+				              (size_t)d) *
+				              TREND_NCOLS +
+				          (size_t)c] += n;
+		} else {
+			long long h = strtoll(val, NULL, 10);
+
+			if (h < 0 || h >= HIST_MAX)
+				h = HIST_MAX - 1;
+			t->decide[(size_t)w * HIST_MAX + (size_t)h] += n;
+		}
+	}
+	return 0;
+}
+
+/* Week w's table of departments by motive, suppressed as its report's. */
+static int
+trend_week(const struct stats_trend *t, int w, struct stats_table *tab)
+{
+	if (stats_table_init(tab, t->ndepts, (int)TREND_NCOLS, true) == -1)
+		return -1;
+	for (int d = 0; d < t->ndepts; d++)
+		for (size_t c = 0; c < TREND_NCOLS; c++)
+			*stats_cell(tab, d, (int)c) =
+			    t->motive == NULL
+			        ? 0
+			        : t->motive[((size_t)w * (size_t)t->ndepts +
+			                        (size_t)d) *
+			                        TREND_NCOLS +
+			                    c];
+	stats_table_total(tab);
+	stats_suppress(tab, t->min_cell);
+	return 0;
+}
+
+json_t *
+stats_trend_build(struct stats_trend *t)
+{
+	json_t *m, *weeks = json_array(), *rows = json_array();
+	json_t *drows = json_array(), *series = json_array();
+	json_t *totals = json_array(), *line = json_array(), *cols;
+	int64_t *vals = calloc(HIST_MAX, sizeof(*vals));
+	struct stats_report lr = { .lang = t->lang, .min_cell = t->min_cell };
+
+	if (vals == NULL || weeks == NULL || rows == NULL || drows == NULL ||
+	    series == NULL || totals == NULL || line == NULL)
+		goto fail;
+	for (int64_t v = 0; v < HIST_MAX; v++)
+		vals[v] = v;
+	for (size_t c = 0; c < TREND_NCOLS; c++)
+		json_array_append_new(series,
+		    json_pack("{s:s, s:[]}", "label",
+		        label(&lr, "form.motive.", motive_cols[c]), "values"));
+	for (int w = 0; w < t->nweeks; w++) {
+		struct stats_table tab;
+		struct stats_period p;
+		char name[16];
+		json_t *cells = json_array(), *row, *cell;
+		int64_t *hist = t->decide + (size_t)w * HIST_MAX, base = 0;
+		int R = t->ndepts, C = (int)TREND_NCOLS;
+
+		if (cells == NULL || trend_week(t, w, &tab) == -1) {
+			json_decref(cells);
+			goto fail;
+		}
+		for (int c = 0; c < C; c++) {
+			bool h = stats_hidden(&tab, R, c) != STATS_SHOWN;
+			int64_t n = *stats_cell(&tab, R, c);
+
+			json_array_append_new(cells, count_cell(n, h));
+			json_array_append_new(
+			    json_object_get(json_array_get(series, (size_t)c),
+			        "values"),
+			    h ? json_null() : json_integer(n));
+		}
+		stats_period_of(STATS_WEEK, t->first + w * 7, &p);
+		stats_period_name(&p, name, sizeof(name));
+		row = json_pack("{s:s, s:s, s:o, s:o}", "key", name, "label",
+		    name, "cells", cells, "total",
+		    count_cell(*stats_cell(&tab, R, C),
+		        stats_hidden(&tab, R, C) != STATS_SHOWN));
+		json_array_append_new(totals,
+		    stats_hidden(&tab, R, C) != STATS_SHOWN
+		        ? json_null()
+		        : json_integer(*stats_cell(&tab, R, C)));
+		stats_table_reset(&tab);
+		json_array_append_new(rows, row);
+		json_array_append_new(weeks, json_string(name));
+
+		for (int h = 0; h < HIST_MAX; h++)
+			base += hist[h];
+		cell = value_cell(&lr,
+		    (double)stats_quantile(vals, hist, HIST_MAX, 0.5), base, 0);
+		json_array_append_new(line,
+		    json_is_number(json_object_get(cell, "n"))
+		        ? json_real(
+		              json_number_value(json_object_get(cell, "n")))
+		        : json_null());
+		json_array_append_new(drows,
+		    json_pack("{s:s, s:s, s:[o]}", "key", name, "label", name,
+		        "cells", cell));
+	}
+	cols = json_array();
+	for (size_t c = 0; c < TREND_NCOLS; c++)
+		json_array_append_new(cols,
+		    json_pack("{s:s, s:s}", "key", motive_cols[c], "label",
+		        label(&lr, "form.motive.", motive_cols[c])));
+	m = json_pack("{s:o, "
+	              "s:{s:s, s:s, s:o, s:o}, "
+	              "s:{s:s, s:s, s:[{s:s, s:s}], s:o}, "
+	              "s:{s:s, s:s, s:s, s:O, s:o, s:o}, "
+	              "s:{s:s, s:s, s:O, s:o}}",
+	    "weeks", weeks, "motives", "title", msg(&lr, "stats.trend.motives"),
+	    "note", msg(&lr, "stats.note.trend"), "columns", cols, "rows", rows,
+	    "decide", "title", msg(&lr, "stats.trend.decide"), "note",
+	    msg(&lr, "stats.note.handling_time"), "columns", "key",
+	    "decide_p50", "label", msg(&lr, "stats.col.decide_p50"), "rows",
+	    drows, "bars", "title", msg(&lr, "stats.trend.motives"), "desc",
+	    msg(&lr, "stats.chart.desc"), "hidden",
+	    msg(&lr, "stats.chart.hidden"), "labels", weeks, "series", series,
+	    "totals", totals, "line", "title", msg(&lr, "stats.trend.decide"),
+	    "desc", msg(&lr, "stats.chart.desc"), "labels", weeks, "values",
+	    line);
+	free(vals);
+	return m;
+
+fail:
+	json_decref(weeks);
+	json_decref(rows);
+	json_decref(drows);
+	json_decref(series);
+	json_decref(totals);
+	json_decref(line);
+	free(vals);
+	return NULL;
 }

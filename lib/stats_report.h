@@ -12,7 +12,8 @@
  *     "previous": "2026-W46", "year_before": "2025-W47" | null,
  *     "min_cell": 5, "min_change": 20,
  *     "headline": [ { "key", "label", "n", "previous", "year_before",
- *                     "change_previous", "change_year" } ],
+ *                     "change_previous", "change_year", and each of
+ *                     these as the page shows it: "n_text", ... } ],
  *     "legend": "what .. means",
  *     "sections": [ { "id", "level", "title", "note",
  *                     "columns": [ { "key", "label" } ],
@@ -74,6 +75,34 @@ extern const char stats_departments_sql[];
 
 /* The model; NULL when out of memory.  Caller decrefs. */
 json_t *stats_report_build(struct stats_report *);
+
+/*
+ * The weeks around a period, for the console's charts: tips by week
+ * stacked by motive (each week as that week's own report shows its
+ * motives' totals, hidden cells and all) and the median hours from a
+ * case's opening to its decision, by the week the case opened.  A week's
+ * period shows the twelve weeks up to it, a month or a year its own
+ * weeks.  Give it the report's departments, in the report's order.
+ *
+ * The model: { "weeks": ["2026-W36", ...], "motives": a section as in the
+ * report without totals (rows are weeks), "decide": a section of one
+ * column, "bars" and "line": chart models for stats_chart.h }.
+ */
+struct stats_trend;
+
+#define STATS_TREND_NPARAMS 3
+extern const char stats_trend_sql[];
+/* Caller frees with stats_trend_free(). */
+struct stats_trend *stats_trend_new(const struct stats_period *, enum lang,
+    int64_t min_cell);
+void stats_trend_free(struct stats_trend *);
+/* -1 when more than 64 or after loading. */
+TL_MUSTCHECK int stats_trend_department(struct stats_trend *, int id);
+void stats_trend_params(const struct stats_trend *, int department,
+    char bufs[STATS_TREND_NPARAMS][16],
+    const char *values[STATS_TREND_NPARAMS]);
+TL_MUSTCHECK int stats_trend_load(struct stats_trend *, const PGresult *);
+json_t *stats_trend_build(struct stats_trend *);
 
 /* Plain text for a terminal. */
 void stats_report_text(const json_t *, struct buf *);

@@ -12,6 +12,7 @@
  * console_feedback.c  messages to tipsters on the case page
  * console_followup.c  a case page's follow-ups from tipsters
  * console_notice.c the notice to a platform (DSA Art. 16), its answer
+ * console_stats.c  the weekly figures, their charts and downloads
  */
 #ifndef TL_CONSOLE_H
 #define TL_CONSOLE_H
@@ -193,6 +194,13 @@ json_t *console_platform_rows(struct web_req *, PGresult *);
  * notice recorded.  Does not take rows or typed. */
 json_t *console_platform_ctx(struct web_req *, json_t *rows, json_t *typed,
     bool closed);
+
+/* console_stats.c */
+void console_stats_get(struct web_req *);
+void console_stats_csv(struct web_req *);
+void console_stats_json(struct web_req *);
+void console_stats_bars(struct web_req *);
+void console_stats_line(struct web_req *);
 
 /* Sets up pages, database pool and listener; exits on failure. */
 void console_init(struct console *, struct event_base *, struct cfg *,

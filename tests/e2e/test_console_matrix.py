@@ -71,6 +71,11 @@ FLAGS = {
     "GET /case/*/notice": "session officer national",
     "GET /case/*/notice.txt": "session officer national",
     "POST /case/*/*": "session csrf officer national",
+    "GET /stats": "session officer national",
+    "GET /stats.csv": "session officer national",
+    "GET /stats.json": "session officer national",
+    "GET /stats/bars.svg": "session officer national",
+    "GET /stats/line.svg": "session officer national",
     "GET /static/": "public",
     "GET /healthz": "public",
 }
@@ -690,6 +695,37 @@ def samples_case_post(w):
     return probes
 
 
+def samples_stats(w):
+    """The figures: an officer gets their own department's whatever
+    department the query names, the national unit the one it names."""
+    code = {"hel": "helsinki", "lap": "lappi", "nat": "national"}
+
+    def page(actor, mode):
+        return ("/stats?period=2026-W47", None,
+                Exp(200, body="<h1>Tilastot 2026-W47"))
+
+    def data(ext, marker):
+        def build(actor, mode):
+            own = code.get(actor.dept, "helsinki")
+            body = f'"key": "{own}"' if ext == "json" else marker
+            if actor.dept == "nat" and ext == "json":
+                body = '"key": "helsinki"'
+            return (f"/stats.{ext}?period=2026-W47&department=helsinki",
+                    None, Exp(200, body=body))
+        return build
+
+    def svg(name):
+        return lambda a, m: (f"/stats/{name}.svg?period=2026-W47", None,
+                             Exp(200, body="<svg"))
+
+    return [Probe("GET /stats", "page", "GET", page),
+            Probe("GET /stats.csv", "csv", "GET",
+                  data("csv", "period,section,row")),
+            Probe("GET /stats.json", "json", "GET", data("json", None)),
+            Probe("GET /stats/bars.svg", "bars", "GET", svg("bars")),
+            Probe("GET /stats/line.svg", "line", "GET", svg("line"))]
+
+
 def samples_public(w):
     return [
         Probe("GET /login", "form", "GET",
@@ -718,6 +754,11 @@ SAMPLES = {
     "GET /case/*/notice": samples_notice,
     "GET /case/*/notice.txt": samples_notice,
     "POST /case/*/*": samples_case_post,
+    "GET /stats": samples_stats,
+    "GET /stats.csv": samples_stats,
+    "GET /stats.json": samples_stats,
+    "GET /stats/bars.svg": samples_stats,
+    "GET /stats/line.svg": samples_stats,
     "GET /static/": samples_public,
     "GET /healthz": samples_public,
 }

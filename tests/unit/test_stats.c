@@ -38,6 +38,41 @@ test_days(void **state)
 }
 
 static void
+test_finnish_day(void **state)
+{
+	int64_t mar29 = (int64_t)stats_days(2026, 3, 29) * 86400;
+	int64_t oct25 = (int64_t)stats_days(2026, 10, 25) * 86400;
+
+	(void)state;
+	/* Winter: UTC+2. */
+	assert_string_equal(
+	    day(stats_finnish_day((int64_t)stats_days(2026, 12, 31) * 86400 +
+	                          21 * 3600 + 59 * 60)),
+	    "2026-12-31");
+	assert_string_equal(
+	    day(stats_finnish_day(
+	        (int64_t)stats_days(2026, 12, 31) * 86400 + 22 * 3600)),
+	    "2027-01-01");
+	/* Summer: UTC+3, from 01:00 UTC on the last Sunday of March to
+	 * 01:00 UTC on the last Sunday of October. */
+	assert_string_equal(
+	    day(stats_finnish_day(
+	        (int64_t)stats_days(2026, 7, 1) * 86400 + 21 * 3600)),
+	    "2026-07-02");
+	assert_string_equal(
+	    day(stats_finnish_day(
+	        (int64_t)stats_days(2026, 7, 1) * 86400 + 20 * 3600 + 59 * 60)),
+	    "2026-07-01");
+	assert_int_equal(stats_finnish_day(mar29 - 2 * 3600 - 1),
+	    stats_days(2026, 3, 28));
+	assert_int_equal(stats_finnish_day(oct25 - 3 * 3600),
+	    stats_days(2026, 10, 25));
+	assert_int_equal(stats_finnish_day(oct25 - 3 * 3600 - 1),
+	    stats_days(2026, 10, 24));
+	assert_int_equal(stats_finnish_day(0), 0);
+}
+
+static void
 period(const char *s, const char *first, const char *last)
 {
 	struct stats_period p;
@@ -406,6 +441,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_days),
 		cmocka_unit_test(test_periods),
+		cmocka_unit_test(test_finnish_day),
 		cmocka_unit_test(test_suppress_one),
 		cmocka_unit_test(test_suppress_none_and_zero),
 		cmocka_unit_test(test_suppress_total),
