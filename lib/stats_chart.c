@@ -32,16 +32,22 @@ stats_chart_colour(int series)
 	return palette[(size_t)series % (sizeof(palette) / sizeof(palette[0]))];
 }
 
-static double
-nice_step(double max)
+/* The axis for values up to max: a "nice" step and the top, a whole
+ * number of steps. */
+static void
+scale(double max, double *top, double *step)
 {
 	double raw = max / 5.0, mag, f;
 
-	if (raw <= 0)
-		return 1;
-	mag = pow(10, floor(log10(raw)));
-	f = raw / mag;
-	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+	*step = 1;
+	if (raw > 0) {
+		mag = pow(10, floor(log10(raw)));
+		f = raw / mag;
+		*step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+	}
+	*top = ceil(max / *step) * *step;
+	if (*top <= 0)
+		*top = *step;
 }
 
 static void
@@ -133,10 +139,7 @@ stats_chart_bars(const json_t *m, struct buf *b)
 		if (json_is_integer(t) && json_integer_value(t) > max)
 			max = (double)json_integer_value(t);
 	}
-	step = nice_step(max);
-	top = ceil(max / step) * step;
-	if (top <= 0)
-		top = step;
+	scale(max, &top, &step);
 	head(m, b, "bars");
 	axes(b, top, step, labels, LEGEND);
 	for (size_t i = 0; i < n; i++) {
@@ -211,10 +214,7 @@ stats_chart_line(const json_t *m, struct buf *b)
 		if (json_is_number(v) && json_number_value(v) > max)
 			max = json_number_value(v);
 	}
-	step = nice_step(max);
-	top = ceil(max / step) * step;
-	if (top <= 0)
-		top = step;
+	scale(max, &top, &step);
 	head(m, b, "line");
 	axes(b, top, step, labels, RIGHT);
 	for (size_t i = 0; i < n; i++) {

@@ -169,27 +169,46 @@ CREATE TRIGGER stats_join AFTER INSERT ON case_join
     REFERENCING NEW TABLE AS joined
     FOR EACH STATEMENT EXECUTE FUNCTION stats_on_join();
 
--- A case's change takes away what it added and adds what it adds now;
--- only the columns the figures read wake the trigger, so a tip joining
--- (ntips, priority) costs nothing here.
-CREATE FUNCTION stats_on_case() RETURNS trigger
+-- A case's or a platform notice's change takes away what the row added
+-- and adds what it adds now.  For cases, only the columns the figures
+-- read wake the trigger, so a tip joining (ntips, priority) costs nothing
+-- here.
+CREATE TYPE stats_row AS (day date, department_id smallint, dim text,
+    val text);
+
+CREATE FUNCTION stats_on_change() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = public, pg_temp
 AS $$
+DECLARE
+	v_add stats_row[];
+	v_take stats_row[] := '{}';
 BEGIN
+	IF TG_TABLE_NAME = 'cases' THEN
+		v_add := ARRAY(SELECT s::stats_row FROM stats_case_rows(NEW) s);
+		IF TG_OP = 'UPDATE' THEN
+			v_take := ARRAY(SELECT s::stats_row
+			    FROM stats_case_rows(OLD) s);
+		END IF;
+	ELSE
+		v_add := ARRAY(SELECT s::stats_row
+		    FROM stats_notice_rows(NEW) s);
+		IF TG_OP = 'UPDATE' THEN
+			v_take := ARRAY(SELECT s::stats_row
+			    FROM stats_notice_rows(OLD) s);
+		END IF;
+	END IF;
 	INSERT INTO stats_delta (day, department_id, dim, val, n)
 	SELECT r.day, r.department_id, r.dim, r.val, sum(r.n)
-	FROM (SELECT s.*, 1 AS n FROM stats_case_rows(NEW) s
-	    UNION ALL
-	    SELECT s.*, -1 FROM stats_case_rows(OLD) s
-	    WHERE TG_OP = 'UPDATE') r
+	FROM (SELECT a.*, 1 AS n FROM unnest(v_add) a
+	    UNION ALL SELECT t.*, -1 FROM unnest(v_take) t) r
 	GROUP BY 1, 2, 3, 4 HAVING sum(r.n) <> 0;
 	RETURN NULL;
 END
 $$;
 CREATE TRIGGER stats_case_ins AFTER INSERT ON cases
-    FOR EACH ROW EXECUTE FUNCTION stats_on_case();
+    FOR EACH ROW EXECUTE FUNCTION stats_on_change();
 CREATE TRIGGER stats_case_upd AFTER UPDATE ON cases
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
         OR OLD.department_id IS DISTINCT FROM NEW.department_id
@@ -200,26 +219,9 @@ CREATE TRIGGER stats_case_upd AFTER UPDATE ON cases
         OR OLD.hate_confirmed IS DISTINCT FROM NEW.hate_confirmed
         OR OLD.grounds IS DISTINCT FROM NEW.grounds
         OR OLD.offences IS DISTINCT FROM NEW.offences)
-    EXECUTE FUNCTION stats_on_case();
-
-CREATE FUNCTION stats_on_notice() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = public, pg_temp
-AS $$
-BEGIN
-	INSERT INTO stats_delta (day, department_id, dim, val, n)
-	SELECT r.day, r.department_id, r.dim, r.val, sum(r.n)
-	FROM (SELECT s.*, 1 AS n FROM stats_notice_rows(NEW) s
-	    UNION ALL
-	    SELECT s.*, -1 FROM stats_notice_rows(OLD) s
-	    WHERE TG_OP = 'UPDATE') r
-	GROUP BY 1, 2, 3, 4 HAVING sum(r.n) <> 0;
-	RETURN NULL;
-END
-$$;
+    EXECUTE FUNCTION stats_on_change();
 CREATE TRIGGER stats_notice AFTER INSERT OR UPDATE ON platform_notice
-    FOR EACH ROW EXECUTE FUNCTION stats_on_notice();
+    FOR EACH ROW EXECUTE FUNCTION stats_on_change();
 
 -- A tip that asked for feedback received some: counted once, with its
 -- first message, on the tip's day (fb_received).
@@ -324,7 +326,6 @@ FROM tip_followup f JOIN tip t ON t.id = f.tip_id GROUP BY 1, 2;
 
 REVOKE ALL ON stats_day, stats_delta FROM PUBLIC;
 REVOKE ALL ON FUNCTION stats_fold(integer), stats_on_join(),
-    stats_on_case(), stats_on_notice(), stats_on_message(),
-    stats_on_followup() FROM PUBLIC;
+    stats_on_change(), stats_on_message(), stats_on_followup() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stats_fold(integer) TO tipline_worker;
 GRANT SELECT ON stats_day TO tipline_console;

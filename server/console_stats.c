@@ -198,6 +198,41 @@ stats_query(const struct stats_req *sr, const struct stats_period *p, char *out,
 	    sr->dept_code[0] != '\0' ? "&department=" : "", sr->dept_code);
 }
 
+/* The forms that pick a week, a month or a year, the one shown filled
+ * in; a year's input is a number. */
+static void
+stats_pickers(struct web_req *wr, const struct stats_req *sr, json_t *ctx)
+{
+	static const struct {
+		const char *id, *type, *label;
+		enum stats_span span;
+	} kinds[] = {
+		{ "week", "week", "console.stats.week", STATS_WEEK },
+		{ "month", "month", "console.stats.month", STATS_MONTH },
+		{ "year", "number", "console.stats.year", STATS_YEAR },
+	};
+	json_t *a = json_array(), *p;
+	char year[8];
+
+	snprintf(year, sizeof(year), "%d", sr->period.year);
+	for (size_t i = 0; a != NULL && i < ARRAY_SIZE(kinds); i++) {
+		p = json_pack("{s:s, s:s, s:s}", "id", kinds[i].id, "type",
+		    kinds[i].type, "label", i18n_get(wr->lang, kinds[i].label));
+		if (p == NULL)
+			continue;
+		if (kinds[i].span == STATS_YEAR) {
+			json_object_set_new(p, "value", json_string(year));
+			json_object_set_new(p, "min", json_string("2000"));
+			json_object_set_new(p, "max", json_string("2999"));
+		} else if (kinds[i].span == sr->period.span) {
+			json_object_set_new(p, "value",
+			    json_string(sr->period_name));
+		}
+		json_array_append_new(a, p);
+	}
+	json_object_set_new(ctx, "pickers", a);
+}
+
 static void
 stats_page(struct web_req *wr)
 {
@@ -218,13 +253,7 @@ stats_page(struct web_req *wr)
 	json_object_set(ctx, "report", sr->model);
 	json_object_set_new(ctx, "trend", trend);
 	json_object_set_new(ctx, "period", json_string(sr->period_name));
-	json_object_set_new(ctx, "is_week",
-	    json_boolean(sr->period.span == STATS_WEEK));
-	json_object_set_new(ctx, "is_month",
-	    json_boolean(sr->period.span == STATS_MONTH));
-	json_object_set_new(ctx, "is_year",
-	    json_boolean(sr->period.span == STATS_YEAR));
-	json_object_set_new(ctx, "year", json_integer(sr->period.year));
+	stats_pickers(wr, sr, ctx);
 	if (s->role == ROLE_NATIONAL) {
 		json_object_set_new(ctx, "national", json_true());
 		json_object_set(ctx, "departments", sr->depts);
