@@ -282,6 +282,13 @@ if [ ! -f "$feedback_env" ]; then
 	seed_feedback
 fi
 
+# Twelve weeks of made-up figures for the Statistics page (counts only:
+# no tips behind them), once.
+if [ "$(psql -d tipline -Atc "SELECT count(*) FROM stats_day WHERE dim = 'demo'" )" = 0 ] &&
+	[ "$(psql -d tipline -Atc "SELECT count(*) FROM stats_delta WHERE dim = 'demo'")" = 0 ]; then
+	psql -d tipline -q -v ON_ERROR_STOP=1 -f deploy/demo/stats.sql >/dev/null
+fi
+
 cat >"$env_file" <<ENV
 # Written by deploy/demo.sh; source it to reach the demo.
 INTAKE_URL=$url
@@ -311,5 +318,6 @@ echo "    log in as $DEMO_OFFICER_USER (Helsinki police), $DEMO_NATIONAL_USER (n
 echo "    or $DEMO_ADMIN_USER (accounts only); passwords and TOTP secrets are in $env_file."
 echo "    A one-time code: oathtool --totp -b \"\$DEMO_OFFICER_TOTP\" (after . $env_file)"
 echo "  A tip with a reply waiting: open ${url}status with the code in DEMO_RECEIPT_WITH_FEEDBACK"
+echo "  Statistics: ${console_url}stats as $DEMO_NATIONAL_USER (twelve weeks of made-up figures)"
 echo "  E-mail notices: $var/log/mail.log"
 echo "(self-signed certificates; stop with deploy/demo.sh stop)"
