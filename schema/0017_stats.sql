@@ -301,7 +301,8 @@ $$;
 -- Counts everything stored as if the triggers had been there when it
 -- came: for this migration, and for rows loaded with the triggers off (a
 -- benchmark's generator).  Only into an empty rollup: counts of purged
--- rows cannot be made again.
+-- rows cannot be made again.  A tip split off counts as joined 'new': how
+-- it first joined is not kept.
 CREATE FUNCTION stats_backfill() RETURNS void
 LANGUAGE plpgsql
 AS $$
