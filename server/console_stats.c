@@ -13,6 +13,7 @@
  * Each answer runs its statements one after another: the departments, the
  * report's rows, the weeks' rows.  Nothing here is tip content: the
  * rollup holds counts only, and each table hides what min_cell asks.
+ * Views and downloads are audited (stats_view, stats_download).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +377,19 @@ stats_start(struct web_req *wr, enum stats_out out)
 		}
 		snprintf(sr->dept_code, sizeof(sr->dept_code), "%s", dept);
 	}
+	/* Every view and download is in the audit log, as the footer says;
+	 * a chart's image comes with its page. */
+	if (out != STATS_OUT_BARS && out != STATS_OUT_LINE)
+		console_audit(console_of(wr), console_sess(wr)->reviewer,
+		    out == STATS_OUT_PAGE ? "stats_view" : "stats_download", 0,
+		    json_pack("{s:s, s:s, s:s}", "period", sr->period_name,
+		        "department",
+		        sr->dept_code[0] != '\0' ? sr->dept_code : "own",
+		        "format",
+		        out == STATS_OUT_PAGE  ? "html"
+		        : out == STATS_OUT_CSV ? "csv"
+		                               : "json"),
+		    NULL);
 	if (db_send(console_of(wr)->db, STMT_CONSOLE_STATS_DEPTS, 1, values,
 	        NULL, NULL, stats_on_depts, wr) == NULL)
 		stats_on_depts(wr, NULL);

@@ -19,7 +19,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from consolelib import browser_code, cenv, console_worker  # noqa: F401
+from consolelib import (browser_code, cenv, console_worker,  # noqa: F401
+                        wait_for)
 from e2elib import BROWSER_DIR, ctl
 from statslib import build, check_report, expected
 from worklib import wenv  # noqa: F401
@@ -121,6 +122,18 @@ def test_downloads(cenv, ds):  # noqa: F811
     r = get(c, "/stats.json?period=2026&department=helsinki")
     assert r.header("Content-Disposition") == \
         'attachment; filename="tipline-2026-helsinki.json"'
+    # Each download is in the audit log, with what was taken (appended
+    # as the answer is made: waited for).
+    want = {"period": "2026", "department": "helsinki", "format": "json"}
+    rows = wait_for("the download's audit row", lambda: [
+        r for r in cenv.audit("stats_download") if r[4] == want])
+    rows = cenv.audit("stats_download")
+    assert rows[-1][4] == {"period": "2026", "department": "helsinki",
+                           "format": "json"}
+    assert rows[-2][4] == {"period": "2026-W53", "department": "own",
+                           "format": "csv"}
+    assert rows[-1][1] == cenv.db.one(
+        "SELECT id FROM reviewer WHERE username = 'national.officer'")
 
 
 def test_bad_period(cenv, ds):  # noqa: F811
