@@ -384,7 +384,9 @@ stats_start(struct web_req *wr, enum stats_out out)
 		    out == STATS_OUT_PAGE ? "stats_view" : "stats_download", 0,
 		    json_pack("{s:s, s:s, s:s}", "period", sr->period_name,
 		        "department",
-		        sr->dept_code[0] != '\0' ? sr->dept_code : "own",
+		        sr->dept_code[0] != '\0' ? sr->dept_code
+		        : console_sess(wr)->role == ROLE_NATIONAL ? "all"
+		                                                  : "own",
 		        "format",
 		        out == STATS_OUT_PAGE  ? "html"
 		        : out == STATS_OUT_CSV ? "csv"

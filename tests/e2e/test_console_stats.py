@@ -128,7 +128,7 @@ def test_downloads(cenv, ds):  # noqa: F811
                      "WHERE username = 'national.officer'")
     for want in ({"period": "2026", "department": "helsinki",
                   "format": "json"},
-                 {"period": "2026-W53", "department": "own",
+                 {"period": "2026-W53", "department": "all",
                   "format": "csv"}):
         wait_for(f"the audit row of {want}", lambda want=want: [
             r for r in cenv.audit("stats_download")
