@@ -20,6 +20,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TIPLINE_BUILD") or ROOT / "build")
+
+
+def _sanitized():
+    """Whether BUILD was made with a sanitizer (meson's b_sanitize)."""
+    try:
+        opts = json.loads((BUILD / "meson-info" /
+                           "intro-buildoptions.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return any(o["name"] == "b_sanitize" and o["value"] != "none"
+               for o in opts)
+
+
+# AddressSanitizer and UBSan make every step of the daemons slower, in
+# proportion to the work: tests that compare times allow for it.
+SANITIZED = _sanitized()
 if not BUILD.is_absolute():
     BUILD = ROOT / BUILD
 INTAKE_BIN = BUILD / "server" / "tipline-intake"

@@ -18,7 +18,8 @@ import urllib.parse
 
 import pytest
 
-from e2elib import BROWSER_DIR, free_port, set_key, start_intake
+from e2elib import (BROWSER_DIR, SANITIZED, free_port, set_key,
+                    start_intake)
 from statuslib import (add_message, element_text, make_case, messages,
                        plain, set_state, tip_id, unknown_code)
 from tiplib import sample, status_lookup, tip_fields
@@ -266,7 +267,9 @@ def test_known_and_unknown_codes_take_the_same_time(wenv, two,  # noqa
     above the noise of interleaved medians on a busy machine, and below
     what a lookup that did more for known codes only (one database round
     trip more, a key derived or boxes opened for them alone, each
-    0.1-0.5 ms) adds to it."""
+    0.1-0.5 ms) adds to it.  Under the sanitizers every step costs two to
+    three times as much, the longer page too (0.67 ms measured on a busy
+    machine): there the bound is 40 % or 1.25 ms."""
     (code, _, _), (bare, _, _) = two
     port = free_port()
     text = wenv.conf.read_text()
@@ -300,7 +303,8 @@ def test_known_and_unknown_codes_take_the_same_time(wenv, two,  # noqa
     mb = statistics.median(plain_known)
     print(f"median known {mk * 1e3:.3f} ms, unknown {mu * 1e3:.3f} ms, "
           f"known without messages {mb * 1e3:.3f} ms")
-    assert abs(mk - mu) <= max(0.25 * min(mk, mu), 0.0005), (mk, mu, mb)
+    rel, floor = (0.40, 0.00125) if SANITIZED else (0.25, 0.0005)
+    assert abs(mk - mu) <= max(rel * min(mk, mu), floor), (mk, mu, mb)
 
 
 # ----------------------------------------------------------- accessibility
