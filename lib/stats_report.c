@@ -72,7 +72,9 @@ static const char *const decision_cols[] = { "removed", "restricted", "refused",
 	"pending" };
 static const char *const hours_cols[] = { "ack_p50", "ack_p90", "decide_p50",
 	"decide_p90" };
-static const char *const asked_cols[] = { "asked", "received", "followups" };
+/* "Asked" is tips_feedback's receipt and email: not a column of its own
+ * here, where it could be hidden while that table shows it. */
+static const char *const asked_cols[] = { "received", "followups" };
 static const char *const per_case_cols[] = { "tips_per_case" };
 static const char *const removal_cols[] = { "removal_p50" };
 
@@ -448,15 +450,9 @@ count_of(const struct stats_report *r, const struct sec_def *d, size_t i,
 			n -= get(r, STATS_NOW, -1, d->dim, v);
 		}
 		return n < 0 ? 0 : n;
-	case SEC_FEEDBACK: {
-		int dep = r->depts[i].id;
-
-		if (c == 0)
-			return get(r, STATS_NOW, dep, "feedback", "receipt") +
-			       get(r, STATS_NOW, dep, "feedback", "email");
-		return get(r, STATS_NOW, dep,
-		    c == 1 ? "fb_received" : "followup", "");
-	}
+	case SEC_FEEDBACK:
+		return get(r, STATS_NOW, r->depts[i].id,
+		    c == 0 ? "fb_received" : "followup", "");
 	default:
 		return 0;
 	}
@@ -669,6 +665,121 @@ section(const struct stats_report *r, const struct sec_def *d)
 	return s;
 }
 
+/* A cell of a built section: row key (NULL: the totals), column key or
+ * "total"; its count, or -1 when it is hidden or absent. */
+static int64_t
+shown(json_t *secs, const char *sec, const char *row, const char *col)
+{
+	json_t *s = NULL, *r = NULL, *rows, *cols, *c = NULL;
+	size_t i;
+
+	for (i = 0; i < json_array_size(secs) && s == NULL; i++)
+		if (strcmp(json_string_value(
+		               json_object_get(json_array_get(secs, i), "id")),
+		        sec) == 0)
+			s = json_array_get(secs, i);
+	if (s == NULL)
+		return -1;
+	rows = json_object_get(s, "rows");
+	if (row == NULL)
+		r = json_object_get(s, "totals");
+	for (i = 0; row != NULL && i < json_array_size(rows); i++) {
+		json_t *x = json_array_get(rows, i);
+
+		if (strcmp(json_string_value(json_object_get(x, "key")), row) ==
+		    0)
+			r = x;
+	}
+	if (r == NULL)
+		return -1;
+	if (strcmp(col, "total") == 0) {
+		c = json_object_get(r, "total");
+	} else {
+		cols = json_object_get(s, "columns");
+		for (i = 0; i < json_array_size(cols); i++)
+			if (strcmp(json_string_value(json_object_get(
+			               json_array_get(cols, i), "key")),
+			        col) == 0)
+				c = json_array_get(json_object_get(r, "cells"),
+				    i);
+	}
+	c = json_object_get(c, "n");
+	return json_is_integer(c) ? json_integer_value(c) : -1;
+}
+
+/* A share in per cent of two counts the report shows: hidden where either
+ * is hidden (or the smaller under min_cell), so that a share never gives
+ * away a count a table hides. */
+static json_t *
+share_cell(const struct stats_report *r, int64_t part, int64_t whole)
+{
+	if (part < 0 || whole < 0)
+		return json_pack("{s:n, s:s}", "n", "text", "..");
+	return value_cell(r,
+	    whole > 0 ? 100.0 * (double)part / (double)whole : -1,
+	    part < whole ? part : whole, 0);
+}
+
+/*
+ * The shares of tips that asked for a reply and of those that received
+ * one, per department and in all, from the cells the tables show: asked
+ * is tips_feedback's receipt and email, tips its total, received the
+ * feedback table's.  Placed after the feedback table.
+ */
+static void
+share_section(const struct stats_report *r, json_t *secs)
+{
+	static const char *const cols[] = { "share_asked", "share_received" };
+	json_t *s, *rows = json_array(), *cs = json_array();
+	size_t at = json_array_size(secs);
+
+	s = json_pack("{s:s, s:s, s:s, s:s}", "id", "feedback_share", "level",
+	    "tips", "title", msg(r, "stats.sec.feedback_share"), "note",
+	    msg(r, "stats.note.feedback_share"));
+	if (s == NULL || rows == NULL || cs == NULL) {
+		json_decref(s);
+		json_decref(rows);
+		json_decref(cs);
+		return;
+	}
+	for (size_t c = 0; c < ARRAY_SIZE(cols); c++) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "stats.col.%s", cols[c]);
+		json_array_append_new(cs, json_pack("{s:s, s:s}", "key",
+		                              cols[c], "label", msg(r, id)));
+	}
+	for (size_t i = 0; i <= r->ndepts; i++) {
+		const char *k = i < r->ndepts ? r->depts[i].code : NULL;
+		int64_t receipt = shown(secs, "tips_feedback", k, "receipt");
+		int64_t email = shown(secs, "tips_feedback", k, "email");
+		int64_t tips = shown(secs, "tips_feedback", k, "total");
+		int64_t got = shown(secs, "feedback", k, "received");
+		int64_t asked = receipt < 0 || email < 0 ? -1 : receipt + email;
+		json_t *row = i < r->ndepts ? json_pack("{s:s, s:s}", "key", k,
+		                                  "label", r->depts[i].name)
+		                            : json_object();
+
+		if (row == NULL)
+			break;
+		json_object_set_new(row, "cells",
+		    json_pack("[o, o]", share_cell(r, asked, tips),
+		        share_cell(r, got, asked)));
+		if (i < r->ndepts)
+			json_array_append_new(rows, row);
+		else
+			json_object_set_new(s, "totals", row);
+	}
+	json_object_set_new(s, "columns", cs);
+	json_object_set_new(s, "rows", rows);
+	for (size_t i = 0; i < json_array_size(secs); i++)
+		if (strcmp(json_string_value(
+		               json_object_get(json_array_get(secs, i), "id")),
+		        "feedback") == 0)
+			at = i + 1;
+	json_array_insert_new(secs, at, s);
+}
+
 /* The headline's count for one period: hidden (-1) under min_cell. */
 static int64_t
 headline_n(const struct stats_report *r, enum stats_which w, const char *k)
@@ -791,6 +902,8 @@ stats_report_build(struct stats_report *r)
 		}
 		json_array_append_new(secs, s);
 	}
+	if (secs != NULL)
+		share_section(r, secs);
 	if (secs == NULL || json_object_set_new(m, "sections", secs) == -1) {
 		json_decref(m);
 		return NULL;

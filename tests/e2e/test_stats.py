@@ -66,6 +66,40 @@ def test_figures_match_the_data(wenv, ds, period):
     assert head["notices"]["n"] == (None if 0 < n < MIN_CELL else n)
 
 
+def test_shares_hide_what_their_tables_hide(wenv, ds):
+    """The shares of tips that asked for a reply and that received one:
+    right where shown, and hidden wherever a count they come from is."""
+    model = json.loads(report(wenv.conf, "--week", "2026-W47"))
+    exp = expected(ds, "2026-W47")
+    secs = {s["id"]: s for s in model["sections"]}
+    order = [s["id"] for s in model["sections"]]
+    assert order.index("feedback_share") == order.index("feedback") + 1
+    fb = {r["key"]: r for r in secs["tips_feedback"]["rows"]}
+    got = {r["key"]: r for r in secs["feedback"]["rows"]}
+    shown = 0
+    for r in secs["feedback_share"]["rows"]:
+        k = r["key"]
+        cells = dict(zip(["receipt", "email"],
+                         [fb[k]["cells"][i] for i in (1, 2)]))
+        asked = exp.get(("tips_feedback", k, "receipt"), 0) + \
+            exp.get(("tips_feedback", k, "email"), 0)
+        tips = exp.get(("tips", k, ""), 0)
+        a, g = r["cells"]
+        if any(c["n"] is None for c in cells.values()) or \
+                fb[k]["total"]["n"] is None:
+            assert a["n"] is None, k
+        elif a["n"] is not None:
+            shown += 1
+            assert a["n"] == pytest.approx(100 * asked / tips), k
+        if got[k]["cells"][0]["n"] is None or a["n"] is None and \
+                any(c["n"] is None for c in cells.values()):
+            assert g["n"] is None, k
+        elif g["n"] is not None:
+            received = exp.get(("feedback", k, "received"), 0)
+            assert g["n"] == pytest.approx(100 * received / asked), k
+    assert shown > 0
+
+
 def test_week_edges(wenv, ds):
     """The Sunday 23:59 tip in week 53, Monday's 00:00 in week 1 of 2027,
     New Year's Eve 23:59 in the year 2026 and 00:00 in 2027."""
