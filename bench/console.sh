@@ -16,49 +16,15 @@ ncases=${CASES:-1000000}
 ntips=${TIPS:-3000000}
 hel_open=${HELSINKI_OPEN:-150000}
 runs=${RUNS:-3}
-work=$(mktemp -d /tmp/tipline-cbench.XXXXXX)
-chmod 755 "$work"
-pids=()
+. bench/lib.sh
+bench_start cbench
 lp=
-cleanup() {
-	[ -z "$lp" ] || kill "$lp" 2>/dev/null || true
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	deploy/pg.sh stop "$work/pg"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-deploy/deps.sh test
-[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
-ninja -C build-bench >/dev/null
-py=/usr/bin/python3
+trap '[ -z "$lp" ] || kill "$lp" 2>/dev/null || true; bench_cleanup' EXIT
 load() { "$py" bench/console_load.py "$@"; }
-port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-pgport=$(port) cport=$(port)
-url=https://127.0.0.1:$cport
-
-# --- database, sized as a deployment would be (see bench/worker.sh) ---
-deploy/pg.sh start "$work/pg" "$pgport"
-export PGHOST=$work/pg/run PGPORT=$pgport PGUSER=postgres PGDATABASE=tipline
-psql -qd postgres -c "ALTER SYSTEM SET shared_buffers = '2GB'"
-psql -qd postgres -c "ALTER SYSTEM SET max_wal_size = '8GB'"
-deploy/pg.sh stop "$work/pg"
-deploy/pg.sh start "$work/pg" "$pgport"
-createdb tipline
-conf=$work/tipline.ini
 # The shipped defaults, argon2id's 64 MiB and 2 passes included; only
 # where things are differs.
-sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
-    -e "s|^admin_user =.*|admin_user = postgres|" \
-    -e "s|^listen = 127.0.0.1:8444|listen = 127.0.0.1:$cport|" \
-    -e "s|^level = .*|level = warn|" conf/tipline.ini >"$conf"
-grep -q "^listen = 127.0.0.1:$cport" "$conf"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=localhost -keyout "$work/console.key" -out "$work/console.crt" 2>/dev/null
+bench_console
 ctl=build-bench/server/tiplinectl
-$ctl -c "$conf" keygen >/dev/null
-$ctl -c "$conf" migrate >/dev/null
 
 # --- accounts: one officer for the pages, and copies of it (same
 # password hash and TOTP secret, each its own last code) to log in as
