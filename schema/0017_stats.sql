@@ -1,7 +1,7 @@
 -- The figures the national unit publishes: a rollup of counts per day,
 -- department and dimension, kept current by the worker and read by the
--- console and `tiplinectl stats` (lib/stats.c says what each dimension
--- means and how a report suppresses small cells).
+-- console and `tiplinectl stats` (lib/stats_report.c lays the dimensions
+-- out as tables, lib/stats.c hides their small cells).
 --
 -- Three levels, never mixed:
 --   tips        what the public sent, on the day it arrived, in the
