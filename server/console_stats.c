@@ -252,7 +252,14 @@ stats_page(struct web_req *wr)
 	stats_period_prev(&sr->period, &prev);
 	stats_period_of(sr->period.span, sr->period.end, &next);
 	json_object_set(ctx, "report", sr->model);
-	json_object_set_new(ctx, "trend", trend);
+	/* The two charts, each with its table: one block of the template. */
+	json_object_set_new(ctx, "charts",
+	    json_pack("[{s:s, s:s, s:b, s:O}, {s:s, s:s, s:b, s:O}]", "id",
+	        "trend-motives", "svg", "bars", "with_total", 1, "t",
+	        json_object_get(trend, "motives"), "id", "trend-decide", "svg",
+	        "line", "with_total", 0, "t",
+	        json_object_get(trend, "decide")));
+	json_decref(trend);
 	json_object_set_new(ctx, "period", json_string(sr->period_name));
 	stats_pickers(wr, sr, ctx);
 	if (s->role == ROLE_NATIONAL) {
