@@ -53,14 +53,7 @@ echo "vacuum analyze: $(($(date +%s) - t)) s; database $(psql -Atc "SELECT pg_si
 echo "search index: $(psql -Atc "SELECT count(*) || ' tips, ' || pg_size_pretty(pg_total_relation_size('tip_search')) FROM tip_search")"
 
 # --- the console ---
-build-bench/server/tipline-console -c "$conf" 2>"$work/console.log" &
-cpid=$!
-pids+=("$cpid")
-for _ in $(seq 300); do
-	curl -fsk "$url/healthz" >/dev/null 2>&1 && break
-	kill -0 "$cpid" 2>/dev/null || { cat "$work/console.log" >&2; exit 1; }
-	sleep 0.1
-done
+bench_console_run
 cookie=$(load login "$url" helsinki.officer "$password" "$secret")
 me=$(psql -Atc "SELECT id FROM reviewer WHERE username = 'helsinki.officer'")
 big=$(psql -Atc "SELECT min(id) FROM cases WHERE department_id = 1

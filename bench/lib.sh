@@ -11,6 +11,8 @@
 #                       it, logging warnings only, keys made, migrated)
 #   bench_console       puts the console's listener on a free port (cport,
 #                       url) with a self-signed certificate
+#   bench_console_run   starts tipline-console on $conf and waits until it
+#                       answers; sets cpid (its log: $work/console.log)
 #   port                a free port on 127.0.0.1
 #   ms                  a monotonic clock in milliseconds
 # Callers add their own listeners to $conf.
@@ -64,4 +66,15 @@ bench_console() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-days 2 -subj /CN=localhost -keyout "$work/console.key" \
 		-out "$work/console.crt" 2>/dev/null
+}
+
+bench_console_run() {
+	build-bench/server/tipline-console -c "$conf" 2>"$work/console.log" &
+	cpid=$!
+	pids+=("$cpid")
+	for _ in $(seq 300); do
+		curl -fsk "$url/healthz" >/dev/null 2>&1 && break
+		kill -0 "$cpid" 2>/dev/null || { cat "$work/console.log" >&2; exit 1; }
+		sleep 0.1
+	done
 }

@@ -133,14 +133,7 @@ ceil_week=$(ceiling "$args_week")
 ceil_year=$(ceiling "$args_year")
 
 # --- the console ---
-build-bench/server/tipline-console -c "$conf" 2>"$work/console.log" &
-cpid=$!
-pids+=("$cpid")
-for _ in $(seq 300); do
-	curl -fsk "$url/healthz" >/dev/null 2>&1 && break
-	kill -0 "$cpid" 2>/dev/null || { cat "$work/console.log" >&2; exit 1; }
-	sleep 0.1
-done
+bench_console_run
 cookie=$(load login "$url" national.analyst "$password" "$secret")
 get() { load get "$url" "$cookie" "$1" --n "$nreq" --pid "$cpid" --expect "$2"; }
 page_week=$(get "/stats?period=$week" 'id="s-odihr"')
