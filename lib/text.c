@@ -1,68 +1,285 @@
 /*
- * Text helpers for the intake: UTF-8 validation with a character count
- * (limits are in characters, as the form says) and normalisation for the
- * keyed text hash.  Letters outside Latin-1 are kept as they are; case is
- * folded for ASCII and for the Latin-1 letters Finnish and Swedish use.
+ * Text helpers: UTF-8 validation with a character count (limits are in
+ * characters, as the form says), excerpts, and the normalisation behind
+ * the dedup keys, the OCR key and the search index (text_normalise()).
  */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "text.h"
 
-static bool
-text_is_word_byte(const unsigned char *p, size_t left, size_t *adv)
+/* What text_normalise() makes of a character. */
+enum text_class {
+	TEXT_SEP,  /* ends a word */
+	TEXT_DROP, /* vanishes: marks and invisible joiners */
+	TEXT_WORD, /* a letter or digit, maybe mapped */
+};
+
+/*
+ * Decodes one UTF-8 character at p (left bytes); *adv gets its length.
+ * Invalid bytes decode as U+FFFD, one byte at a time.
+ */
+static uint32_t
+text_decode(const unsigned char *p, size_t left, size_t *adv)
 {
-	if (p[0] < 0x80) {
-		*adv = 1;
-		return (p[0] >= 'a' && p[0] <= 'z') ||
-		       (p[0] >= 'A' && p[0] <= 'Z') ||
-		       (p[0] >= '0' && p[0] <= '9');
-	}
-	/* Multi-byte: treat every encoded character as a letter, except
-	 * Latin-1 punctuation (U+00A0..U+00BF, U+00D7, U+00F7) and General
-	 * Punctuation (U+2000..U+206F: dashes, quotes, ellipsis, spaces). */
+	uint32_t cp, min;
+	size_t need, k;
+
 	*adv = 1;
-	while (*adv < left && (p[*adv] & 0xc0) == 0x80)
-		(*adv)++;
-	if (p[0] == 0xc2 && left > 1 && p[1] >= 0xa0 && p[1] <= 0xbf)
-		return false;
-	if (p[0] == 0xc3 && left > 1 && (p[1] == 0x97 || p[1] == 0xb7))
-		return false;
-	if (p[0] == 0xe2 && left > 1 && (p[1] == 0x80 || p[1] == 0x81))
-		return false;
-	return true;
+	if (p[0] < 0x80)
+		return p[0];
+	if ((p[0] & 0xe0) == 0xc0) {
+		need = 1;
+		cp = p[0] & 0x1f;
+		min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		need = 2;
+		cp = p[0] & 0x0f;
+		min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		need = 3;
+		cp = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return 0xfffd;
+	if (left <= need)
+		return 0xfffd;
+	for (k = 1; k <= need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0xfffd;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0xfffd;
+	*adv = need + 1;
+	return cp;
+}
+
+static void
+text_encode(uint32_t cp, struct buf *out)
+{
+	unsigned char c[4];
+
+	if (cp < 0x80) {
+		c[0] = (unsigned char)cp;
+		buf_append(out, c, 1);
+	} else if (cp < 0x800) {
+		c[0] = (unsigned char)(0xc0 | (cp >> 6));
+		c[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		buf_append(out, c, 2);
+	} else if (cp < 0x10000) {
+		c[0] = (unsigned char)(0xe0 | (cp >> 12));
+		c[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		c[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		buf_append(out, c, 3);
+	} else {
+		c[0] = (unsigned char)(0xf0 | (cp >> 18));
+		c[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		c[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		c[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		buf_append(out, c, 4);
+	}
+}
+
+static enum text_class
+text_class(uint32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+		               (cp >= '0' && cp <= '9')
+		           ? TEXT_WORD
+		           : TEXT_SEP;
+	/* Invisible: soft hyphen, zero-width (non-)joiners, direction marks,
+	 * word joiner, BOM; Arabic vowel signs, Quranic marks and tatweel. */
+	if (cp == 0xad || (cp >= 0x200c && cp <= 0x200f) ||
+	    (cp >= 0x2060 && cp <= 0x2064) || cp == 0xfeff ||
+	    (cp >= 0x0610 && cp <= 0x061a) || (cp >= 0x064b && cp <= 0x065f) ||
+	    cp == 0x0670 || (cp >= 0x06d6 && cp <= 0x06ed) || cp == 0x0640)
+		return TEXT_DROP;
+	/* C1 controls, Latin-1 punctuation and signs, × and ÷, General
+	 * Punctuation (spaces, dashes, quotes, ellipsis), Arabic comma,
+	 * semicolon, question mark, percent, separators and full stop, and
+	 * what did not decode. */
+	if (cp <= 0xbf || cp == 0xd7 || cp == 0xf7 ||
+	    (cp >= 0x2000 && cp <= 0x206f) || cp == 0x060c || cp == 0x061b ||
+	    cp == 0x061f || (cp >= 0x066a && cp <= 0x066d) || cp == 0x06d4 ||
+	    cp == 0xfffd)
+		return TEXT_SEP;
+	return TEXT_WORD;
+}
+
+/*
+ * Lower case (simple folding) for the scripts the tip line's languages
+ * and their neighbours write in: Latin (ASCII, Latin-1, Latin Extended-A:
+ * Estonian and Northern Sámi š ž č đ ŋ ŧ), Greek and Cyrillic.
+ */
+static uint32_t
+text_fold(uint32_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c + 32;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc0 && c <= 0xde && c != 0xd7)
+		return c + 32;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
+		return c | 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return (c & 1) ? c + 1 : c;
+	if (c == 0x178)
+		return 0xff;
+	if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
+		return c + 32;
+	if (c == 0x3c2) /* final sigma */
+		return 0x3c3;
+	if (c >= 0x410 && c <= 0x42f)
+		return c + 32;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 80;
+	if ((c >= 0x460 && c <= 0x481) || (c >= 0x48a && c <= 0x4bf) ||
+	    (c >= 0x4d0 && c <= 0x4ff))
+		return c | 1;
+	if (c == 0x4c0)
+		return 0x4cf;
+	if (c >= 0x4c1 && c <= 0x4ce)
+		return (c & 1) ? c + 1 : c;
+	return c;
+}
+
+/*
+ * One spelling for Arabic-script letters that writers, keyboards and OCR
+ * use interchangeably: alef with hamza or madda as bare alef, alef maksura
+ * and Persian yeh as yeh, keheh as kaf, teh marbuta as heh, hamza seats as
+ * their letters; Arabic-Indic and Persian digits as 0-9.
+ */
+static uint32_t
+text_arabic(uint32_t c)
+{
+	switch (c) {
+	case 0x0622:
+	case 0x0623:
+	case 0x0625:
+	case 0x0671:
+	case 0x0672:
+	case 0x0673:
+		return 0x0627;
+	case 0x0649:
+	case 0x06cc:
+	case 0x0626:
+		return 0x064a;
+	case 0x06a9:
+	case 0x06aa:
+		return 0x0643;
+	case 0x0629:
+	case 0x06c0:
+	case 0x06d5:
+		return 0x0647;
+	case 0x0624:
+		return 0x0648;
+	}
+	if (c >= 0x0660 && c <= 0x0669)
+		return '0' + (c - 0x0660);
+	if (c >= 0x06f0 && c <= 0x06f9)
+		return '0' + (c - 0x06f0);
+	return c;
+}
+
+/* Latin and Cyrillic letters that look alike (lower case, after folding;
+ * some only as capitals: в B, н H, м M, т T, к K). */
+static const uint32_t text_alike[][2] = {
+	{ 'a', 0x430 },
+	{ 'b', 0x432 },
+	{ 'c', 0x441 },
+	{ 'e', 0x435 },
+	{ 'h', 0x43d },
+	{ 'i', 0x456 },
+	{ 'j', 0x458 },
+	{ 'k', 0x43a },
+	{ 'm', 0x43c },
+	{ 'o', 0x43e },
+	{ 'p', 0x440 },
+	{ 's', 0x455 },
+	{ 't', 0x442 },
+	{ 'x', 0x445 },
+	{ 'y', 0x443 },
+};
+
+static bool
+text_is_latin(uint32_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 0xdf && c <= 0x24f);
+}
+
+static bool
+text_is_cyrillic(uint32_t c)
+{
+	return c >= 0x400 && c <= 0x4ff;
+}
+
+/*
+ * A word mixing Latin and Cyrillic letters (OCR's confusions, or a
+ * disguise: "сосед" typed with a Latin c) is written in the script most
+ * of its letters are in, as far as look-alikes allow; a tie goes to Latin.
+ */
+static void
+text_unmix(uint32_t *w, size_t n)
+{
+	size_t i, k, lat = 0, cyr = 0;
+	int from;
+
+	for (i = 0; i < n; i++) {
+		lat += text_is_latin(w[i]);
+		cyr += text_is_cyrillic(w[i]);
+	}
+	if (lat == 0 || cyr == 0)
+		return;
+	from = cyr > lat ? 0 : 1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sizeof(text_alike) / sizeof(text_alike[0]); k++)
+			if (w[i] == text_alike[k][from]) {
+				w[i] = text_alike[k][1 - from];
+				break;
+			}
 }
 
 void
 text_normalise(const char *s, size_t len, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, adv;
-	bool space = false, any = false;
-	unsigned char c[2];
+	uint32_t *w, cp;
+	size_t i = 0, n = 0, k, adv;
+	bool any = false;
 
-	while (i < len) {
-		if (!text_is_word_byte(p + i, len - i, &adv)) {
-			space = any;
-			i += adv;
-			continue;
+	/* A word is at most as many characters as the text has bytes. */
+	if ((w = malloc((len > 0 ? len : 1) * sizeof(*w))) == NULL) {
+		out->err = true;
+		return;
+	}
+	for (;;) {
+		cp = i < len ? text_decode(p + i, len - i, &adv) : ' ';
+		switch (i < len ? text_class(cp) : TEXT_SEP) {
+		case TEXT_DROP:
+			break;
+		case TEXT_WORD:
+			w[n++] = text_arabic(text_fold(cp));
+			break;
+		case TEXT_SEP:
+			if (n == 0)
+				break;
+			text_unmix(w, n);
+			if (any)
+				buf_append(out, " ", 1);
+			for (k = 0; k < n; k++)
+				text_encode(w[k], out);
+			any = true;
+			n = 0;
+			break;
 		}
-		if (space)
-			buf_append(out, " ", 1);
-		space = false;
-		any = true;
-		if (adv == 1) {
-			c[0] = p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i];
-			buf_append(out, c, 1);
-		} else if (adv == 2 && p[i] == 0xc3 && p[i + 1] >= 0x80 &&
-		           p[i + 1] <= 0x9e && p[i + 1] != 0x97) {
-			/* À..Þ (not ×) to à..þ */
-			c[0] = 0xc3;
-			c[1] = p[i + 1] + 0x20;
-			buf_append(out, c, 2);
-		} else
-			buf_append(out, p + i, adv);
+		if (i >= len)
+			break;
 		i += adv;
 	}
+	free(w);
 }
 
 bool

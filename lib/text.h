@@ -10,8 +10,16 @@
 
 #include "buf.h"
 
-/* Appends the normalised form of UTF-8 text to out: lower case, each run
- * of characters other than letters and digits made one space, trimmed. */
+/*
+ * Appends the normalised form of UTF-8 text to out: lower case (Latin,
+ * Greek, Cyrillic), each run of characters other than letters and digits
+ * made one space, trimmed; invisible characters (joiners, direction marks,
+ * soft hyphens) and Arabic vowel signs and tatweel removed; Arabic letter
+ * variants in one spelling (أ إ آ as ا, ى ی as ي, ک as ك, ة as ه) and
+ * Arabic-Indic digits as 0-9; a word mixing Latin and Cyrillic letters in
+ * its majority script as far as look-alikes go.  Idempotent.  Sets
+ * out->err if memory runs out.
+ */
 void text_normalise(const char *, size_t, struct buf *out);
 
 /* True if the bytes are valid UTF-8 without NUL or C0 controls other than

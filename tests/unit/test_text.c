@@ -41,6 +41,44 @@ test_normalise(void **state)
 }
 
 static void
+test_normalise_scripts(void **state)
+{
+	char once[256];
+
+	(void)state;
+	/* Cyrillic and Greek case; Ukrainian and Sámi letters. */
+	assert_string_equal(norm("СОСЕДИ, Їжак! ҐАНОК"), "соседи їжак ґанок");
+	assert_string_equal(norm("ΑΘΗΝΑ"), "αθηνα");
+	assert_string_equal(norm("ČÁHCI ĐUOĐI ŊÁLA ŠADDU ŦÁ ŽŽ"),
+	    "čáhci đuođi ŋála šaddu ŧá žž");
+	assert_string_equal(norm("ĽUBICA ŇÖ Ÿ"), "ľubica ňö ÿ");
+	/* Look-alikes: a Latin "c" and "o" in a Russian word, a Cyrillic
+	 * "а" in a Finnish one. */
+	assert_string_equal(norm("cоcед"), "сосед");
+	assert_string_equal(norm("nаapuri"), "naapuri");
+	/* A word in one script keeps its letters. */
+	assert_string_equal(norm("pop рор"), "pop рор");
+	/* Arabic: vowel signs and tatweel go, letter variants meet. */
+	assert_string_equal(norm("مُسْلِمـــون"), norm("مسلمون"));
+	assert_string_equal(norm("أحمد إلى آخر"), "احمد الي اخر");
+	assert_string_equal(norm("مدرسة"), "مدرسه");
+	/* Persian yeh and keheh as the Arabic letters; the zero-width
+	 * non-joiner inside a word vanishes; Persian digits are 0-9. */
+	assert_string_equal(norm("می‌کنید"), norm("ميكنيد"));
+	assert_string_equal(norm("۱۲۳ ١٢٣"), "123 123");
+	/* Arabic punctuation and direction marks separate or vanish. */
+	assert_string_equal(norm("نعم، لا؟ \u200fنعم"), "نعم لا نعم");
+	/* Broken UTF-8 separates. */
+	assert_string_equal(norm("ab\xff"
+	                         "cd\xc3"),
+	    "ab cd");
+	/* Idempotent. */
+	snprintf(once, sizeof(once), "%s", norm("Cоcед ДОМ مُسْلِم ÄÖ"));
+	assert_string_equal(once, "сосед дом مسلم äö");
+	assert_string_equal(norm(once), once);
+}
+
+static void
 test_valid(void **state)
 {
 	size_t n;
@@ -95,6 +133,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_normalise_scripts),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_excerpt),
 	};
