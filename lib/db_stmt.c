@@ -28,8 +28,8 @@ const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 	    "SELECT tip_submit(" TIP_SUBMIT_PARAMS(TIP_SUBMIT_ARG,
 	        TIP_SUBMIT_NEXT_ARG) ")",
 	    TIP_SUBMIT_NPARAMS, false },
-	/* The messages as two lists in one order: days, and boxes in hex
-	 * (status.c opens them with the tip's reply key). */
+	/* The messages as three lists in one order: days, boxes in hex
+	 * (status.c opens them with the tip's reply key) and languages. */
 	[STMT_INTAKE_TIP_STATUS] = { "intake_tip_status",
 	    "SELECT s.receipt_hash, s.received_local, s.state, "
 	    "coalesce(s.outcome, ''), "
@@ -38,7 +38,8 @@ const struct db_stmt db_stmts_intake[STMT_INTAKE_COUNT] = {
 	    "array_to_string(s.message_days, ','), "
 	    "(SELECT coalesce(string_agg(encode(m.b, 'hex'), ',' "
 	    "ORDER BY m.n), '') "
-	    "FROM unnest(s.message_sealed) WITH ORDINALITY m (b, n)) "
+	    "FROM unnest(s.message_sealed) WITH ORDINALITY m (b, n)), "
+	    "array_to_string(s.message_langs, ',') "
 	    "FROM tip_status_full($1::bytea, $2::integer) s",
 	    2, false },
 	[STMT_INTAKE_FOLLOWUP_ADD] = { "intake_followup_add",
@@ -56,11 +57,13 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "FROM job_claim($1::double precision, $2::integer, $3::integer, "
 	    "$4::integer)",
 	    4, false },
-	/* The tips' own screenshots, not their follow-ups'. */
+	/* The tips' own screenshots, not their follow-ups', with the
+	 * language of the tip's page (OCR's hint at the script). */
 	[STMT_WORKER_SHOTS] = { "worker_shots",
-	    "SELECT x.i, a.seq, a.sealed "
+	    "SELECT x.i, a.seq, a.sealed, t.lang "
 	    "FROM unnest($1::uuid[]) WITH ORDINALITY x (id, i) "
 	    "JOIN attachment a ON a.tip_id = x.id "
+	    "JOIN tip t ON t.id = x.id "
 	    "WHERE a.followup_id IS NULL ORDER BY x.i, a.seq",
 	    1, false },
 	[STMT_WORKER_APPLY] = { "worker_apply",

@@ -5,14 +5,17 @@
  * renderer escapes them.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "i18n.h"
 #include "util.h"
 
 struct i18n_msg {
 	const char *id;
+	int pub; /* a public message: text in every language */
 	const char *text[LANG_COUNT];
 };
 
@@ -21,7 +24,11 @@ static const struct i18n_msg i18n_msgs[] = {
 #include "i18n_msgs.inc"
 };
 
-static const char *const i18n_codes[LANG_COUNT] = { "fi", "sv", "en" };
+static const char *const i18n_codes[LANG_COUNT] = { "fi", "sv", "en", "ar",
+	"fa", "so", "ru", "uk", "et", "se" };
+static const char *const i18n_names[LANG_COUNT] = { "Suomi", "Svenska",
+	"English", "العربية", "فارسی", "Soomaali", "Русский", "Українська",
+	"Eesti", "Davvisámegiella" };
 
 static int
 i18n_cmp(const void *key, const void *elem)
@@ -38,7 +45,9 @@ i18n_get(enum lang lang, const char *id)
 		return NULL;
 	m = bsearch(id, i18n_msgs, ARRAY_SIZE(i18n_msgs), sizeof(i18n_msgs[0]),
 	    i18n_cmp);
-	return m ? m->text[lang] : NULL;
+	if (m == NULL)
+		return NULL;
+	return m->text[lang] != NULL ? m->text[lang] : m->text[LANG_EN];
 }
 
 const char *
@@ -47,14 +56,38 @@ i18n_code(enum lang lang)
 	return (unsigned)lang < LANG_COUNT ? i18n_codes[lang] : "fi";
 }
 
+const char *
+i18n_name(enum lang lang)
+{
+	return (unsigned)lang < LANG_COUNT ? i18n_names[lang] : "Suomi";
+}
+
+int
+i18n_rtl(enum lang lang)
+{
+	return lang == LANG_AR || lang == LANG_FA;
+}
+
+const char *
+i18n_dir(enum lang lang)
+{
+	return i18n_rtl(lang) ? "rtl" : "ltr";
+}
+
 int
 i18n_from_code(const char *s, size_t len, enum lang *out)
 {
-	size_t i;
+	return i18n_from_code_n(s, len, LANG_COUNT, out);
+}
 
-	if (len != 2)
+int
+i18n_from_code_n(const char *s, size_t len, int n, enum lang *out)
+{
+	int i;
+
+	if (len != 2 || n < 0 || n > LANG_COUNT)
 		return -1;
-	for (i = 0; i < LANG_COUNT; i++) {
+	for (i = 0; i < n; i++) {
 		if (tolower((unsigned char)s[0]) == i18n_codes[i][0] &&
 		    tolower((unsigned char)s[1]) == i18n_codes[i][1]) {
 			*out = (enum lang)i;
@@ -64,12 +97,33 @@ i18n_from_code(const char *s, size_t len, enum lang *out)
 	return -1;
 }
 
+/* A language tag's primary subtag as one of the first n languages: "sv-FI"
+ * is "sv"; the three-letter "sme" (Northern Sámi) and "prs" (Dari, which a
+ * Persian page serves) are "se" and "fa". */
+static int
+i18n_tag(const char *tag, size_t len, int n, enum lang *out)
+{
+	size_t primary = strcspn(tag, "-_");
+
+	if (primary > len)
+		primary = len;
+	if (primary == 2)
+		return i18n_from_code_n(tag, 2, n, out);
+	if (primary != 3)
+		return -1;
+	if (strncasecmp(tag, "sme", 3) == 0)
+		return i18n_from_code_n("se", 2, n, out);
+	if (strncasecmp(tag, "prs", 3) == 0)
+		return i18n_from_code_n("fa", 2, n, out);
+	return -1;
+}
+
 /*
  * Accept-Language: "sv-FI,sv;q=0.9,en;q=0.5".  The first language of ours
  * with the highest q wins; ties keep the header's order.
  */
 enum lang
-i18n_negotiate(const char *h)
+i18n_negotiate(const char *h, int n)
 {
 	enum lang best = LANG_FI, l;
 	int bestq = -1, q;
@@ -120,14 +174,72 @@ i18n_negotiate(const char *h)
 			p = comma ? comma : semi + strlen(semi);
 		}
 		/* "sv-FI" counts as "sv"; "*" and others are not ours. */
-		if (taglen >= 2 &&
-		    (taglen == 2 || tag[2] == '-' || tag[2] == '_') &&
-		    i18n_from_code(tag, 2, &l) == 0 && q > 0 && q > bestq) {
+		if (i18n_tag(tag, taglen, n, &l) == 0 && q > 0 && q > bestq) {
 			best = l;
 			bestq = q;
 		}
 	}
 	return best;
+}
+
+/*
+ * Finnish, Swedish, Estonian and Northern Sámi write 24.11.2026, Russian and
+ * Ukrainian 24.11.2026 with the zeros; English, Arabic, Persian and Somali
+ * pages get the ISO date, which every reader parses alike (Persian readers
+ * would otherwise expect the solar calendar, Arabic readers either order).
+ */
+void
+i18n_day(const char *iso, enum lang lang, char *out, size_t len)
+{
+	int y, m, d;
+
+	if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+		snprintf(out, len, "%s", iso);
+		return;
+	}
+	switch (lang) {
+	case LANG_FI:
+	case LANG_SV:
+	case LANG_ET:
+	case LANG_SE:
+		snprintf(out, len, "%d.%d.%d", d, m, y);
+		break;
+	case LANG_RU:
+	case LANG_UK:
+		snprintf(out, len, "%02d.%02d.%04d", d, m, y);
+		break;
+	default:
+		snprintf(out, len, "%04d-%02d-%02d", y, m, d);
+		break;
+	}
+}
+
+void
+i18n_hour(const char *iso, enum lang lang, char *out, size_t len)
+{
+	char day[32];
+	int y, m, d, h;
+
+	if (sscanf(iso, "%4d-%2d-%2d %2d", &y, &m, &d, &h) != 4) {
+		snprintf(out, len, "%s", iso);
+		return;
+	}
+	i18n_day(iso, lang, day, sizeof(day));
+	switch (lang) {
+	case LANG_FI:
+		snprintf(out, len, "%s klo %02d.00–%02d.59", day, h, h);
+		break;
+	case LANG_SV:
+		snprintf(out, len, "%s kl. %02d.00–%02d.59", day, h, h);
+		break;
+	case LANG_ET:
+	case LANG_SE:
+		snprintf(out, len, "%s %02d.00–%02d.59", day, h, h);
+		break;
+	default:
+		snprintf(out, len, "%s, %02d:00–%02d:59", day, h, h);
+		break;
+	}
 }
 
 size_t
@@ -146,6 +258,12 @@ const char *
 i18n_text(size_t i, enum lang lang)
 {
 	return i18n_msgs[i].text[lang];
+}
+
+int
+i18n_public(size_t i)
+{
+	return i18n_msgs[i].pub;
 }
 
 /* One collation weight per character; *s advances past it. */

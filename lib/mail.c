@@ -222,12 +222,18 @@ mail_notice(enum lang lang, const char *status_url, const char *message,
     size_t message_len, struct buf *text, struct buf *html)
 {
 	const char *subject = mail_notice_subject(lang);
+	char url[1024];
 	size_t i;
 
+	/* The status page in the tip's language. */
+	snprintf(url, sizeof(url), "%s%slang=%s", status_url,
+	    strchr(status_url, '?') != NULL ? "&" : "?", i18n_code(lang));
+	status_url = url;
+
 	buf_printf(html,
-	    "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+	    "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<title>",
-	    i18n_code(lang));
+	    i18n_code(lang), i18n_dir(lang));
 	buf_html(html, subject, strlen(subject));
 	buf_puts(html, "</title>\n</head>\n<body>\n");
 
@@ -236,7 +242,7 @@ mail_notice(enum lang lang, const char *status_url, const char *message,
 	buf_puts(html, "<p>");
 	buf_html(html, mail_msg(lang, "email.how"),
 	    strlen(mail_msg(lang, "email.how")));
-	buf_puts(html, "<br>\n<a href=\"");
+	buf_puts(html, "<br>\n<a dir=\"ltr\" href=\"");
 	buf_html(html, status_url, strlen(status_url));
 	buf_puts(html, "\">");
 	buf_html(html, status_url, strlen(status_url));
@@ -251,7 +257,7 @@ mail_notice(enum lang lang, const char *status_url, const char *message,
 			else if (i + 1 == message_len || message[i + 1] != '\n')
 				buf_puts(text, "\n");
 		buf_puts(text, "\n\n");
-		buf_puts(html, "<blockquote>\n");
+		buf_puts(html, "<blockquote dir=\"auto\">\n");
 		mail_html_text(html, message, message_len);
 		buf_puts(html, "</blockquote>\n");
 		mail_para(text, html, mail_msg(lang, "email.code"));

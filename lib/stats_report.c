@@ -53,7 +53,9 @@ static const char *const channel_cols[] = { "online", "place", "both" };
 static const char *const platform_cols[] = { "facebook", "instagram", "x",
 	"tiktok", "youtube", "telegram", "discord", "reddit", "snapchat",
 	"whatsapp", "suomi24", "ylilauta", "vauva", "news", "other", "none" };
-static const char *const lang_cols[] = { "fi", "sv", "en" };
+/* The order of enum lang (lib/i18n.h). */
+static const char *const lang_cols[] = { "fi", "sv", "en", "ar", "fa", "so",
+	"ru", "uk", "et", "se" };
 static const char *const feedback_cols[] = { "none", "receipt", "email" };
 static const char *const joined_cols[] = { "new", "link", "image", "image_near",
 	"text", "text_near", "screenshot_text" };

@@ -572,6 +572,7 @@ console_init(struct console *co, struct event_base *base, struct cfg *cfg,
 	wo.http.max_connections = (int)cfg->console_max_connections;
 	wo.http.csp = WEB_CSP;
 	wo.routes = console_routes;
+	wo.nlangs = LANG_STAFF_COUNT;
 	wo.gate = console_gate;
 	wo.error = console_error;
 	wo.app = co;

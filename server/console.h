@@ -145,7 +145,6 @@ json_t *console_feedback_part(struct web_req *, PGresult *);
 void console_feedback_render(struct web_req *, json_t *ctx, json_t *part,
     json_t *tips, json_t *c, json_t *typed, json_t *dept_names);
 void console_feedback_post(struct web_req *, long long id, const struct form *);
-void console_feedback_day(const char *iso, enum lang, char *out, size_t len);
 
 /* console_auth.c */
 void console_login_get(struct web_req *);

@@ -843,6 +843,7 @@ case_on_tips(void *arg, PGresult *res)
 	struct case_page *cp = wr->data;
 	struct case_open *o = NULL;
 	const char *matched, *muni;
+	enum lang tl;
 	char when[32], dist[16];
 	json_t *arr, *t;
 	int i, k;
@@ -881,6 +882,13 @@ case_on_tips(void *arg, PGresult *res)
 			    json_integer(cp->tips_from + i + 1));
 			json_object_set_new(t, "asks",
 			    json_boolean(PQgetvalue(res, i, 16)[0] == 't'));
+			/* Sent from a page in a language the staff may not
+			 * read: said plainly, never machine-translated. */
+			if (i18n_from_code(PQgetvalue(res, i, 2), 2, &tl) ==
+			        0 &&
+			    tl >= LANG_STAFF_COUNT)
+				json_object_set_new(t, "lang_note",
+				    json_true());
 			for (k = 0; k < CASE_TEXTS; k++)
 				o->text[i * CASE_TEXTS + k] =
 				    xstrdup(PQgetvalue(res, i, 10 + k));

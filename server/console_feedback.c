@@ -34,22 +34,6 @@ feedback_template_ok(const char *t)
 	return vocab_find(vocab_templates, VOCAB_NTEMPLATES, t, strlen(t)) >= 0;
 }
 
-/* "5.12.2026" as the language writes a day, from "2026-12-05 ...". */
-void
-console_feedback_day(const char *iso, enum lang lang, char *out, size_t len)
-{
-	int y, m, d;
-
-	if (sscanf(iso, "%d-%d-%d", &y, &m, &d) != 3) {
-		snprintf(out, len, "%s", iso);
-		return;
-	}
-	if (lang == LANG_EN)
-		snprintf(out, len, "%04d-%02d-%02d", y, m, d);
-	else
-		snprintf(out, len, "%d.%d.%d", d, m, y);
-}
-
 /*
  * The part's rows, three kinds in one result (STMT_CONSOLE_CASE_FEEDBACK):
  *   m  id, at, who, lang, template, tip, sealed, delivered
@@ -122,7 +106,10 @@ feedback_fill(struct web_req *wr, json_t *part, const char *tmpl,
 		if ((body = i18n_get(lang, key)) == NULL)
 			return "";
 	}
-	name = json_string_value(json_array_get(dept_names, (size_t)lang));
+	/* The departments have names in the staff's languages; the others
+	 * read the English one. */
+	name = json_string_value(json_array_get(dept_names,
+	    (size_t)(lang < LANG_STAFF_COUNT ? lang : LANG_EN)));
 	if (name == NULL)
 		name = "";
 	buf_init(&b, 0);
@@ -183,12 +170,12 @@ console_feedback_render(struct web_req *wr, json_t *ctx, json_t *part,
 	{
 		if (i18n_from_code(
 		        json_string_value(json_object_get(m, "lang")), 2, &l) ==
-		    0)
+		    0) {
+			snprintf(label, sizeof(label), "console.lang.%s",
+			    i18n_code(l));
 			json_object_set_new(m, "lang_label",
-			    json_string(i18n_get(wr->lang,
-			        l == LANG_FI   ? "console.lang.fi"
-			        : l == LANG_SV ? "console.lang.sv"
-			                       : "console.lang.en")));
+			    json_string(i18n_get(wr->lang, label)));
+		}
 		tid = json_string_value(json_object_get(m, "tip"));
 		if (tid[0] != '\0') {
 			json_object_set_new(m, "one_tip", json_true());
@@ -295,14 +282,15 @@ console_feedback_render(struct web_req *wr, json_t *ctx, json_t *part,
 	/* The preview: the message as /status shows it, in the language's
 	 * own words and date. */
 	if (want_preview && text[0] != '\0') {
-		console_feedback_day(
-		    json_string_value(json_object_get(part, "today")), lang,
-		    day, sizeof(day));
+		i18n_day(json_string_value(json_object_get(part, "today")),
+		    lang, day, sizeof(day));
 		preview = json_pack("{s:s, s:s, s:s, s:s}", "heading",
 		    i18n_get(lang, "status.messages"), "from",
 		    i18n_get(lang, "status.message"), "day", day, "text", text);
 		json_object_set_new(preview, "lang",
 		    json_string(i18n_code(lang)));
+		json_object_set_new(preview, "dir",
+		    json_string(i18n_dir(lang)));
 		json_object_set_new(fb, "preview", preview);
 	}
 	json_object_set_new(ctx, "feedback", fb);

@@ -451,14 +451,14 @@ notice_href(struct web_req *wr, const struct notice_req *nr, bool text,
 static json_t *
 notice_tools(struct web_req *wr, const struct notice_req *nr, json_t *services)
 {
-	static const char *const names[LANG_COUNT] = { "suomeksi", "på svenska",
-		"in English" };
+	static const char *const names[LANG_STAFF_COUNT] = { "suomeksi",
+		"på svenska", "in English" };
 	json_t *tools, *langs, *parts, *s;
 	const char *code;
 	size_t i;
 
 	langs = json_array();
-	for (i = 0; i < LANG_COUNT; i++)
+	for (i = 0; i < LANG_STAFF_COUNT; i++)
 		json_array_append_new(langs,
 		    json_pack("{s:s, s:s, s:s, s:b}", "code",
 		        i18n_code((enum lang)i), "label", names[i], "href",
@@ -698,7 +698,8 @@ notice_start(struct web_req *wr, bool text)
 		web_error(wr, 404);
 		return;
 	}
-	if ((lang != NULL && i18n_from_code(lang, strlen(lang), &nl) == -1) ||
+	if ((lang != NULL && i18n_from_code_n(lang, strlen(lang),
+	                         LANG_STAFF_COUNT, &nl) == -1) ||
 	    (platform != NULL && platform[0] != '\0' &&
 	        vocab_find(vocab_platforms, VOCAB_NPLATFORMS, platform,
 	            strlen(platform)) < 0)) {

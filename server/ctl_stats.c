@@ -131,7 +131,8 @@ ctl_stats(const struct cfg *cfg, int argc, char **argv)
 				return stats_usage();
 			continue;
 		} else if ((v = ctl_optval(argc, argv, &i, "--lang"))) {
-			if (i18n_from_code(v, strlen(v), &lang) == -1)
+			if (i18n_from_code_n(v, strlen(v), LANG_STAFF_COUNT,
+			        &lang) == -1)
 				return stats_usage();
 			continue;
 		} else

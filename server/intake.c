@@ -304,6 +304,9 @@ intake_on_munis(void *arg, PGresult *res)
 			m[i].name[LANG_EN] = xmalloc(len);
 			snprintf(m[i].name[LANG_EN], len, "%s (%s)", fi, sv);
 		}
+		/* The other languages read the names as English does. */
+		for (k = LANG_STAFF_COUNT; k < LANG_COUNT; k++)
+			m[i].name[k] = xstrdup(m[i].name[LANG_EN]);
 	}
 	for (k = 0; k < LANG_COUNT; k++) {
 		free(in->order[k]);
@@ -393,6 +396,13 @@ static const struct web_route intake_routes[] = {
 	{ WEB_GET, "/fi", intake_form_lang, 0, 0 },
 	{ WEB_GET, "/sv", intake_form_lang, 0, 0 },
 	{ WEB_GET, "/en", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/ar", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/fa", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/so", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/ru", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/uk", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/et", intake_form_lang, 0, 0 },
+	{ WEB_GET, "/se", intake_form_lang, 0, 0 },
 	{ WEB_GET, "/healthz", intake_healthz, 0, 0 },
 	{ WEB_GET, "/static/", intake_static_file, WEB_PREFIX, 0 },
 	{ WEB_POST, "/tip", intake_tip, 0, 0 },
@@ -456,6 +466,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	wo.http.max_connections = (int)cfg->intake_max_connections;
 	wo.http.csp = WEB_CSP;
 	wo.routes = intake_routes;
+	wo.nlangs = LANG_COUNT;
 	wo.error = intake_error;
 	wo.app = in;
 	if (web_init(&in->web, base, tls, &wo, err, sizeof(err)) == -1)

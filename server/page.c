@@ -12,9 +12,6 @@
 #include "log.h"
 #include "page.h"
 
-static const char *const page_lang_labels[LANG_COUNT] = { "Suomeksi",
-	"På svenska", "In English" };
-
 struct page_blob {
 	int refs;
 	size_t len;
@@ -66,13 +63,15 @@ page_ctx(const struct page_set *ps, enum lang lang, const char *title)
 
 	ctx = json_object();
 	json_object_set_new(ctx, "lang", json_string(i18n_code(lang)));
+	json_object_set_new(ctx, "dir", json_string(i18n_dir(lang)));
 	json_object_set_new(ctx, "title", json_string(title));
 	json_object_set_new(ctx, "asset_version", json_string(ps->version));
 	langs = json_array();
 	for (i = 0; i < LANG_COUNT; i++)
 		json_array_append_new(langs,
-		    json_pack("{s:s, s:s, s:b}", "code",
-		        i18n_code((enum lang)i), "label", page_lang_labels[i],
+		    json_pack("{s:s, s:s, s:s, s:b}", "code",
+		        i18n_code((enum lang)i), "label",
+		        i18n_name((enum lang)i), "dir", i18n_dir((enum lang)i),
 		        "current", (enum lang)i == lang));
 	json_object_set_new(ctx, "langs", langs);
 	return ctx;

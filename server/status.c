@@ -109,53 +109,6 @@ status_take_token(struct intake *in)
 	return true;
 }
 
-/* "2026-11-24 14" as the tipster's language writes an hour. */
-static void
-status_format_hour(const char *iso, enum lang lang, char *out, size_t len)
-{
-	int y, m, d, h;
-
-	if (sscanf(iso, "%d-%d-%d %d", &y, &m, &d, &h) != 4) {
-		snprintf(out, len, "%s", iso);
-		return;
-	}
-	switch (lang) {
-	case LANG_FI:
-		snprintf(out, len, "%d.%d.%d klo %02d.00–%02d.59", d, m, y, h,
-		    h);
-		break;
-	case LANG_SV:
-		snprintf(out, len, "%d.%d.%d kl. %02d.00–%02d.59", d, m, y, h,
-		    h);
-		break;
-	case LANG_EN:
-		snprintf(out, len, "%04d-%02d-%02d, %02d:00–%02d:59", y, m, d,
-		    h, h);
-		break;
-	}
-}
-
-/* "2026-11-24" as the tipster's language writes a day. */
-static void
-status_format_day(const char *iso, enum lang lang, char *out, size_t len)
-{
-	int y, m, d;
-
-	if (sscanf(iso, "%d-%d-%d", &y, &m, &d) != 3) {
-		snprintf(out, len, "%s", iso);
-		return;
-	}
-	switch (lang) {
-	case LANG_FI:
-	case LANG_SV:
-		snprintf(out, len, "%d.%d.%d", d, m, y);
-		break;
-	case LANG_EN:
-		snprintf(out, len, "%04d-%02d-%02d", y, m, d);
-		break;
-	}
-}
-
 /* The row's hash (bytea in text form, "\\x" and hex) equals ours, compared
  * in constant time. */
 static bool
@@ -209,17 +162,24 @@ status_paras(const char *text, size_t len)
 /* The police's messages, oldest first: days ("2026-11-24,...") and boxes
  * (hex, comma-separated, in the same order) opened with the reply key. */
 static json_t *
-status_messages(struct status_req *sr, const char *days, const char *boxes)
+status_messages(struct status_req *sr, const char *days, const char *boxes,
+    const char *langs)
 {
 	json_t *arr = json_array();
 	char day[16], shown[32];
 	uint8_t *bin, *plain;
-	size_t dn, bn, blen, plen, nchars;
+	size_t dn, bn, ln, blen, plen, nchars;
+	enum lang ml;
+	char note[32];
+	json_t *m;
 	int n = 0;
 
 	while (*days != '\0' && *boxes != '\0' && n < STATUS_MAX_MESSAGES) {
 		dn = strcspn(days, ",");
 		bn = strcspn(boxes, ",");
+		ln = strcspn(langs, ",");
+		if (i18n_from_code(langs, ln, &ml) == -1)
+			ml = sr->lang;
 		snprintf(day, sizeof(day), "%.*s", (int)dn, days);
 		plain = NULL;
 		if ((bin = malloc(bn / 2 + 1)) != NULL &&
@@ -232,16 +192,25 @@ status_messages(struct status_req *sr, const char *days, const char *boxes)
 		if (plain == NULL || !text_valid((char *)plain, plen, &nchars))
 			rlog_warnx(sr, "a message does not open");
 		else {
-			status_format_day(day, sr->lang, shown, sizeof(shown));
-			json_array_append_new(arr,
-			    json_pack("{s:I, s:s, s:s, s:o}", "n",
-			        (json_int_t)++n, "day", shown, "iso", day,
-			        "paras", status_paras((char *)plain, plen)));
+			i18n_day(day, sr->lang, shown, sizeof(shown));
+			m = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "n",
+			    (json_int_t)++n, "day", shown, "iso", day, "paras",
+			    status_paras((char *)plain, plen), "mlang",
+			    i18n_code(ml), "mdir", i18n_dir(ml));
+			/* An officer writes in Finnish, Swedish or English when
+			 * no template fits; the tipster is told which. */
+			snprintf(note, sizeof(note), "status.message.in.%s",
+			    i18n_code(ml));
+			if (ml != sr->lang && ml < LANG_STAFF_COUNT)
+				json_object_set_new(m, "in_lang",
+				    json_string(i18n_get(sr->lang, note)));
+			json_array_append_new(arr, m);
 		}
 		if (plain != NULL)
 			util_free_secret(plain, plen);
 		days += dn + (days[dn] == ',');
 		boxes += bn + (boxes[bn] == ',');
+		langs += ln + (langs[ln] == ',');
 	}
 	return arr;
 }
@@ -281,14 +250,15 @@ status_found(struct status_req *sr, PGresult *res)
 	json_t *page;
 	char when[64], id[64];
 
-	status_format_hour(PQgetvalue(res, 0, 1), sr->lang, when, sizeof(when));
+	i18n_hour(PQgetvalue(res, 0, 1), sr->lang, when, sizeof(when));
 	snprintf(id, sizeof(id), "status.state.%s", state);
 	page = json_pack("{s:b, s:s, s:s, s:o, s:s, s:o}", "found", 1,
 	    "received_at", when, "state",
 	    i18n_get(sr->lang, id) != NULL ? i18n_get(sr->lang, id) : "",
 	    "steps", status_steps(sr->lang, state), "code", sr->typed,
 	    "messages",
-	    status_messages(sr, PQgetvalue(res, 0, 7), PQgetvalue(res, 0, 8)));
+	    status_messages(sr, PQgetvalue(res, 0, 7), PQgetvalue(res, 0, 8),
+	        PQgetvalue(res, 0, 9)));
 	if (outcome[0] != '\0') {
 		snprintf(id, sizeof(id), "status.outcome.%s", outcome);
 		if (i18n_get(sr->lang, id) != NULL)
@@ -296,7 +266,7 @@ status_found(struct status_req *sr, PGresult *res)
 			    json_string(i18n_get(sr->lang, id)));
 	}
 	if (closed[0] != '\0') {
-		status_format_day(closed, sr->lang, when, sizeof(when));
+		i18n_day(closed, sr->lang, when, sizeof(when));
 		json_object_set_new(page, "closed_on", json_string(when));
 	}
 	/* Defamation (RL 24:9) is investigated only on the victim's own

@@ -275,7 +275,8 @@ web_dispatch(struct evhttp_request *req, void *arg)
 	w->inflight++;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 	    web_close_cb, wr);
-	wr->lang = i18n_negotiate(web_in_header(wr, "Accept-Language"));
+	wr->lang =
+	    i18n_negotiate(web_in_header(wr, "Accept-Language"), w->nlangs);
 
 	raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	path = raw != NULL ? evhttp_uridecode(raw, 0, &len) : NULL;
@@ -318,6 +319,8 @@ web_init(struct web *w, struct event_base *base, struct tls *tls,
 	w->error = o->error;
 	w->csp = o->http.csp;
 	w->app = o->app;
+	w->nlangs = o->nlangs > 0 && o->nlangs <= LANG_COUNT ? o->nlangs
+	                                                     : LANG_STAFF_COUNT;
 	for (r = w->routes; r->path != NULL; r++)
 		if ((r->flags & (WEB_CSRF | WEB_ENROL)) &&
 		    !(r->flags & WEB_SESSION))

@@ -89,6 +89,9 @@ struct web_opts {
 	web_gate_fn *gate;
 	web_error_fn *error;
 	void *app; /* the daemon's state, as wr->w->app */
+	/* The daemon's languages: the first nlangs of enum lang (0 means
+	 * LANG_STAFF_COUNT). */
+	int nlangs;
 };
 
 struct web {
@@ -99,6 +102,7 @@ struct web {
 	web_error_fn *error;
 	const char *csp;
 	void *app;
+	int nlangs;
 	uint64_t next_id;
 	int inflight; /* requests not yet answered */
 	bool stopping;

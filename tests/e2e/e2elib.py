@@ -528,6 +528,28 @@ class Page(HTMLParser):
 
 # ------------------------------------------------------- reference data
 
+# The public pages' languages, in the order of enum lang (lib/i18n.h);
+# the console speaks the first three.
+LANGS = ("fi", "sv", "en", "ar", "fa", "so", "ru", "uk", "et", "se")
+STAFF_LANGS = LANGS[:3]
+RTL = ("ar", "fa")
+
+
+def messages(lang):
+    """The public pages' texts in lang, by id: lib/messages.tsv for
+    Finnish, Swedish and English, lib/lang/LANG.tsv for the others."""
+    if lang in STAFF_LANGS:
+        path, col = ROOT / "lib" / "messages.tsv", 1 + LANGS.index(lang)
+    else:
+        path, col = ROOT / "lib" / "lang" / f"{lang}.tsv", 1
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            parts = line.split("\t")
+            out[parts[0]] = parts[col]
+    return out
+
+
 def read_tsv():
     """tests/data/municipality_departments.tsv as a list of dicts."""
     lines = MUNI_TSV.read_text(encoding="utf-8").splitlines()

@@ -59,9 +59,9 @@ def set_state(db, case, status, outcome=None, offences=(), closed_days=0):
              " closed_at = NULL WHERE id = %s", (status, case))
 
 
-def add_message(db, tip, text, at):
+def add_message(db, tip, text, at, lang="en"):
     """A message of the tip's case delivered to the tip, written at AT (a
-    timestamptz literal); returns its case_message id."""
+    timestamptz literal) in lang; returns its case_message id."""
     from nacl.public import PublicKey, SealedBox
     case = case_of(db, tip)
     assert case is not None, "messages belong to a case"
@@ -69,8 +69,8 @@ def add_message(db, tip, text, at):
     assert pk is not None, "the tip asked for no feedback"
     mid = db.one(
         "INSERT INTO case_message (case_id, at, lang, sealed) "
-        "VALUES (%s, %s, 'en', %s) RETURNING id",
-        (case, at, secrets.token_bytes(80)))
+        "VALUES (%s, %s, %s, %s) RETURNING id",
+        (case, at, lang, secrets.token_bytes(80)))
     db.q("INSERT INTO tip_message (tip_id, message_id, sealed) "
          "VALUES (%s, %s, %s)",
          (tip, mid, SealedBox(PublicKey(bytes(pk))).encrypt(text.encode())))
@@ -81,7 +81,10 @@ def add_message(db, tip, text, at):
 
 MESSAGE_RE = re.compile(
     r'<article class="feedback-message"[^>]*>(.*?)</article>', re.S)
-TIME_RE = re.compile(r'<time datetime="([^"]*)">([^<]*)</time>')
+TIME_RE = re.compile(r'<time datetime="([^"]*)" dir="ltr">([^<]*)</time>')
+TEXT_RE = re.compile(
+    r'<div class="message-text" lang="([a-z]+)" dir="(ltr|rtl)">\n?(.*?)'
+    r'</div>', re.S)
 
 
 def messages(page):
@@ -90,9 +93,9 @@ def messages(page):
     out = []
     for body in MESSAGE_RE.findall(page):
         m = TIME_RE.search(body)
-        assert m, body
-        text = body[body.index("</h3>") + len("</h3>"):].strip()
-        out.append((m.group(1), m.group(2), text))
+        t = TEXT_RE.search(body)
+        assert m and t, body
+        out.append((m.group(1), m.group(2), t.group(3).strip()))
     return out
 
 

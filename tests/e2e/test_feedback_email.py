@@ -24,7 +24,7 @@ from nacl.public import PublicKey, SealedBox
 
 import worklib
 from consolelib import add_reviewer
-from e2elib import ROOT, free_port, make_tempdir, set_key
+from e2elib import free_port, make_tempdir, messages, set_key
 from maillib import SmtpServer
 from tiplib import tip_fields
 from worklib import WORKER_BIN, submit_tip, wait_tip
@@ -36,18 +36,6 @@ STATUS_URL = "https://vihje.example.fi/status"
 FROM = "noreply@vihje.example.fi"
 SMTP_USER = "tipline"
 SMTP_PASSWORD = "s3cret-" + secrets.token_hex(8)
-
-
-def messages(lang):
-    """lib/messages.tsv's texts in lang, by id."""
-    col = {"fi": 1, "sv": 2, "en": 3}[lang]
-    out = {}
-    for line in (ROOT / "lib" / "messages.tsv").read_text(
-            encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            parts = line.split("\t")
-            out[parts[0]] = parts[col]
-    return out
 
 
 # ------------------------------------------------------------ fixtures
@@ -215,7 +203,8 @@ def test_notice_in_the_tips_language(wenv, mdir, smtp, start_worker):
     w = start_worker(conf, name="email.log")
     assert w.log().count("e-mail notices through smtp://127.0.0.1:") == 1
     sent = {}
-    for lang in ("fi", "sv"):
+    # Russian: Cyrillic in the subject's encoded words and the body.
+    for lang in ("fi", "sv", "ru"):
         address = new_address(lang)
         tip, case_id, description = email_tip(wenv, lang, address, [w])
         secret = f"Poliisin vastaus {secrets.token_hex(6)}"
@@ -227,7 +216,7 @@ def test_notice_in_the_tips_language(wenv, mdir, smtp, start_worker):
         assert row["sent"] and row["due"] is None and not row["failed"]
         sent[lang] = (address, description, secret)
 
-        m = got[n]; open(f"/tmp/mail-{lang}.eml", "wb").write(m.data)
+        m = got[n]
         assert m.rcpt_tos == [address] and m.mail_from == FROM
         assert m.tls, "sent without STARTTLS"
         assert m.login == SMTP_USER
@@ -246,9 +235,11 @@ def test_notice_in_the_tips_language(wenv, mdir, smtp, start_worker):
         for k in ("email.news", "email.how", "email.private",
                   "email.once", "email.ignore"):
             assert t[k] in text, k
-        assert STATUS_URL in text
-        assert f'<a href="{STATUS_URL}">' in html
-        assert f'<html lang="{lang}">' in html
+        # The link opens the status page in the tip's language.
+        url = f"{STATUS_URL}?lang={lang}"
+        assert f"\n{url}\n" in text
+        assert f'<a dir="ltr" href="{url}">' in html
+        assert f'<html lang="{lang}" dir="ltr">' in html
         assert t["email.news"] in html
         # Nothing of the case or the tip, and no pictures or tracking.
         for body in (text, html, m.data.decode("ascii")):
@@ -256,15 +247,15 @@ def test_notice_in_the_tips_language(wenv, mdir, smtp, start_worker):
             assert description.split()[1] not in body
         assert "<img" not in html and "src=" not in html
         assert set(re.findall(r"https?://[^\s\"<]+", text + html)) == \
-            {STATUS_URL}
+            {url}
 
     # One message each, and no more once their addresses are gone.
     assert sorted(x.rcpt_tos[0] for x in smtp.messages()) == \
         sorted(a for a, _, _ in sent.values())
-    assert metric(mport, "tipline_email_sent_total") == 2
+    assert metric(mport, "tipline_email_sent_total") == 3
     assert metric(mport, "tipline_email_failed_total") == 0
-    # This worker delivered the two replies, one to each tip.
-    assert metric(mport, "tipline_messages_delivered_total") == 2
+    # This worker delivered the three replies, one to each tip.
+    assert metric(mport, "tipline_messages_delivered_total") == 3
     rc = w.stop()
     w.check_stopped_cleanly(rc)
     for address, _, _ in sent.values():

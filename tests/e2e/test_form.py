@@ -3,14 +3,14 @@ import re
 
 import pytest
 
-from e2elib import Page
+from e2elib import LANGS, RTL, Page, messages
 
-TITLES = {
-    "fi": "Ilmoita vihapuheesta",
-    "sv": "Anmäl hatretorik",
-    "en": "Report hate speech",
-}
-SUBMIT = {"fi": "Lähetä vihje", "sv": "Skicka tipset", "en": "Send the tip"}
+TITLES = {lang: messages(lang)["form.title"] for lang in LANGS}
+SUBMIT = {lang: messages(lang)["form.submit"] for lang in LANGS}
+# Each language as the menu names it, in itself.
+NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English", "ar": "العربية",
+         "fa": "فارسی", "so": "Soomaali", "ru": "Русский",
+         "uk": "Українська", "et": "Eesti", "se": "Davvisámegiella"}
 
 
 def get_form(intake, curl, path, *args):
@@ -21,16 +21,30 @@ def get_form(intake, curl, path, *args):
 
 
 def page_lang(html):
-    m = re.search(r'<html lang="([a-z]+)">', html)
+    m = re.search(r'<html lang="([a-z]+)" dir="(ltr|rtl)">', html)
     assert m, html[:300]
+    assert m.group(2) == ("rtl" if m.group(1) in RTL else "ltr")
     return m.group(1)
 
 
-@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_language_pages(intake, curl, lang):
     r = get_form(intake, curl, f"/{lang}")
     html = r.text
     assert page_lang(html) == lang
+    # The menu names every language in itself, marked with its own
+    # language and direction, and links to the others.
+    p = Page(html)
+    for code, name in NAMES.items():
+        dir_ = "rtl" if code in RTL else "ltr"
+        if code == lang:
+            assert p.find("span", lang=code, dir=dir_,
+                          **{"aria-current": "page"})
+            assert f">{name}</span>" in html
+        else:
+            assert p.find("a", href=f"/{code}", lang=code, hreflang=code,
+                          dir=dir_)
+            assert f">{name}</a>" in html
     assert r.headers["content-language"] == lang
     assert TITLES[lang] in html
     for other in set(TITLES) - {lang}:
@@ -48,6 +62,16 @@ def test_language_pages(intake, curl, lang):
     ("de,en;q=0.5,sv;q=0.7", "sv"),
     ("fi;q=0.2, en;q=0.8", "en"),
     ("sv;q=0, en", "en"),
+    ("ar-SY,ar;q=0.9,en;q=0.5", "ar"),
+    ("fa-IR,fa;q=0.9", "fa"),
+    ("prs-AF", "fa"),
+    ("so-SO,so;q=0.9", "so"),
+    ("ru-RU,ru;q=0.9,en;q=0.5", "ru"),
+    ("uk-UA,uk;q=0.9,ru;q=0.8", "uk"),
+    ("et-EE,et;q=0.9", "et"),
+    ("se-FI,fi;q=0.5", "se"),
+    ("sme", "se"),
+    ("de-DE,tr;q=0.9", "fi"),
 ])
 def test_root_negotiates_language(intake, curl, accept, lang):
     args = ["-H", f"Accept-Language: {accept}"] if accept else []

@@ -33,7 +33,7 @@ def refused(r, status, fields, pg, before, lang="fi"):
     assert r.status == status, f"{r.status} (wanted {status}):\n{r.text[:3000]}"
     assert r.headers["content-type"] == "text/html; charset=utf-8"
     assert r.headers.get("cache-control") == "no-store"
-    assert f'<html lang="{lang}">' in r.text
+    assert f'<html lang="{lang}" dir="ltr">' in r.text
     assert 'action="/tip"' in r.text, "the form is not shown again"
     assert 'id="receipt-code"' not in r.text
     assert Page(r.text).errors == []
@@ -137,7 +137,7 @@ def test_unreadable_body(intake, pg, curl):
              "-H", "Accept-Language: sv", "--data-binary", body,
              f"{intake.url}/tip")
     assert r.status == 400, r.status
-    assert 'action="/tip"' in r.text and '<html lang="sv">' in r.text
+    assert 'action="/tip"' in r.text and '<html lang="sv" dir="ltr">' in r.text
     assert "kunde inte läsas" in r.text
     r = curl("-H", "Content-Type: multipart/form-data", "--data-binary",
              "x", f"{intake.url}/tip")

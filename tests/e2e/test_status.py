@@ -46,7 +46,7 @@ def variants(code):
                                  "lower-no-dashes-tabs"])
 def test_found(intake, code, how):
     r = found(status_lookup(intake.url, variants(code)[how]))
-    assert '<html lang="en">' in r.text
+    assert '<html lang="en" dir="ltr">' in r.text
     assert "Received, waiting to be handled" in r.text
 
 
@@ -69,7 +69,7 @@ def test_i_l_o_typed_for_1_1_0(intake, keys_dir, pg, curl):
 
 def test_found_in_the_asked_language(intake, code):
     r = found(status_lookup(intake.url, code, lang="fi"))
-    assert '<html lang="fi">' in r.text
+    assert '<html lang="fi" dir="ltr">' in r.text
     assert "Vastaanotettu, odottaa käsittelyä" in r.text
     # The arrival is shown by the hour.
     assert "klo" in r.text and ".00–" in r.text

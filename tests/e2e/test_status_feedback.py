@@ -20,8 +20,9 @@ import pytest
 
 from e2elib import (BROWSER_DIR, SANITIZED, free_port, set_key,
                     start_intake)
-from statuslib import (add_message, element_text, make_case, messages,
-                       plain, set_state, tip_id, unknown_code)
+from e2elib import messages as messages_of
+from statuslib import (MESSAGE_RE, add_message, element_text, make_case,
+                       messages, plain, set_state, tip_id, unknown_code)
 from tiplib import sample, status_lookup, tip_fields
 from worklib import submit_tip, wenv  # noqa: F401
 
@@ -89,9 +90,32 @@ def test_messages_in_order_with_their_days(wenv, two):  # noqa: F811
     assert 'id="no-messages"' not in page
 
 
+def test_message_language_marked(wenv):  # noqa: F811
+    """Each message carries its own language: a Persian reply on the
+    Persian page reads right to left with no note; an English one there
+    is marked English, said to be in English, and reads left to right."""
+    code, tip, _ = new_tip(wenv)
+    add_message(wenv.db, tip, "سلام، گزارش شما را خواندیم.",
+                "2026-01-05 09:30+02", lang="fa")
+    add_message(wenv.db, tip, "We read your tip.", "2026-01-06 09:30+02")
+    page = found(status_lookup(wenv.url, code, lang="fa"))
+    assert '<html lang="fa" dir="rtl">' in page
+    fa, en = MESSAGE_RE.findall(page)
+    assert '<div class="message-text" lang="fa" dir="rtl">' in fa
+    assert "message-lang" not in fa
+    assert '<div class="message-text" lang="en" dir="ltr">' in en
+    assert messages_of("fa")["status.message.in.en"] in en
+    # On the English page the English message needs no note.
+    page = found(status_lookup(wenv.url, code, lang="en"))
+    assert "message-lang" not in page
+
+
 @pytest.mark.parametrize("lang,days", [
     ("fi", ["5.1.2026", "8.2.2026", "1.3.2026"]),
-    ("sv", ["5.1.2026", "8.2.2026", "1.3.2026"])])
+    ("sv", ["5.1.2026", "8.2.2026", "1.3.2026"]),
+    ("ru", ["05.01.2026", "08.02.2026", "01.03.2026"]),
+    ("fa", ["2026-01-05", "2026-02-08", "2026-03-01"]),
+    ("se", ["5.1.2026", "8.2.2026", "1.3.2026"])])
 def test_message_days_in_each_language(wenv, two, lang, days):  # noqa: F811
     (code, _, _), _ = two
     page = found(status_lookup(wenv.url, code, lang=lang))

@@ -39,7 +39,7 @@ def expect_receipt(r, lang="en"):
     assert r.status == 200, f"{r.status}:\n{r.text[:3000]}"
     assert r.headers["content-type"] == "text/html; charset=utf-8"
     assert r.headers.get("cache-control") == "no-store"
-    assert f'<html lang="{lang}">' in r.text
+    assert f'<html lang="{lang}" dir="ltr">' in r.text
     code = receipt_code(r.text)
     assert code_is_valid(code), f"malformed receipt code {code!r}"
     return code

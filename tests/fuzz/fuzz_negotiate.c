@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return 0;
 	memcpy(h, data, len);
 	h[len] = '\0';
-	l = i18n_negotiate(h);
+	l = i18n_negotiate(h, LANG_COUNT);
 	if ((unsigned)l >= LANG_COUNT)
 		abort();
 	free(h);

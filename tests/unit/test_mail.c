@@ -175,33 +175,51 @@ test_long_subject(void **state)
 static void
 test_notice(void **state)
 {
-	static const enum lang langs[] = { LANG_FI, LANG_SV, LANG_EN };
 	const char *msg = "Kiitos & <hei>\r\nToinen rivi\n\nUusi kappale";
 	struct buf text, html;
-	size_t i;
+	char want[128];
+	int l;
 
 	(void)state;
-	for (i = 0; i < 3; i++) {
+	/* Every language the tip could be in, each linking to the status
+	 * page in its own language. */
+	for (l = 0; l < LANG_COUNT; l++) {
 		buf_init(&text, 0);
 		buf_init(&html, 0);
-		mail_notice(langs[i], "https://vihje.example.fi/status", NULL,
-		    0, &text, &html);
+		mail_notice((enum lang)l, "https://vihje.example.fi/status",
+		    NULL, 0, &text, &html);
 		assert_non_null(buf_cstr(&text));
 		assert_non_null(buf_cstr(&html));
+		snprintf(want, sizeof(want),
+		    "\nhttps://vihje.example.fi/status?lang=%s\n",
+		    i18n_code((enum lang)l));
+		assert_non_null(strstr((char *)text.p, want));
 		assert_non_null(strstr((char *)text.p,
-		    "\nhttps://vihje.example.fi/status\n"));
-		assert_non_null(strstr((char *)text.p,
-		    i18n_get(langs[i], "email.private")));
+		    i18n_get((enum lang)l, "email.private")));
 		assert_null(strstr((char *)text.p,
-		    i18n_get(langs[i], "email.message")));
+		    i18n_get((enum lang)l, "email.message")));
+		snprintf(want, sizeof(want),
+		    "<a dir=\"ltr\" href=\"https://vihje.example.fi/"
+		    "status?lang=%s\">",
+		    i18n_code((enum lang)l));
+		assert_non_null(strstr((char *)html.p, want));
+		snprintf(want, sizeof(want), "<html lang=\"%s\" dir=\"%s\">",
+		    i18n_code((enum lang)l), i18n_dir((enum lang)l));
+		assert_non_null(strstr((char *)html.p, want));
 		assert_non_null(strstr((char *)html.p,
-		    "<a href=\"https://vihje.example.fi/status\">"));
-		assert_non_null(
-		    strstr((char *)html.p, i18n_get(langs[i], "email.news")));
-		assert_non_null(strstr(mail_notice_subject(langs[i]), " "));
+		    i18n_get((enum lang)l, "email.news")));
+		assert_non_null(strstr(mail_notice_subject((enum lang)l), " "));
 		buf_reset(&text);
 		buf_reset(&html);
 	}
+	/* A URL with a query of its own gets the language after it. */
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	mail_notice(LANG_RU, "https://x.example/s?a=1", NULL, 0, &text, &html);
+	assert_non_null(
+	    strstr((char *)buf_cstr(&text), "https://x.example/s?a=1&lang=ru"));
+	buf_reset(&text);
+	buf_reset(&html);
 	assert_string_equal(mail_notice_subject(LANG_FI),
 	    "Poliisi on vastannut vihjeeseesi");
 
@@ -214,7 +232,7 @@ test_notice(void **state)
 	assert_non_null(strstr((char *)text.p,
 	    "Kiitos & <hei>\nToinen rivi\n\nUusi kappale\n"));
 	assert_non_null(strstr((char *)html.p,
-	    "<blockquote>\n<p>Kiitos &amp; &lt;hei&gt;<br>\nToinen rivi</p>\n"
+	    "<blockquote dir=\"auto\">\n<p>Kiitos &amp; &lt;hei&gt;<br>\nToinen rivi</p>\n"
 	    "<p>Uusi kappale</p>\n</blockquote>\n"));
 	assert_non_null(
 	    strstr((char *)text.p, i18n_get(LANG_EN, "email.code")));

@@ -1,0 +1,71 @@
+-- The public pages in ten languages (lib/i18n.h): a tip, a message to its
+-- tipsters and a department's wording of a template may now be in any of
+-- them.  tip_status_full() also gives each message's language, so that
+-- /status marks a Finnish message on an Arabic page as Finnish (for screen
+-- readers and for the tipster, who is told the language).
+--
+-- The checks are added NOT VALID and validated after, so that the scan of
+-- a large tip table does not hold off intake.
+
+ALTER TABLE tip DROP CONSTRAINT tip_lang_check;
+ALTER TABLE tip ADD CONSTRAINT tip_lang_check CHECK (lang IN ('fi', 'sv',
+    'en', 'ar', 'fa', 'so', 'ru', 'uk', 'et', 'se')) NOT VALID;
+ALTER TABLE tip VALIDATE CONSTRAINT tip_lang_check;
+
+ALTER TABLE case_message DROP CONSTRAINT case_message_lang_check;
+ALTER TABLE case_message ADD CONSTRAINT case_message_lang_check
+    CHECK (lang IN ('fi', 'sv', 'en', 'ar', 'fa', 'so', 'ru', 'uk', 'et',
+        'se')) NOT VALID;
+ALTER TABLE case_message VALIDATE CONSTRAINT case_message_lang_check;
+
+ALTER TABLE feedback_template DROP CONSTRAINT feedback_template_lang_check;
+ALTER TABLE feedback_template ADD CONSTRAINT feedback_template_lang_check
+    CHECK (lang IN ('fi', 'sv', 'en', 'ar', 'fa', 'so', 'ru', 'uk', 'et',
+        'se')) NOT VALID;
+ALTER TABLE feedback_template
+    VALIDATE CONSTRAINT feedback_template_lang_check;
+
+-- As in 0013, with message_langs last: the language of each message, in
+-- the order of message_days and message_sealed.
+DROP FUNCTION tip_status_full(bytea, integer);
+CREATE FUNCTION tip_status_full(p_receipt_hash bytea,
+    p_followup_days integer)
+RETURNS TABLE (receipt_hash bytea, received_local text, state text,
+    outcome text, offences text[], closed_local text, followup_open boolean,
+    motives text[], message_days text[], message_sealed bytea[],
+    message_langs text[])
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+	SELECT t.receipt_hash,
+	    to_char(t.received_at AT TIME ZONE 'Europe/Helsinki',
+	        'YYYY-MM-DD HH24'),
+	    CASE c.status WHEN 'in_progress' THEN 'in_review'
+	        WHEN 'closed' THEN 'closed' ELSE 'received' END,
+	    CASE WHEN c.status = 'closed' THEN c.outcome END,
+	    CASE WHEN c.status = 'closed' THEN c.offences END,
+	    CASE WHEN c.status = 'closed' THEN to_char(c.closed_at
+	        AT TIME ZONE 'Europe/Helsinki', 'YYYY-MM-DD') END,
+	    c.status IS DISTINCT FROM 'closed'
+	        OR c.closed_at > now() - make_interval(days =>
+	            p_followup_days),
+	    t.motives,
+	    coalesce(ms.days, '{}'), coalesce(ms.sealed, '{}'),
+	    coalesce(ms.langs, '{}')
+	FROM tip t
+	LEFT JOIN case_join j ON j.tip_id = t.id
+	LEFT JOIN cases c ON c.id = j.case_id
+	LEFT JOIN LATERAL (
+		SELECT array_agg(to_char(m.at AT TIME ZONE 'Europe/Helsinki',
+		    'YYYY-MM-DD') ORDER BY m.id) AS days,
+		    array_agg(d.sealed ORDER BY m.id) AS sealed,
+		    array_agg(m.lang ORDER BY m.id) AS langs
+		FROM tip_message d JOIN case_message m ON m.id = d.message_id
+		WHERE d.tip_id = t.id
+	) ms ON true
+	WHERE t.receipt_hash = p_receipt_hash
+$$;
+REVOKE ALL ON FUNCTION tip_status_full(bytea, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tip_status_full(bytea, integer) TO tipline_intake;
