@@ -3,11 +3,15 @@
  * bytes start like PNG, JPEG or WebP, decodes them with leptonica, blends
  * any alpha onto white, makes 8-bit grey and hands that to the calling
  * thread's engine: Tesseract 5, LSTM only, automatic page segmentation,
- * under an ETEXT_DESC deadline.  Engines live in a pthread key whose
- * destructor frees them when their thread exits.  Tesseract's and
- * leptonica's messages go to /dev/null; only libpng, given a damaged PNG,
- * still writes one line of its own to stderr.  ocr_simhash() makes the
- * near-duplicate key of the text.
+ * under an ETEXT_DESC deadline.  A pass that reads with low confidence
+ * asks Tesseract's script detection which script the image holds and, if
+ * another, reads it again with that script's model and keeps the more
+ * confident reading; so a Latin-only screenshot costs one pass.  Engines
+ * (one per script and one for detection, each made on first use) live in
+ * a pthread key whose destructor frees them when their thread exits.
+ * Tesseract's and leptonica's messages go to /dev/null; only libpng, given a
+ * damaged PNG, still writes one line of its own to stderr.  ocr_simhash() makes
+ * the near-duplicate key of the text.
  *
  * Choices, measured on made-up posts in Finnish, Swedish and English
  * drawn like phone screenshots (tests/data/ocr/make.sh) and as 14-52 pt
@@ -44,6 +48,30 @@
 /* Characters per ocr_simhash() feature. */
 #define OCR_SHINGLE_CHARS 5
 
+/*
+ * A first pass that reads with at least this mean word confidence (0-100)
+ * is kept without asking which script the image holds.  Measured on
+ * phone-sized posts drawn by Chromium (bench/ocr.sh): a script's own
+ * model read its posts at 82-92; the Latin model read Cyrillic posts at
+ * 53-57 and Arabic ones at 46-48, the Cyrillic model Latin ones at 52.
+ */
+#define OCR_SURE_CONF     70
+/* A first pass with fewer letters than this (an image without text) is
+ * kept as it is: there is nothing a second script would read better. */
+#define OCR_RETRY_LETTERS 12
+
+static const char *const ocr_models[OCR_NSCRIPTS] = { OCR_DEFAULT_LANGS,
+	"Cyrillic", "Arabic" };
+/* Tesseract's script detection names scripts so. */
+static const char *const ocr_osd_names[OCR_NSCRIPTS] = { "Latin", "Cyrillic",
+	"Arabic" };
+
+/* A thread's engines, each made on first use. */
+struct ocr_thread {
+	TessBaseAPI *eng[OCR_NSCRIPTS];
+	TessBaseAPI *osd;
+};
+
 static pthread_once_t ocr_once = PTHREAD_ONCE_INIT;
 /* Serialises engine loading: Init writes Tesseract's global parameters. */
 static pthread_mutex_t ocr_load_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -53,18 +81,30 @@ static char *ocr_tessdata; /* NULL: Tesseract's default */
 static char *ocr_langs;    /* NULL: OCR_DEFAULT_LANGS */
 
 static void
-ocr_engine_free(void *arg)
+ocr_api_free(TessBaseAPI *api)
 {
-	TessBaseAPI *api = arg;
-
+	if (api == NULL)
+		return;
 	TessBaseAPIEnd(api);
 	TessBaseAPIDelete(api);
 }
 
 static void
+ocr_thread_free(void *arg)
+{
+	struct ocr_thread *th = arg;
+	int i;
+
+	for (i = 0; i < OCR_NSCRIPTS; i++)
+		ocr_api_free(th->eng[i]);
+	ocr_api_free(th->osd);
+	free(th);
+}
+
+static void
 ocr_setup(void)
 {
-	ocr_key_ok = pthread_key_create(&ocr_key, ocr_engine_free) == 0;
+	ocr_key_ok = pthread_key_create(&ocr_key, ocr_thread_free) == 0;
 	setMsgSeverity(L_SEVERITY_NONE);
 }
 
@@ -87,8 +127,13 @@ ocr_no_openmp(void)
 		set_levels(0);
 }
 
+/*
+ * An engine for langs: LSTM with automatic page segmentation, or for
+ * "osd" the script detection, which only the legacy engine does.
+ */
 static TessBaseAPI *
-ocr_engine_new(const char *tessdata, const char *langs, const char **errstr)
+ocr_engine_new(const char *tessdata, const char *langs, bool osd,
+    const char **errstr)
 {
 	TessBaseAPI *api;
 	int rc;
@@ -98,38 +143,57 @@ ocr_engine_new(const char *tessdata, const char *langs, const char **errstr)
 	api = TessBaseAPICreate();
 	/* A global parameter, set before Init so that its errors obey too. */
 	(void)TessBaseAPISetVariable(api, "debug_file", "/dev/null");
-	rc = TessBaseAPIInit2(api, tessdata,
-	    langs != NULL ? langs : OCR_DEFAULT_LANGS, OEM_LSTM_ONLY);
+	rc = TessBaseAPIInit2(api, tessdata, langs,
+	    osd ? OEM_TESSERACT_ONLY : OEM_LSTM_ONLY);
 	pthread_mutex_unlock(&ocr_load_mu);
 	if (rc != 0) {
 		TessBaseAPIDelete(api);
 		*errstr = "cannot load languages";
 		return NULL;
 	}
-	TessBaseAPISetPageSegMode(api, PSM_AUTO);
+	TessBaseAPISetPageSegMode(api, osd ? PSM_OSD_ONLY : PSM_AUTO);
 	return api;
 }
 
-/* The calling thread's engine, made on first use. */
-static TessBaseAPI *
-ocr_engine(const char **errstr)
+static const char *
+ocr_model(enum ocr_script s)
 {
-	TessBaseAPI *api;
+	return s == OCR_LATIN && ocr_langs != NULL ? ocr_langs : ocr_models[s];
+}
+
+/* The calling thread's engines, made on first use. */
+static struct ocr_thread *
+ocr_thread(const char **errstr)
+{
+	struct ocr_thread *th;
 
 	if (pthread_once(&ocr_once, ocr_setup) != 0 || !ocr_key_ok) {
 		*errstr = "ocr failed";
 		return NULL;
 	}
-	if ((api = pthread_getspecific(ocr_key)) != NULL)
-		return api;
-	if ((api = ocr_engine_new(ocr_tessdata, ocr_langs, errstr)) == NULL)
-		return NULL;
-	if (pthread_setspecific(ocr_key, api) != 0) {
-		ocr_engine_free(api);
+	if ((th = pthread_getspecific(ocr_key)) != NULL)
+		return th;
+	if ((th = calloc(1, sizeof(*th))) == NULL ||
+	    pthread_setspecific(ocr_key, th) != 0) {
+		free(th);
 		*errstr = "out of memory";
 		return NULL;
 	}
-	return api;
+	return th;
+}
+
+/* The thread's engine for a script (s < OCR_NSCRIPTS) or for script
+ * detection (s == OCR_NSCRIPTS). */
+static TessBaseAPI *
+ocr_engine(struct ocr_thread *th, int s, const char **errstr)
+{
+	TessBaseAPI **slot = s == OCR_NSCRIPTS ? &th->osd : &th->eng[s];
+
+	if (*slot == NULL)
+		*slot = ocr_engine_new(ocr_tessdata,
+		    s == OCR_NSCRIPTS ? "osd" : ocr_model((enum ocr_script)s),
+		    s == OCR_NSCRIPTS, errstr);
+	return *slot;
 }
 
 int
@@ -137,14 +201,22 @@ ocr_init(const char *tessdata, const char *langs, const char **errstr)
 {
 	TessBaseAPI *api;
 	char *dir = NULL, *l = NULL;
+	int s;
 
 	if (pthread_once(&ocr_once, ocr_setup) != 0 || !ocr_key_ok) {
 		*errstr = "ocr failed";
 		return -1;
 	}
-	if ((api = ocr_engine_new(tessdata, langs, errstr)) == NULL)
-		return -1;
-	ocr_engine_free(api);
+	for (s = 0; s <= OCR_NSCRIPTS; s++) {
+		api = ocr_engine_new(tessdata,
+		    s == OCR_NSCRIPTS                 ? "osd"
+		    : s == OCR_LATIN && langs != NULL ? langs
+		                                      : ocr_models[s],
+		    s == OCR_NSCRIPTS, errstr);
+		if (api == NULL)
+			return -1;
+		ocr_api_free(api);
+	}
 	if ((tessdata != NULL && (dir = strdup(tessdata)) == NULL) ||
 	    (langs != NULL && (l = strdup(langs)) == NULL)) {
 		free(dir);
@@ -161,14 +233,26 @@ ocr_init(const char *tessdata, const char *langs, const char **errstr)
 void
 ocr_thread_cleanup(void)
 {
-	TessBaseAPI *api;
+	struct ocr_thread *th;
 
 	if (pthread_once(&ocr_once, ocr_setup) != 0 || !ocr_key_ok)
 		return;
-	if ((api = pthread_getspecific(ocr_key)) == NULL)
+	if ((th = pthread_getspecific(ocr_key)) == NULL)
 		return;
 	(void)pthread_setspecific(ocr_key, NULL);
-	ocr_engine_free(api);
+	ocr_thread_free(th);
+}
+
+enum ocr_script
+ocr_script_of_lang(const char *code)
+{
+	if (code == NULL)
+		return OCR_LATIN;
+	if (strcmp(code, "ru") == 0 || strcmp(code, "uk") == 0)
+		return OCR_CYRILLIC;
+	if (strcmp(code, "ar") == 0 || strcmp(code, "fa") == 0)
+		return OCR_ARABIC;
+	return OCR_LATIN;
 }
 
 /* PNG, JPEG or WebP by their first bytes, as img_sanitise() writes them. */
@@ -192,28 +276,126 @@ ocr_pix_wipe(PIX *pix)
 		    (size_t)pixGetWpl(pix) * 4 * (size_t)pixGetHeight(pix));
 }
 
-int
-ocr_image(const uint8_t *buf, size_t len, long time_limit_ms, char **text,
+/*
+ * One pass of one engine over gray, within limit_ms (0: none).  Returns 0
+ * with *text (malloc'd) and *conf, Tesseract's mean word confidence, or
+ * -1 with *errstr.
+ */
+static int
+ocr_pass(TessBaseAPI *api, PIX *gray, long limit_ms, char **text, int *conf,
     const char **errstr)
 {
-	TessBaseAPI *api;
-	ETEXT_DESC *mon = NULL;
-	PIX *pix = NULL, *flat = NULL, *gray = NULL;
-	char *t = NULL, *out = NULL;
+	ETEXT_DESC *mon;
+	char *t = NULL;
 	uint64_t start;
 	size_t tlen;
 	int rc;
 
 	*text = NULL;
-	if (buf == NULL || !ocr_is_image(buf, len)) {
+	if ((mon = TessMonitorCreate()) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	TessBaseAPISetImage2(api, gray);
+	/* Our clock starts first, so it never reads less than Tesseract's. */
+	start = util_now_ms();
+	if (limit_ms > 0)
+		TessMonitorSetDeadlineMSecs(mon,
+		    limit_ms > INT_MAX ? INT_MAX : (int)limit_ms);
+	rc = TessBaseAPIRecognize(api, mon);
+	/* Past the deadline the rest of the words are left blank: no text. */
+	if (limit_ms > 0 && util_now_ms() - start >= (uint64_t)limit_ms)
+		*errstr = "time limit";
+	else if (rc != 0 || (t = TessBaseAPIGetUTF8Text(api)) == NULL)
+		*errstr = "ocr failed";
+	else if ((*text = malloc((tlen = strlen(t)) + 1)) == NULL)
+		*errstr = "out of memory";
+	else {
+		memcpy(*text, t, tlen + 1);
+		*conf = TessBaseAPIMeanTextConf(api);
+	}
+	if (t != NULL) {
+		explicit_bzero(t, strlen(t));
+		TessDeleteText(t);
+	}
+	TessBaseAPIClear(api);
+	TessMonitorDelete(mon);
+	return *text != NULL ? 0 : -1;
+}
+
+/* Letters in UTF-8 text, roughly: bytes that start a character and are
+ * not ASCII punctuation, digits or space. */
+static size_t
+ocr_letters(const char *t)
+{
+	size_t n = 0;
+
+	for (; *t != '\0'; t++)
+		if ((((unsigned char)*t & 0xc0) != 0x80 &&
+		        (unsigned char)*t >= 0x80) ||
+		    (*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z'))
+			n++;
+	return n;
+}
+
+/* The script Tesseract's detection sees in gray, or -1. */
+static int
+ocr_detect(struct ocr_thread *th, PIX *gray)
+{
+	TessBaseAPI *api;
+	const char *errstr, *name = NULL;
+	float oconf, sconf;
+	int deg, s = -1, i;
+
+	if ((api = ocr_engine(th, OCR_NSCRIPTS, &errstr)) == NULL)
+		return -1;
+	TessBaseAPISetImage2(api, gray);
+	if (TessBaseAPIDetectOrientationScript(api, &deg, &oconf, &name,
+	        &sconf) &&
+	    name != NULL)
+		for (i = 0; i < OCR_NSCRIPTS; i++)
+			if (strcmp(name, ocr_osd_names[i]) == 0)
+				s = i;
+	TessBaseAPIClear(api);
+	return s;
+}
+
+/* What is left of limit_ms since start; 0 stays "no limit", and a limit
+ * that has run out leaves 1 ms, which ocr_pass() reports as its end. */
+static long
+ocr_left(long limit_ms, uint64_t start)
+{
+	uint64_t used = util_now_ms() - start;
+
+	if (limit_ms <= 0)
+		return 0;
+	return used >= (uint64_t)limit_ms ? 1 : limit_ms - (long)used;
+}
+
+int
+ocr_image(const uint8_t *buf, size_t len, long time_limit_ms,
+    enum ocr_script hint, char **text, const char **errstr)
+{
+	struct ocr_thread *th;
+	TessBaseAPI *api;
+	PIX *pix = NULL, *flat = NULL, *gray = NULL;
+	char *first = NULL, *second = NULL;
+	const char *err2;
+	uint64_t start = util_now_ms();
+	int conf1 = 0, conf2 = 0, s;
+
+	*text = NULL;
+	if (buf == NULL || !ocr_is_image(buf, len) ||
+	    (unsigned)hint >= OCR_NSCRIPTS) {
 		*errstr = "cannot decode";
 		return -1;
 	}
-	if ((api = ocr_engine(errstr)) == NULL)
+	if ((th = ocr_thread(errstr)) == NULL ||
+	    (api = ocr_engine(th, hint, errstr)) == NULL)
 		return -1;
 	if ((pix = pixReadMem(buf, len)) == NULL) {
 		*errstr = "cannot decode";
-		goto fail;
+		goto out;
 	}
 	if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4)
 		flat = pixAlphaBlendUniform(pix, 0xffffff00);
@@ -221,44 +403,31 @@ ocr_image(const uint8_t *buf, size_t len, long time_limit_ms, char **text,
 		flat = pixClone(pix);
 	if (flat == NULL || (gray = pixConvertTo8(flat, 0)) == NULL) {
 		*errstr = "cannot decode";
-		goto fail;
+		goto out;
 	}
-	if ((mon = TessMonitorCreate()) == NULL) {
-		*errstr = "out of memory";
-		goto fail;
+	if (ocr_pass(api, gray, ocr_left(time_limit_ms, start), &first, &conf1,
+	        errstr) == -1)
+		goto out;
+	*text = first;
+	if (conf1 >= OCR_SURE_CONF || ocr_letters(first) < OCR_RETRY_LETTERS)
+		goto out;
+	/* Read poorly: maybe another script.  Whatever goes wrong from here
+	 * on leaves the first reading. */
+	if ((s = ocr_detect(th, gray)) < 0 || s == (int)hint ||
+	    (api = ocr_engine(th, s, &err2)) == NULL ||
+	    ocr_pass(api, gray, ocr_left(time_limit_ms, start), &second, &conf2,
+	        &err2) == -1 ||
+	    conf2 <= conf1) {
+		if (second != NULL) {
+			explicit_bzero(second, strlen(second));
+			free(second);
+		}
+		goto out;
 	}
-	TessBaseAPISetImage2(api, gray);
-	/* Our clock starts first, so it never reads less than Tesseract's. */
-	start = util_now_ms();
-	if (time_limit_ms > 0)
-		TessMonitorSetDeadlineMSecs(mon,
-		    time_limit_ms > INT_MAX ? INT_MAX : (int)time_limit_ms);
-	rc = TessBaseAPIRecognize(api, mon);
-	/* Past the deadline the rest of the words are left blank: no text. */
-	if (time_limit_ms > 0 &&
-	    util_now_ms() - start >= (uint64_t)time_limit_ms) {
-		*errstr = "time limit";
-		goto fail;
-	}
-	if (rc != 0 || (t = TessBaseAPIGetUTF8Text(api)) == NULL) {
-		*errstr = "ocr failed";
-		goto fail;
-	}
-	tlen = strlen(t);
-	if ((out = malloc(tlen + 1)) == NULL) {
-		*errstr = "out of memory";
-		goto fail;
-	}
-	memcpy(out, t, tlen + 1);
-	*text = out;
-fail:
-	if (t != NULL) {
-		explicit_bzero(t, strlen(t));
-		TessDeleteText(t);
-	}
-	TessBaseAPIClear(api);
-	if (mon != NULL)
-		TessMonitorDelete(mon);
+	explicit_bzero(first, strlen(first));
+	free(first);
+	*text = second;
+out:
 	ocr_pix_wipe(pix);
 	ocr_pix_wipe(flat);
 	ocr_pix_wipe(gray);

@@ -18,28 +18,49 @@
 
 /*
  * Tesseract's script model for all Latin-script languages (Debian's
- * tesseract-ocr-script-latn): it reads Finnish, Swedish and English in one
- * pass with ä, ö and å intact.  "fin+swe+eng" lost å and often ä (see
- * ocr.c).
+ * tesseract-ocr-script-latn): it reads Finnish, Swedish, English, Somali,
+ * Estonian and Northern Sámi in one pass with ä, ö, å, õ, š, ž, č, đ, ŋ
+ * and ŧ intact.  "fin+swe+eng" lost å and often ä (see ocr.c).
  */
 #define OCR_DEFAULT_LANGS "Latin"
+
+/*
+ * The scripts read: Latin (OCR_DEFAULT_LANGS or ocr_init()'s langs), and
+ * Debian's tesseract-ocr-script-cyrl and -arab models for Russian and
+ * Ukrainian, Arabic and Persian.  Which one a screenshot is read with:
+ * first the hint (the tip's page language); when that reads with low
+ * confidence, Tesseract's orientation and script detection (the "osd"
+ * model, tesseract-ocr-osd) names the script, and that one reads too.
+ */
+enum ocr_script {
+	OCR_LATIN,
+	OCR_CYRILLIC,
+	OCR_ARABIC,
+};
+#define OCR_NSCRIPTS 3
+
+/* The likely script of screenshots sent from a page in that language
+ * ("ru" Cyrillic, "fa" Arabic, anything else Latin).  Pure. */
+enum ocr_script ocr_script_of_lang(const char *code);
 
 /*
  * Optional, once at startup before any thread calls ocr_image(); not
  * thread-safe.  tessdata: directory of the .traineddata files, NULL for
  * Tesseract's default (/usr/share/tesseract-ocr/5/tessdata);
- * langs: Tesseract's language list, NULL for OCR_DEFAULT_LANGS.  Loads the
- * languages once on the calling thread to check them, then frees that
- * engine.  Returns 0, or -1 with *errstr "cannot load languages" or
- * "out of memory".
+ * langs: Tesseract's language list for Latin script, NULL for
+ * OCR_DEFAULT_LANGS.  Loads every model once on the calling thread to
+ * check them, then frees those engines.  Returns 0, or -1 with *errstr
+ * "cannot load languages" or "out of memory".
  */
 TL_MUSTCHECK int ocr_init(const char *tessdata, const char *langs,
     const char **errstr);
 
 /*
  * Reads the text of a clean image: PNG, JPEG or WebP bytes from
- * img_sanitise().  time_limit_ms bounds the recognition of words (0 or
- * less: no limit); the page layout analysis before it cannot be
+ * img_sanitise(), with the hint's script first (see enum ocr_script).
+ * time_limit_ms bounds the recognition of words, all passes together (0
+ * or less: no limit); a second pass that runs out of time leaves the
+ * first pass's text.  The page layout analysis before each pass cannot be
  * interrupted and took 80-120 ms of a 1080x2340 screen's 550.  Returns 0
  * with *text a malloc'd NUL-terminated UTF-8 string, maybe empty (caller
  * frees, after wiping: util_free_secret(text, strlen(text))), or -1 with
@@ -47,7 +68,7 @@ TL_MUSTCHECK int ocr_init(const char *tessdata, const char *langs,
  * "time limit", "ocr failed" or "out of memory".
  */
 TL_MUSTCHECK int ocr_image(const uint8_t *buf, size_t len, long time_limit_ms,
-    char **text, const char **errstr);
+    enum ocr_script hint, char **text, const char **errstr);
 
 /*
  * Near-duplicate key of OCR text: ocr_simhash() values of two screenshots

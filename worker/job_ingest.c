@@ -86,7 +86,8 @@ struct ingest {
 	uint64_t text_hash;
 	struct ingest_shot shots[INGEST_MAX_SHOTS];
 	int nshots;
-	int nread; /* screenshots whose text was read */
+	enum ocr_script script; /* the likely script, from the tip's page */
+	int nread;              /* screenshots whose text was read */
 };
 
 TAILQ_HEAD(ingest_list, ingest);
@@ -400,8 +401,8 @@ ingest_read_shots(struct ingest *in)
 		if (img == NULL)
 			continue;
 		if (ocr_image(img, img_len,
-		        (long)q->cfg->worker_ocr_time_limit_ms, &text,
-		        &errstr) == 0) {
+		        (long)q->cfg->worker_ocr_time_limit_ms, in->script,
+		        &text, &errstr) == 0) {
 			in->nread++;
 			sh->hash = ocr_simhash(text, strlen(text), q->dedup_key,
 			    &nwords);
@@ -539,6 +540,7 @@ ingest_on_shots(void *arg, PGresult *res)
 		}
 		sh = &in->shots[in->nshots++];
 		sh->seq = (int)strtol(PQgetvalue(res, r, 1), NULL, 10);
+		in->script = ocr_script_of_lang(PQgetvalue(res, r, 3));
 		sh->sealed = PQunescapeBytea(
 		    (const unsigned char *)PQgetvalue(res, r, 2),
 		    &sh->sealed_len);

@@ -59,6 +59,18 @@ static const char *const sample_file[S_COUNT] = {
 
 static char *sample_text[S_COUNT];
 
+/* The posts make_scripts.sh drew in Cyrillic and Arabic script. */
+static const char ru_a[] = "Это придуманное сообщение, в котором соседей "
+                           "оскорбляют из-за их происхождения. Не пускайте "
+                           "их в нашу общую сауну, им здесь не место!";
+static const char ar_a[] = "هذه رسالة مختلقة يتم فيها إهانة الجيران بسبب "
+                           "أصلهم. لا تسمحوا لهم بدخول الساونا المشتركة، "
+                           "فهم لا ينتمون إلى هنا!";
+static const char fa_a[] =
+    "این یک پیام ساختگی است که در آن همسایه‌ها به "
+    "خاطر اصل و نسبشان تحقیر می‌شوند. نگذارید وارد "
+    "سونای مشترک ما شوند!";
+
 static uint8_t *
 load(const char *name, size_t *len)
 {
@@ -72,7 +84,7 @@ load(const char *name, size_t *len)
 }
 
 static char *
-ocr_file(const char *name)
+ocr_file_hint(const char *name, enum ocr_script hint)
 {
 	const char *errstr = NULL;
 	uint8_t *img;
@@ -80,10 +92,16 @@ ocr_file(const char *name)
 	char *text;
 
 	img = load(name, &len);
-	if (ocr_image(img, len, 0, &text, &errstr) != 0)
+	if (ocr_image(img, len, 0, hint, &text, &errstr) != 0)
 		fail_msg("%s: %s", name, errstr);
 	free(img);
 	return text;
+}
+
+static char *
+ocr_file(const char *name)
+{
+	return ocr_file_hint(name, OCR_LATIN);
 }
 
 static const char *
@@ -213,7 +231,7 @@ expect_bad(const void *p, size_t len)
 	const char *errstr = NULL;
 	char *text = (char *)1;
 
-	assert_int_equal(ocr_image(p, len, 0, &text, &errstr), -1);
+	assert_int_equal(ocr_image(p, len, 0, OCR_LATIN, &text, &errstr), -1);
 	assert_null(text);
 	assert_string_equal(errstr, "cannot decode");
 }
@@ -240,7 +258,8 @@ test_not_image(void **state)
 	EXPECT_BAD("RIFF\x1a\0\0\0WEBPVP8 \x0e\0\0\0");
 	/* A PNG cut after its first rows (libpng says so on stderr). */
 	img = load("post_fi_a.png", &len);
-	assert_int_equal(ocr_image(img, len / 8, 0, &text, &errstr), -1);
+	assert_int_equal(ocr_image(img, len / 8, 0, OCR_LATIN, &text, &errstr),
+	    -1);
 	assert_string_equal(errstr, "cannot decode");
 	free(img);
 }
@@ -257,14 +276,15 @@ test_time_limit(void **state)
 	(void)state;
 	img = load("feed.png", &len);
 	t0 = util_now_ms();
-	assert_int_equal(ocr_image(img, len, 1, &text, &errstr), -1);
+	assert_int_equal(ocr_image(img, len, 1, OCR_LATIN, &text, &errstr), -1);
 	print_message("feed.png with a 1 ms limit: %s after %llu ms\n", errstr,
 	    (unsigned long long)(util_now_ms() - t0));
 	assert_null(text);
 	assert_string_equal(errstr, "time limit");
 	/* The same engine reads the whole screen when given time. */
 	t0 = util_now_ms();
-	assert_int_equal(ocr_image(img, len, 60000, &text, &errstr), 0);
+	assert_int_equal(ocr_image(img, len, 60000, OCR_LATIN, &text, &errstr),
+	    0);
 	print_message("feed.png (1080x2340): %llu ms\n",
 	    (unsigned long long)(util_now_ms() - t0));
 	assert_true(recall(fi_a, text) >= MIN_RECALL);
@@ -395,6 +415,85 @@ test_simhash_features(void **state)
 	assert_int_equal(n, 1);
 }
 
+/*
+ * Screenshots in Cyrillic and Arabic script read whatever the hint: a
+ * wrong one (a Finnish page's tip with a Russian post) costs a second
+ * pass, not the text.
+ */
+static void
+test_scripts(void **state)
+{
+	static const struct {
+		const char *file, *expected;
+		enum ocr_script hint;
+	} cases[] = {
+		{ "post_ru_a.png", ru_a, OCR_CYRILLIC },
+		{ "post_ru_a.png", ru_a, OCR_LATIN },
+		{ "post_ru_b.png", ru_a, OCR_ARABIC },
+		{ "post_ar_a.png", ar_a, OCR_ARABIC },
+		{ "post_ar_a.png", ar_a, OCR_LATIN },
+		{ "post_ar_b.png", ar_a, OCR_CYRILLIC },
+		{ "post_fa_a.png", fa_a, OCR_ARABIC },
+		{ "post_fa_a.png", fa_a, OCR_LATIN },
+		/* A Latin post from a Russian page's tip. */
+		{ "post_fi_a.png", fi_a, OCR_CYRILLIC },
+	};
+	char *t;
+	double r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		t = ocr_file_hint(cases[i].file, cases[i].hint);
+		r = recall(cases[i].expected, t);
+		print_message("%s, hint %d: recall %.2f\n", cases[i].file,
+		    (int)cases[i].hint, r);
+		if (r < MIN_RECALL)
+			fail_msg("%s with hint %d read %.2f: %s", cases[i].file,
+			    (int)cases[i].hint, r, t);
+		free(t);
+	}
+	assert_int_equal(ocr_script_of_lang("ru"), OCR_CYRILLIC);
+	assert_int_equal(ocr_script_of_lang("uk"), OCR_CYRILLIC);
+	assert_int_equal(ocr_script_of_lang("ar"), OCR_ARABIC);
+	assert_int_equal(ocr_script_of_lang("fa"), OCR_ARABIC);
+	assert_int_equal(ocr_script_of_lang("so"), OCR_LATIN);
+	assert_int_equal(ocr_script_of_lang("se"), OCR_LATIN);
+	assert_int_equal(ocr_script_of_lang(NULL), OCR_LATIN);
+}
+
+/* Two shots of one post in Cyrillic or Arabic script are near; another
+ * post in the same script is not. */
+static void
+test_simhash_scripts(void **state)
+{
+	static const uint8_t key[SIMHASH_KEY_BYTES];
+	static const char *const files[] = { "post_ru_a.png", "post_ru_b.png",
+		"post_ru_other.png", "post_ar_a.png", "post_ar_b.png",
+		"post_ar_other.png" };
+	uint64_t h[6];
+	size_t i, n;
+	char *t;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		t = ocr_file_hint(files[i], OCR_LATIN);
+		h[i] = ocr_simhash(t, strlen(t), key, &n);
+		assert_true(n >= 12);
+		free(t);
+	}
+	print_message("Russian: same post %d, other %d/%d; Arabic: same post "
+	              "%d, other %d/%d\n",
+	    bits(h[0], h[1]), bits(h[0], h[2]), bits(h[1], h[2]),
+	    bits(h[3], h[4]), bits(h[3], h[5]), bits(h[4], h[5]));
+	assert_true(bits(h[0], h[1]) <= OCR_SAME_POST_BITS);
+	assert_true(bits(h[0], h[2]) > OCR_SAME_POST_BITS);
+	assert_true(bits(h[1], h[2]) > OCR_SAME_POST_BITS);
+	assert_true(bits(h[3], h[4]) <= OCR_SAME_POST_BITS);
+	assert_true(bits(h[3], h[5]) > OCR_SAME_POST_BITS);
+	assert_true(bits(h[4], h[5]) > OCR_SAME_POST_BITS);
+}
+
 static void
 test_init(void **state)
 {
@@ -426,6 +525,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scripts),
+		cmocka_unit_test(test_simhash_scripts),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_post_png),
 		cmocka_unit_test(test_post_webp),
