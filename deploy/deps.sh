@@ -9,6 +9,7 @@ pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
       libevent-dev libpq-dev libssl-dev libinih-dev libsodium-dev
       libjansson-dev libmagic-dev libsystemd-dev postgresql
       libtesseract-dev libleptonica-dev tesseract-ocr-script-latn
+      tesseract-ocr-script-cyrl tesseract-ocr-script-arab tesseract-ocr-osd
       libpng-dev libjpeg62-turbo-dev libwebp-dev libisal-dev oathtool
       liboath-dev libqrencode-dev libcurl4-openssl-dev)
 # The demo catches its e-mail notices with a local SMTP server.
@@ -19,7 +20,7 @@ if [ "${1:-}" = test ]; then
 	pkgs+=(libcmocka-dev python3-pytest python3-psycopg clang tidy
 	       libclang-rt-14-dev clang-format python3-nacl
 	       libimage-exiftool-perl libjpeg-turbo-progs webp chromium
-	       zbar-tools python3-aiosmtpd)
+	       zbar-tools python3-aiosmtpd fonts-noto-core fonts-dejavu-core)
 fi
 
 missing=()
