@@ -1,5 +1,6 @@
 /*
- * Fuzzes Accept-Language parsing: any header gives one of our languages.
+ * Fuzzes Accept-Language parsing: any header gives one of our languages,
+ * and one of the console's when only those are offered.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	h[len] = '\0';
 	l = i18n_negotiate(h, LANG_COUNT);
 	if ((unsigned)l >= LANG_COUNT)
+		abort();
+	l = i18n_negotiate(h, LANG_STAFF_COUNT);
+	if ((unsigned)l >= LANG_STAFF_COUNT)
 		abort();
 	free(h);
 	return 0;
