@@ -19,7 +19,8 @@ from nacl.public import PrivateKey, SealedBox
 
 from consolelib import (case_version, cenv, console_worker,  # noqa: F401
                         form_csrf)
-from e2elib import ctl
+from e2elib import ctl, messages
+from tiplib import status_lookup
 from worklib import submit_tip, wait_tip, wenv  # noqa: F401
 
 
@@ -179,6 +180,44 @@ def test_message_reaches_the_tips_that_asked(cenv):
     assert delivered(cenv, a, 2) == [text, q]
     assert delivered(cenv, late, 1, timeout=0) == [text]
     assert delivered(cenv, s, 1, timeout=0) == [text]
+
+
+def test_tip_in_somali_answered_in_somali(cenv):
+    """A tip from the Somali page: the officer is told the page's
+    language, no translation is offered, the form starts from the Somali
+    acknowledgement, and the tipster reads it on the Somali /status."""
+    url = f"https://example.com/so/{secrets.token_hex(6)}"
+    t = send_tip(cenv, "Qof ayaa boostada ku qoray hadal nacayb ah.", url,
+                 lang="so")
+    case_id = t["case_id"]
+    c = cenv.client(cenv.accounts["helsinki.officer"])
+    page = c.get(f"/case/{case_id}").text
+    note = re.search(r'<p class="lang-note" id="lang-note-1">(.*?)</p>',
+                     page, re.S)
+    assert note, page[:3000]
+    assert "<strong>somali</strong>" in note.group(1)
+    assert "ei käännä vihjeitä" in note.group(1)
+    assert '<p class="description" dir="auto">' in page
+    assert selected(page, "lang") == "so"
+    somali = messages("so")["feedback.template.received"]
+    first = textarea(page, "message")
+    # The department's name comes in English inside the Somali text.
+    assert first == somali.replace(
+        "{department}", "Helsinki Police Department"), first
+    r = post_feedback(c, case_id, template="received", lang="so",
+                      message=first, tip="", do="send")
+    assert r.status == 303, r.text[:2000]
+    wait_delivered(cenv, case_id)
+    assert delivered(cenv, t, 1) == [first]
+    r = status_lookup(cenv.wenv.url, t["code"], lang="so")
+    assert r.status == 200
+    assert '<html lang="so" dir="ltr">' in r.text
+    assert '<div class="message-text" lang="so" dir="ltr">' in r.text
+    assert html.escape(first.split("\n")[0]) in r.text
+    assert "message-lang" not in r.text
+    # A Finnish tip gets no note.
+    f = send_tip(cenv, "Suomenkielinen vihje.", url + "fi")
+    assert 'class="lang-note"' not in c.get(f"/case/{f['case_id']}").text
 
 
 def test_merge_brings_messages_to_the_tips(cenv):
