@@ -217,6 +217,8 @@ if [ ! -f "$var/demo-seeded" ]; then
 	seed_tip en "Someone painted racist slurs about black people on the wall of the metro station entrance this morning." place "" "" 091 skin
 	seed_tip fi "Suomi24-keskustelussa kirjoittaja uhkailee vammaisia ja toivoo heille väkivaltaa." online suomi24 "https://keskustelu.suomi24.fi/t/1234567/demo" "" disability
 	seed_tip sv "På busshållplatsen i centrum skrek en man hotelser mot ett par av samma kön." place "" "" 905 orientation
+	seed_tip ar "في مجموعة على تيليغرام نُشرت رسالة تدعو إلى طرد العائلات العربية من الحي وتذكر عنوان المسجد." online telegram "https://t.me/demo_channel/4321" "" ethnic
+	seed_tip so "Nin ayaa bas gudihiis ku caayay haweeney Soomaali ah oo carruurteeda la socotay, wuxuuna ku yiri dalkeeda ku noqo." place "" "" 091 ethnic
 	touch "$var/demo-seeded"
 fi
 
@@ -234,7 +236,7 @@ seed_feedback() {
 		-F "url=https://www.instagram.com/p/DEMOpost123/" -F motive=ethnic \
 		-F feedback=email -F email=demo.tipster@example.org -F website= \
 		-F "description=Instagram-julkaisussa pilkataan somalitaustaisia ja kehotetaan heitä lähtemään maasta. Julkaisulla on satoja tykkäyksiä." \
-		"${url}tip" | sed -n 's/.*id="receipt-code">\([^<]*\)<.*/\1/p')
+		"${url}tip" | sed -n 's/.*id="receipt-code"[^>]*>\([^<]*\)<.*/\1/p')
 	[ -n "$code" ] || { echo "demo: the sample tip was not accepted" >&2; return 1; }
 	# HMAC-SHA256(pepper, digits), the pepper read from its file (not
 	# put on a command line, where other users could read it).
