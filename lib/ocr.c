@@ -51,14 +51,17 @@
 /*
  * A first pass that reads with at least this mean word confidence (0-100)
  * is kept without asking which script the image holds.  Measured on
- * phone-sized posts drawn by Chromium (bench/ocr.sh): a script's own
- * model read its posts at 82-92; the Latin model read Cyrillic posts at
- * 53-57 and Arabic ones at 46-48, the Cyrillic model Latin ones at 52.
+ * phone-sized posts drawn by Chromium (tests/data/ocr/make_scripts.sh) and
+ * the Latin ones of make.sh: a script's own model read its posts at 82-93;
+ * the Latin model read Cyrillic posts at 49-58 and Arabic-script ones at
+ * 38-48, the Cyrillic model Latin ones at 52 (bench/ocr.sh).
  */
 #define OCR_SURE_CONF     70
 /* A first pass with fewer letters than this (an image without text) is
  * kept as it is: there is nothing a second script would read better. */
 #define OCR_RETRY_LETTERS 12
+
+static size_t ocr_letters(const char *);
 
 static const char *const ocr_models[OCR_NSCRIPTS] = { OCR_DEFAULT_LANGS,
 	"Cyrillic", "Arabic" };
@@ -278,8 +281,10 @@ ocr_pix_wipe(PIX *pix)
 
 /*
  * One pass of one engine over gray, within limit_ms (0: none).  Returns 0
- * with *text (malloc'd) and *conf, Tesseract's mean word confidence, or
- * -1 with *errstr.
+ * with *text (malloc'd) and *conf, Tesseract's mean word confidence (0
+ * for a text of fewer than OCR_RETRY_LETTERS letters: on a page without
+ * words asking for it runs the layout analysis again), or -1 with
+ * *errstr.
  */
 static int
 ocr_pass(TessBaseAPI *api, PIX *gray, long limit_ms, char **text, int *conf,
@@ -312,7 +317,9 @@ ocr_pass(TessBaseAPI *api, PIX *gray, long limit_ms, char **text, int *conf,
 		*errstr = "out of memory";
 	else {
 		memcpy(*text, t, tlen + 1);
-		*conf = TessBaseAPIMeanTextConf(api);
+		*conf = ocr_letters(*text) >= OCR_RETRY_LETTERS
+		            ? TessBaseAPIMeanTextConf(api)
+		            : 0;
 	}
 	if (t != NULL) {
 		explicit_bzero(t, strlen(t));
