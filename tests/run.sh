@@ -5,12 +5,12 @@
 # and fuzz-corpus replays, the fuzzers for a short budget, and the end-to-end
 # tests against real daemons with both the plain and the sanitizer build.
 # Ends with one line: "N passed, N failed".
-#   FUZZ_SECONDS=20  time per fuzzer
+#   FUZZ_SECONDS=15  time per fuzzer
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-fuzz_seconds=${FUZZ_SECONDS:-20}
+fuzz_seconds=${FUZZ_SECONDS:-15}
 passed=0
 failed=0
 failures=()
