@@ -892,10 +892,13 @@ case_on_tips(void *arg, PGresult *res)
 			for (k = 0; k < CASE_TEXTS; k++)
 				o->text[i * CASE_TEXTS + k] =
 				    xstrdup(PQgetvalue(res, i, 10 + k));
-			if (PQgetvalue(res, i, 4)[0] != '\0')
-				json_object_set_new(t, "platform",
-				    json_string(case_platform_label(wr,
-				        PQgetvalue(res, i, 4))));
+			/* null, not absent: the template would find the
+			 * page's own "platform" instead. */
+			json_object_set_new(t, "platform",
+			    PQgetvalue(res, i, 4)[0] != '\0'
+			        ? json_string(case_platform_label(wr,
+			              PQgetvalue(res, i, 4)))
+			        : json_null());
 			muni = PQgetvalue(res, i, wr->lang == LANG_SV ? 6 : 5);
 			if (muni[0] != '\0')
 				json_object_set_new(t, "municipality",
