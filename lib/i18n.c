@@ -103,10 +103,11 @@ i18n_from_code_n(const char *s, size_t len, int n, enum lang *out)
 static int
 i18n_tag(const char *tag, size_t len, int n, enum lang *out)
 {
-	size_t primary = strcspn(tag, "-_");
+	size_t primary = 0;
 
-	if (primary > len)
-		primary = len;
+	/* Only within the tag: the header goes on after it. */
+	while (primary < len && tag[primary] != '-' && tag[primary] != '_')
+		primary++;
 	if (primary == 2)
 		return i18n_from_code_n(tag, 2, n, out);
 	if (primary != 3)
@@ -147,11 +148,16 @@ i18n_negotiate(const char *h, int n)
 			p++;
 		semi = p;
 		if (*semi == ';') {
-			/* parameters up to the next comma; only q matters */
-			const char *qp = strstr(semi, "q=");
+			/* parameters up to the next comma; only q matters,
+			 * and is looked for only there (a search of the rest
+			 * of the header at each tag would be quadratic) */
 			const char *comma = strchr(semi, ',');
+			const char *qp = memmem(semi,
+			    comma != NULL ? (size_t)(comma - semi)
+			                  : strlen(semi),
+			    "q=", 2);
 
-			if (qp != NULL && (comma == NULL || qp < comma)) {
+			if (qp != NULL) {
 				qp += 2;
 				if (qp[0] == '0' || qp[0] == '1') {
 					q = (qp[0] - '0') * 1000;

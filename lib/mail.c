@@ -222,13 +222,18 @@ mail_notice(enum lang lang, const char *status_url, const char *message,
     size_t message_len, struct buf *text, struct buf *html)
 {
 	const char *subject = mail_notice_subject(lang);
-	char url[1024];
-	size_t i;
+	struct buf url;
+	size_t i, base;
 
-	/* The status page in the tip's language. */
-	snprintf(url, sizeof(url), "%s%slang=%s", status_url,
-	    strchr(status_url, '?') != NULL ? "&" : "?", i18n_code(lang));
-	status_url = url;
+	/* The status page in the tip's language: lang= joins the query,
+	 * before any fragment. */
+	base = strcspn(status_url, "#");
+	buf_init(&url, 0);
+	buf_append(&url, status_url, base);
+	buf_printf(&url, "%slang=%s%s",
+	    memchr(status_url, '?', base) != NULL ? "&" : "?", i18n_code(lang),
+	    status_url + base);
+	status_url = buf_cstr(&url) != NULL ? buf_cstr(&url) : status_url;
 
 	buf_printf(html,
 	    "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head>\n"
@@ -266,4 +271,5 @@ mail_notice(enum lang lang, const char *status_url, const char *message,
 	mail_para(text, html, mail_msg(lang, "email.once"));
 	mail_para(text, html, mail_msg(lang, "email.ignore"));
 	buf_puts(html, "</body>\n</html>\n");
+	buf_reset(&url);
 }

@@ -30,10 +30,13 @@
  * anything that did not decode, and the magic check here keeps leptonica
  * to the same three decoders.
  */
+#include <sys/stat.h>
+
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,10 +72,12 @@ static const char *const ocr_models[OCR_NSCRIPTS] = { OCR_DEFAULT_LANGS,
 static const char *const ocr_osd_names[OCR_NSCRIPTS] = { "Latin", "Cyrillic",
 	"Arabic" };
 
-/* A thread's engines, each made on first use. */
+/* A thread's engines, each made on first use; one that failed to load is
+ * not tried again on the thread. */
 struct ocr_thread {
 	TessBaseAPI *eng[OCR_NSCRIPTS];
 	TessBaseAPI *osd;
+	bool failed[OCR_NSCRIPTS + 1];
 };
 
 static pthread_once_t ocr_once = PTHREAD_ONCE_INIT;
@@ -192,10 +197,15 @@ ocr_engine(struct ocr_thread *th, int s, const char **errstr)
 {
 	TessBaseAPI **slot = s == OCR_NSCRIPTS ? &th->osd : &th->eng[s];
 
-	if (*slot == NULL)
-		*slot = ocr_engine_new(ocr_tessdata,
-		    s == OCR_NSCRIPTS ? "osd" : ocr_model((enum ocr_script)s),
-		    s == OCR_NSCRIPTS, errstr);
+	if (*slot == NULL && th->failed[s]) {
+		*errstr = "cannot load languages";
+		return NULL;
+	}
+	if (*slot == NULL &&
+	    (*slot = ocr_engine_new(ocr_tessdata,
+	         s == OCR_NSCRIPTS ? "osd" : ocr_model((enum ocr_script)s),
+	         s == OCR_NSCRIPTS, errstr)) == NULL)
+		th->failed[s] = true;
 	return *slot;
 }
 
@@ -244,6 +254,39 @@ ocr_thread_cleanup(void)
 		return;
 	(void)pthread_setspecific(ocr_key, NULL);
 	ocr_thread_free(th);
+}
+
+int
+ocr_check_models(char *err, size_t errlen)
+{
+	static const char *const pkgs[OCR_NSCRIPTS + 1] = {
+		"tesseract-ocr-script-latn", "tesseract-ocr-script-cyrl",
+		"tesseract-ocr-script-arab", "tesseract-ocr-osd"
+	};
+	const char *dir = ocr_tessdata, *model;
+	char path[PATH_MAX];
+	struct stat st;
+	int s;
+
+	if (dir == NULL)
+		dir = getenv("TESSDATA_PREFIX");
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/usr/share/tesseract-ocr/5/tessdata";
+	for (s = 0; s <= OCR_NSCRIPTS; s++) {
+		model =
+		    s == OCR_NSCRIPTS ? "osd" : ocr_model((enum ocr_script)s);
+		/* A list ("fin+swe") set by ocr_init() was checked there. */
+		if (strchr(model, '+') != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.traineddata", dir, model);
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
+			snprintf(err, errlen,
+			    "OCR model %s is missing (Debian package %s)", path,
+			    pkgs[s]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 enum ocr_script
@@ -397,9 +440,15 @@ ocr_image(const uint8_t *buf, size_t len, long time_limit_ms,
 		*errstr = "cannot decode";
 		return -1;
 	}
-	if ((th = ocr_thread(errstr)) == NULL ||
-	    (api = ocr_engine(th, hint, errstr)) == NULL)
+	if ((th = ocr_thread(errstr)) == NULL)
 		return -1;
+	/* Without the hinted script's model, Latin reads. */
+	if ((api = ocr_engine(th, hint, errstr)) == NULL) {
+		if (hint == OCR_LATIN ||
+		    (api = ocr_engine(th, OCR_LATIN, errstr)) == NULL)
+			return -1;
+		hint = OCR_LATIN;
+	}
 	if ((pix = pixReadMem(buf, len)) == NULL) {
 		*errstr = "cannot decode";
 		goto out;
@@ -418,9 +467,11 @@ ocr_image(const uint8_t *buf, size_t len, long time_limit_ms,
 	*text = first;
 	if (conf1 >= OCR_SURE_CONF || ocr_letters(first) < OCR_RETRY_LETTERS)
 		goto out;
-	/* Read poorly: maybe another script.  Whatever goes wrong from here
-	 * on leaves the first reading. */
-	if ((s = ocr_detect(th, gray)) < 0 || s == (int)hint ||
+	/* Read poorly: maybe another script, if time is left for it.
+	 * Whatever goes wrong from here on leaves the first reading. */
+	if ((time_limit_ms > 0 &&
+	        ocr_left(time_limit_ms, start) < OCR_SECOND_PASS_MS) ||
+	    (s = ocr_detect(th, gray)) < 0 || s == (int)hint ||
 	    (api = ocr_engine(th, s, &err2)) == NULL ||
 	    ocr_pass(api, gray, ocr_left(time_limit_ms, start), &second, &conf2,
 	        &err2) == -1 ||

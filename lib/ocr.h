@@ -37,7 +37,10 @@ enum ocr_script {
 	OCR_CYRILLIC,
 	OCR_ARABIC,
 };
-#define OCR_NSCRIPTS 3
+#define OCR_NSCRIPTS       3
+/* Time a second pass needs at least: its layout analysis alone took
+ * 80-120 ms of a tall screen's, and it cannot be interrupted. */
+#define OCR_SECOND_PASS_MS 250
 
 /* The likely script of screenshots sent from a page in that language
  * ("ru" Cyrillic, "fa" Arabic, anything else Latin).  Pure. */
@@ -56,16 +59,29 @@ TL_MUSTCHECK int ocr_init(const char *tessdata, const char *langs,
     const char **errstr);
 
 /*
+ * Whether the tessdata directory (ocr_init()'s, else $TESSDATA_PREFIX,
+ * else Debian's /usr/share/tesseract-ocr/5/tessdata) holds every model
+ * ocr_image() may load.  Cheap (stat only): for a daemon's start, which
+ * should refuse to run without them rather than read a script as
+ * another.  Returns 0, or -1 with err naming the file and the Debian
+ * package.
+ */
+TL_MUSTCHECK int ocr_check_models(char *err, size_t errlen);
+
+/*
  * Reads the text of a clean image: PNG, JPEG or WebP bytes from
- * img_sanitise(), with the hint's script first (see enum ocr_script).
+ * img_sanitise(), with the hint's script first (see enum ocr_script; a
+ * model that does not load is tried no more on this thread, and Latin
+ * reads in its place).
  * time_limit_ms bounds the recognition of words, all passes together (0
- * or less: no limit); a second pass that runs out of time leaves the
- * first pass's text.  The page layout analysis before each pass cannot be
- * interrupted and took 80-120 ms of a 1080x2340 screen's 550.  Returns 0
- * with *text a malloc'd NUL-terminated UTF-8 string, maybe empty (caller
- * frees, after wiping: util_free_secret(text, strlen(text))), or -1 with
- * *text NULL and *errstr "cannot decode", "cannot load languages",
- * "time limit", "ocr failed" or "out of memory".
+ * or less: no limit): the script detection and a second pass run only
+ * while at least OCR_SECOND_PASS_MS of it is left, and a second pass
+ * that runs out of time leaves the first pass's text.  The page layout analysis
+ * before each pass cannot be interrupted and took 80-120 ms of a 1080x2340
+ * screen's 550.  Returns 0 with *text a malloc'd NUL-terminated UTF-8 string,
+ * maybe empty (caller frees, after wiping: util_free_secret(text,
+ * strlen(text))), or -1 with *text NULL and *errstr "cannot decode", "cannot
+ * load languages", "time limit", "ocr failed" or "out of memory".
  */
 TL_MUSTCHECK int ocr_image(const uint8_t *buf, size_t len, long time_limit_ms,
     enum ocr_script hint, char **text, const char **errstr);

@@ -1,8 +1,10 @@
 /*
  * The blind index's tokens and the check of a match; see search.h.
- * Words are those of text_normalise(): lower case (ASCII and the Latin-1
- * letters Finnish and Swedish use), split at anything not a letter or a
- * digit.
+ * Words are those of text_normalise(): lower case (Latin, Greek and
+ * Cyrillic), Arabic letter variants in one spelling, split at anything not
+ * a letter or a digit.  Tokens of tips indexed before a change to that
+ * normalisation keep the old form: a word whose form changed (one with
+ * capitals outside Latin-1, say) finds those tips no more.
  */
 #include <stdlib.h>
 #include <string.h>

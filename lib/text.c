@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "text.h"
 
@@ -89,10 +90,13 @@ text_class(uint32_t cp)
 		               (cp >= '0' && cp <= '9')
 		           ? TEXT_WORD
 		           : TEXT_SEP;
-	/* Invisible: soft hyphen, zero-width (non-)joiners, direction marks,
-	 * word joiner, BOM; Arabic vowel signs, Quranic marks and tatweel. */
-	if (cp == 0xad || (cp >= 0x200c && cp <= 0x200f) ||
-	    (cp >= 0x2060 && cp <= 0x2064) || cp == 0xfeff ||
+	/* Invisible: soft hyphen, combining grapheme joiner, zero-width
+	 * (non-)joiners, direction marks, embeddings, overrides and isolates,
+	 * word joiner, variation selectors, BOM; Arabic vowel signs, Quranic
+	 * marks and tatweel. */
+	if (cp == 0xad || cp == 0x34f || (cp >= 0x200c && cp <= 0x200f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff ||
 	    (cp >= 0x0610 && cp <= 0x061a) || (cp >= 0x064b && cp <= 0x065f) ||
 	    cp == 0x0670 || (cp >= 0x06d6 && cp <= 0x06ed) || cp == 0x0640)
 		return TEXT_DROP;
@@ -122,7 +126,10 @@ text_fold(uint32_t c)
 		return c;
 	if (c >= 0xc0 && c <= 0xde && c != 0xd7)
 		return c + 32;
-	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
+	if (c == 0x130) /* İ */
+		return 'i';
+	if ((c >= 0x100 && c <= 0x137 && c != 0x131) ||
+	    (c >= 0x14a && c <= 0x177))
 		return c | 1;
 	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
 		return (c & 1) ? c + 1 : c;
@@ -130,6 +137,14 @@ text_fold(uint32_t c)
 		return 0xff;
 	if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
 		return c + 32;
+	if (c == 0x386) /* Greek capitals with tonos */
+		return 0x3ac;
+	if (c >= 0x388 && c <= 0x38a)
+		return c + 37;
+	if (c == 0x38c)
+		return 0x3cc;
+	if (c == 0x38e || c == 0x38f)
+		return c + 63;
 	if (c == 0x3c2) /* final sigma */
 		return 0x3c3;
 	if (c >= 0x410 && c <= 0x42f)
@@ -247,11 +262,13 @@ text_normalise(const char *s, size_t len, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t *w, cp;
-	size_t i = 0, n = 0, k, adv;
+	size_t i = 0, n = 0, k, adv, cap;
 	bool any = false;
 
 	/* A word is at most as many characters as the text has bytes. */
-	if ((w = malloc((len > 0 ? len : 1) * sizeof(*w))) == NULL) {
+	cap = len > 0 ? len : 1;
+	if (cap > SIZE_MAX / sizeof(*w) ||
+	    (w = malloc(cap * sizeof(*w))) == NULL) {
 		out->err = true;
 		return;
 	}
@@ -279,6 +296,8 @@ text_normalise(const char *s, size_t len, struct buf *out)
 			break;
 		i += adv;
 	}
+	/* The words are a tip's text. */
+	explicit_bzero(w, cap * sizeof(*w));
 	free(w);
 }
 

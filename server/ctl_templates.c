@@ -37,8 +37,11 @@ tmpl_check(const char *t, const char *lang)
 		return -1;
 	}
 	if (i18n_from_code(lang, strlen(lang), &l) == -1) {
-		fprintf(stderr, "tiplinectl: no language %s (fi, sv or en)\n",
-		    lang);
+		fprintf(stderr,
+		    "tiplinectl: no language %s; languages are:", lang);
+		for (int i = 0; i < LANG_COUNT; i++)
+			fprintf(stderr, " %s", i18n_code((enum lang)i));
+		fprintf(stderr, "\n");
 		return -1;
 	}
 	return 0;
@@ -69,9 +72,9 @@ tmpl_builtin(const char *t, const char *lang, struct buf *out)
 static int
 tmpl_list(PGconn *pg, const char *code)
 {
-	const char *params[2];
+	const char *params[3];
 	PGresult *res;
-	struct buf all;
+	struct buf all, langs;
 	size_t k;
 	int i;
 
@@ -80,8 +83,14 @@ tmpl_list(PGconn *pg, const char *code)
 	for (k = 0; k < VOCAB_NTEMPLATES; k++)
 		buf_printf(&all, "%s%s", k == 0 ? "" : ",", vocab_templates[k]);
 	buf_puts(&all, "}");
+	buf_init(&langs, 0);
+	for (i = 0; i < LANG_COUNT; i++)
+		buf_printf(&langs, "%s%s", i == 0 ? "{" : ",",
+		    i18n_code((enum lang)i));
+	buf_puts(&langs, "}");
 	params[0] = code;
 	params[1] = buf_cstr(&all);
+	params[2] = buf_cstr(&langs);
 
 	res = PQexecParams(pg,
 	    "SELECT d.code, v.t, l.lang, EXISTS (SELECT 1 FROM "
@@ -89,10 +98,11 @@ tmpl_list(PGconn *pg, const char *code)
 	    "AND f.template = v.t AND f.lang = l.lang) "
 	    "FROM department d CROSS JOIN unnest($2::text[]) "
 	    "WITH ORDINALITY v (t, n) "
-	    "CROSS JOIN unnest('{fi,sv,en}'::text[]) WITH ORDINALITY l (lang, k) "
+	    "CROSS JOIN unnest($3::text[]) WITH ORDINALITY l (lang, k) "
 	    "WHERE $1::text IS NULL OR d.code = $1 ORDER BY d.id, v.n, l.k",
-	    2, NULL, params, NULL, NULL, 0);
+	    3, NULL, params, NULL, NULL, 0);
 	buf_reset(&all);
+	buf_reset(&langs);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "tiplinectl: %s", PQerrorMessage(pg));
 		PQclear(res);

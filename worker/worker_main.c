@@ -14,6 +14,7 @@
 #include "job_email.h"
 #include "log.h"
 #include "metrics.h"
+#include "ocr.h"
 #include "queue.h"
 
 static struct queue queue;
@@ -33,6 +34,13 @@ worker_prepare(struct cfg *cfg)
 	    -1) {
 		sodium_memzero(&keys, sizeof(keys));
 		log_warnx("%s: %s", cfg->path, err);
+		return -1;
+	}
+	/* Screenshots in a script without its model would be read as
+	 * another and never meet their duplicates. */
+	if (ocr_check_models(err, sizeof(err)) == -1) {
+		sodium_memzero(&keys, sizeof(keys));
+		log_warnx("%s", err);
 		return -1;
 	}
 	return 0;

@@ -220,6 +220,29 @@ test_notice(void **state)
 	    strstr((char *)buf_cstr(&text), "https://x.example/s?a=1&lang=ru"));
 	buf_reset(&text);
 	buf_reset(&html);
+	/* Before a fragment, and a long URL whole. */
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	mail_notice(LANG_AR, "https://x.example/status#top", NULL, 0, &text,
+	    &html);
+	assert_non_null(strstr((char *)buf_cstr(&text),
+	    "https://x.example/status?lang=ar#top\n"));
+	buf_reset(&text);
+	buf_reset(&html);
+	{
+		char long_url[2100];
+
+		memset(long_url, 'a', sizeof(long_url));
+		memcpy(long_url, "https://x.example/", 18);
+		memcpy(long_url + sizeof(long_url) - 8, "/status", 8);
+		buf_init(&text, 0);
+		buf_init(&html, 0);
+		mail_notice(LANG_FI, long_url, NULL, 0, &text, &html);
+		assert_non_null(
+		    strstr((char *)buf_cstr(&text), "/status?lang=fi\n"));
+		buf_reset(&text);
+		buf_reset(&html);
+	}
 	assert_string_equal(mail_notice_subject(LANG_FI),
 	    "Poliisi on vastannut vihjeeseesi");
 

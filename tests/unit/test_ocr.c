@@ -507,6 +507,29 @@ test_init(void **state)
 	assert_int_equal(ocr_init(NULL, NULL, &errstr), 0);
 }
 
+/* A daemon's start finds a missing model by its file, and names the
+ * package. */
+static void
+test_check_models(void **state)
+{
+	const char *saved = getenv("TESSDATA_PREFIX");
+	char err[512], *keep = saved != NULL ? strdup(saved) : NULL;
+
+	(void)state;
+	assert_int_equal(ocr_check_models(err, sizeof(err)), 0);
+	assert_int_equal(setenv("TESSDATA_PREFIX", "/nonexistent", 1), 0);
+	assert_int_equal(ocr_check_models(err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "OCR model /nonexistent/Latin.traineddata is missing (Debian "
+	    "package tesseract-ocr-script-latn)");
+	if (keep != NULL)
+		assert_int_equal(setenv("TESSDATA_PREFIX", keep, 1), 0);
+	else
+		assert_int_equal(unsetenv("TESSDATA_PREFIX"), 0);
+	free(keep);
+	assert_int_equal(ocr_check_models(err, sizeof(err)), 0);
+}
+
 static int
 teardown(void **state)
 {
@@ -528,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_scripts),
 		cmocka_unit_test(test_simhash_scripts),
 		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_check_models),
 		cmocka_unit_test(test_post_png),
 		cmocka_unit_test(test_post_webp),
 		cmocka_unit_test(test_diacritics),

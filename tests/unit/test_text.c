@@ -68,6 +68,12 @@ test_normalise_scripts(void **state)
 	assert_string_equal(norm("۱۲۳ ١٢٣"), "123 123");
 	/* Arabic punctuation and direction marks separate or vanish. */
 	assert_string_equal(norm("نعم، لا؟ \u200fنعم"), "نعم لا نعم");
+	/* Direction overrides and isolates, variation selectors and the
+	 * combining grapheme joiner hide inside a word and vanish. */
+	assert_string_equal(norm("neek\u2066eri n\u202eeekeri ne\ufe0fek"),
+	    "neekeri neekeri neek");
+	/* Turkish dotted capital I, Greek capitals with tonos. */
+	assert_string_equal(norm("İSTANBUL ΆΈΉΊΌΎΏ ı"), "istanbul άέήίόύώ ı");
 	/* Broken UTF-8 separates. */
 	assert_string_equal(norm("ab\xff"
 	                         "cd\xc3"),
