@@ -128,8 +128,8 @@ const struct db_stmt db_stmts_worker[STMT_WORKER_COUNT] = {
 	    "SELECT job_finish($1::bigint, $2::integer)", 2, false },
 	/* E-mail notices (schema/0016_email.sql). */
 	[STMT_WORKER_EMAIL_CLAIM] = { "worker_email_claim",
-	    "SELECT id, sealed_email, lang, attempts, message_sealed "
-	    "FROM email_claim($1::integer, $2::integer)",
+	    "SELECT id, sealed_email, lang, attempts, message_sealed, "
+	    "message_lang FROM email_claim($1::integer, $2::integer)",
 	    2, false },
 	[STMT_WORKER_EMAIL_SENT] = { "worker_email_sent",
 	    "SELECT email_sent($1::uuid)", 1, false },

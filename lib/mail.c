@@ -219,7 +219,8 @@ mail_para(struct buf *text, struct buf *html, const char *s)
 
 void
 mail_notice(enum lang lang, const char *status_url, const char *message,
-    size_t message_len, struct buf *text, struct buf *html)
+    size_t message_len, enum lang message_lang, struct buf *text,
+    struct buf *html)
 {
 	const char *subject = mail_notice_subject(lang);
 	struct buf url;
@@ -262,7 +263,9 @@ mail_notice(enum lang lang, const char *status_url, const char *message,
 			else if (i + 1 == message_len || message[i + 1] != '\n')
 				buf_puts(text, "\n");
 		buf_puts(text, "\n\n");
-		buf_puts(html, "<blockquote dir=\"auto\">\n");
+		/* In its own language, which a screen reader voices. */
+		buf_printf(html, "<blockquote lang=\"%s\" dir=\"%s\">\n",
+		    i18n_code(message_lang), i18n_dir(message_lang));
 		mail_html_text(html, message, message_len);
 		buf_puts(html, "</blockquote>\n");
 		mail_para(text, html, mail_msg(lang, "email.code"));

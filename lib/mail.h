@@ -44,11 +44,13 @@ void mail_compose(const struct mail *, struct buf *out);
 /*
  * The notice's subject (a static string) and its text and HTML in lang:
  * that the police replied, the status page to read it on (status_url),
- * and with message (the police's newest message, UTF-8; NULL for none)
- * its text too.  Never the receipt code, which only the tipster has.
+ * with lang= for the notice's language, and with message (the police's
+ * newest message, UTF-8, written in message_lang; NULL for none) its text
+ * too.  Never the receipt code, which only the tipster has.
  */
 const char *mail_notice_subject(enum lang);
 void mail_notice(enum lang, const char *status_url, const char *message,
-    size_t message_len, struct buf *text, struct buf *html);
+    size_t message_len, enum lang message_lang, struct buf *text,
+    struct buf *html);
 
 #endif

@@ -1,8 +1,9 @@
 -- The public pages in ten languages (lib/i18n.h): a tip, a message to its
 -- tipsters and a department's wording of a template may now be in any of
--- them.  tip_status_full() also gives each message's language, so that
--- /status marks a Finnish message on an Arabic page as Finnish (for screen
--- readers and for the tipster, who is told the language).
+-- them.  tip_status_full() and email_claim() also give each message's
+-- language, so that /status and the e-mail mark a Finnish message on an
+-- Arabic page as Finnish (for screen readers and for the tipster, who is
+-- told the language).
 --
 -- Each new check scans its table once, inside the migration's one
 -- transaction.
@@ -65,3 +66,34 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION tip_status_full(bytea, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tip_status_full(bytea, integer) TO tipline_intake;
+
+-- As in 0016, with message_lang last: the language of message_sealed.
+DROP FUNCTION email_claim(integer, integer);
+CREATE FUNCTION email_claim(p_limit integer, p_lease_s integer)
+RETURNS TABLE (id uuid, sealed_email bytea, lang text, attempts integer,
+    message_sealed bytea, message_lang text)
+LANGUAGE sql
+AS $$
+	WITH due AS (
+		SELECT t.id FROM tip t
+		WHERE t.email_due_at <= now() AND t.sealed_email IS NOT NULL
+		ORDER BY t.email_due_at
+		LIMIT p_limit
+		FOR UPDATE SKIP LOCKED
+	), leased AS (
+		UPDATE tip t
+		SET email_due_at = now() + make_interval(secs => p_lease_s)
+		FROM due WHERE t.id = due.id
+		RETURNING t.id, t.sealed_email, t.lang, t.email_attempts
+	)
+	SELECT l.id, l.sealed_email, l.lang, l.email_attempts::integer,
+	    m.sealed, m.lang
+	FROM leased l
+	LEFT JOIN LATERAL (
+		SELECT cm.sealed, cm.lang FROM tip_message d
+		JOIN case_message cm ON cm.id = d.message_id
+		WHERE d.tip_id = l.id ORDER BY cm.id DESC LIMIT 1
+	) m ON true
+$$;
+REVOKE ALL ON FUNCTION email_claim(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION email_claim(integer, integer) TO tipline_worker;

@@ -64,9 +64,10 @@ struct email_item {
 	struct email_queue *eq;
 	char tip[40];
 	enum lang lang;
-	int attempts;         /* tries before this one */
-	char *sealed_email;   /* bytea text form */
-	char *sealed_message; /* NULL: none, or not to be sent */
+	enum lang message_lang; /* of sealed_message */
+	int attempts;           /* tries before this one */
+	char *sealed_email;     /* bytea text form */
+	char *sealed_message;   /* NULL: none, or not to be sent */
 	enum email_result result;
 	CURLcode code;
 	long smtp_code;
@@ -286,8 +287,8 @@ email_send_one(struct email_queue *eq, CURL **hp, struct email_item *it)
 	buf_init(&text, EMAIL_MAX_BYTES);
 	buf_init(&html, EMAIL_MAX_BYTES);
 	buf_init(&msg, EMAIL_MAX_BYTES * 2);
-	mail_notice(it->lang, cfg->feedback_status_url, body, blen, &text,
-	    &html);
+	mail_notice(it->lang, cfg->feedback_status_url, body, blen,
+	    it->message_lang, &text, &html);
 	memset(&m, 0, sizeof(m));
 	m.from = cfg->smtp_from;
 	m.to = addr;
@@ -525,6 +526,9 @@ email_on_claim(void *arg, PGresult *res)
 		it->attempts = (int)db_ll(res, i, 3);
 		if (q->cfg->feedback_email_content && !PQgetisnull(res, i, 4))
 			it->sealed_message = xstrdup(PQgetvalue(res, i, 4));
+		if (i18n_from_code(PQgetvalue(res, i, 5),
+		        strlen(PQgetvalue(res, i, 5)), &it->message_lang) == -1)
+			it->message_lang = it->lang;
 	}
 	eq->state = EMAIL_S_SEND;
 	if (tpool_submit(q->tpool, email_work, email_sent_cb, eq) == -1) {

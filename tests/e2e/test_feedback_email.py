@@ -278,6 +278,8 @@ def test_content_when_configured(wenv, mdir, smtp, start_worker):
     text, html = parts(got[n].parsed())
     t = messages("en")
     assert first in text and first in html
+    # The officer wrote in Finnish to an English tip: the quote says so.
+    assert '<blockquote lang="fi" dir="ltr">' in html
     assert t["email.message"] in text and t["email.code"] in text
     assert t["email.private"] not in text
     assert description not in text and description not in html

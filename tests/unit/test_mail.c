@@ -187,7 +187,7 @@ test_notice(void **state)
 		buf_init(&text, 0);
 		buf_init(&html, 0);
 		mail_notice((enum lang)l, "https://vihje.example.fi/status",
-		    NULL, 0, &text, &html);
+		    NULL, 0, LANG_FI, &text, &html);
 		assert_non_null(buf_cstr(&text));
 		assert_non_null(buf_cstr(&html));
 		snprintf(want, sizeof(want),
@@ -215,7 +215,8 @@ test_notice(void **state)
 	/* A URL with a query of its own gets the language after it. */
 	buf_init(&text, 0);
 	buf_init(&html, 0);
-	mail_notice(LANG_RU, "https://x.example/s?a=1", NULL, 0, &text, &html);
+	mail_notice(LANG_RU, "https://x.example/s?a=1", NULL, 0, LANG_FI, &text,
+	    &html);
 	assert_non_null(
 	    strstr((char *)buf_cstr(&text), "https://x.example/s?a=1&lang=ru"));
 	buf_reset(&text);
@@ -223,8 +224,8 @@ test_notice(void **state)
 	/* Before a fragment, and a long URL whole. */
 	buf_init(&text, 0);
 	buf_init(&html, 0);
-	mail_notice(LANG_AR, "https://x.example/status#top", NULL, 0, &text,
-	    &html);
+	mail_notice(LANG_AR, "https://x.example/status#top", NULL, 0, LANG_FI,
+	    &text, &html);
 	assert_non_null(strstr((char *)buf_cstr(&text),
 	    "https://x.example/status?lang=ar#top\n"));
 	buf_reset(&text);
@@ -237,7 +238,7 @@ test_notice(void **state)
 		memcpy(long_url + sizeof(long_url) - 8, "/status", 8);
 		buf_init(&text, 0);
 		buf_init(&html, 0);
-		mail_notice(LANG_FI, long_url, NULL, 0, &text, &html);
+		mail_notice(LANG_FI, long_url, NULL, 0, LANG_FI, &text, &html);
 		assert_non_null(
 		    strstr((char *)buf_cstr(&text), "/status?lang=fi\n"));
 		buf_reset(&text);
@@ -249,13 +250,13 @@ test_notice(void **state)
 	buf_init(&text, 0);
 	buf_init(&html, 0);
 	mail_notice(LANG_EN, "https://x.example/status", msg, strlen(msg),
-	    &text, &html);
+	    LANG_FI, &text, &html);
 	assert_non_null(buf_cstr(&text));
 	assert_non_null(buf_cstr(&html));
 	assert_non_null(strstr((char *)text.p,
 	    "Kiitos & <hei>\nToinen rivi\n\nUusi kappale\n"));
 	assert_non_null(strstr((char *)html.p,
-	    "<blockquote dir=\"auto\">\n<p>Kiitos &amp; &lt;hei&gt;<br>\nToinen rivi</p>\n"
+	    "<blockquote lang=\"fi\" dir=\"ltr\">\n<p>Kiitos &amp; &lt;hei&gt;<br>\nToinen rivi</p>\n"
 	    "<p>Uusi kappale</p>\n</blockquote>\n"));
 	assert_non_null(
 	    strstr((char *)text.p, i18n_get(LANG_EN, "email.code")));
