@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "util.h"
 
 /* What text_normalise() makes of a character. */
 enum text_class {
@@ -250,7 +251,7 @@ text_unmix(uint32_t *w, size_t n)
 		return;
 	from = cyr > lat ? 0 : 1;
 	for (i = 0; i < n; i++)
-		for (k = 0; k < sizeof(text_alike) / sizeof(text_alike[0]); k++)
+		for (k = 0; k < ARRAY_SIZE(text_alike); k++)
 			if (w[i] == text_alike[k][from]) {
 				w[i] = text_alike[k][1 - from];
 				break;
@@ -305,44 +306,19 @@ bool
 text_valid(const char *s, size_t len, size_t *nchars)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n = 0, need, k;
-	uint32_t cp, min;
+	size_t i = 0, n = 0, adv;
+	uint32_t cp;
 
 	while (i < len) {
-		if (p[i] < 0x80) {
-			if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' &&
-			    p[i] != '\n')
-				return false;
-			if (p[i] == 0x7f)
-				return false;
-			i++;
-			n++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			need = 1;
-			cp = p[i] & 0x1f;
-			min = 0x80;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			need = 2;
-			cp = p[i] & 0x0f;
-			min = 0x800;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			need = 3;
-			cp = p[i] & 0x07;
-			min = 0x10000;
-		} else
+		cp = text_decode(p + i, len - i, &adv);
+		/* A byte that does not decode comes back alone as U+FFFD; the
+		 * character U+FFFD itself is three bytes. */
+		if (cp == 0xfffd && adv == 1)
 			return false;
-		if (len - i <= need)
+		if ((cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n') ||
+		    cp == 0x7f)
 			return false;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
+		i += adv;
 		n++;
 	}
 	*nchars = n;
