@@ -476,14 +476,11 @@ ocr_image(const uint8_t *buf, size_t len, long time_limit_ms,
 	    ocr_pass(api, gray, ocr_left(time_limit_ms, start), &second, &conf2,
 	        &err2) == -1 ||
 	    conf2 <= conf1) {
-		if (second != NULL) {
-			explicit_bzero(second, strlen(second));
-			free(second);
-		}
+		if (second != NULL)
+			util_free_secret(second, strlen(second));
 		goto out;
 	}
-	explicit_bzero(first, strlen(first));
-	free(first);
+	util_free_secret(first, strlen(first));
 	*text = second;
 out:
 	ocr_pix_wipe(pix);
