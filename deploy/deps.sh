@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(build-essential meson ninja-build pkg-config python3 openssl curl
-      libevent-dev libpq-dev libssl-dev libinih-dev libsodium-dev
+      libevent-dev libhttp-parser-dev libpq-dev libssl-dev libinih-dev libsodium-dev
       libjansson-dev libmagic-dev libsystemd-dev postgresql
       libtesseract-dev libleptonica-dev tesseract-ocr-script-latn
       tesseract-ocr-script-cyrl tesseract-ocr-script-arab tesseract-ocr-osd

@@ -405,7 +405,7 @@ status_start(struct web_req *wr)
 	enum receipt_err rerr;
 	int code = 422;
 
-	if (wr->method != EVHTTP_REQ_POST) {
+	if (wr->method != HTTP_V_POST) {
 		status_page(in, wr, lang, 200, NULL);
 		return;
 	}

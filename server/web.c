@@ -1,14 +1,15 @@
 /*
  * The shared web layer: routing by a table, the request struct with its
- * arena, the close callback, the gate for routes that need a session, and
- * the one function that answers (web_send), which adds the security
- * headers to every answer of every daemon.
+ * arena, the gate for routes that need a session, and the one function
+ * that answers (web_send), which adds the security headers to every answer
+ * of every daemon, the errors lib/http.c finds included.
  *
- * libevent keeps an evhttp_request alive while its handler has not
- * answered, even if the client went away (it is then detached from its
- * connection, and answering it only frees it).  We still clear wr->req in
- * the connection's close callback, so that a late answer is never even
- * attempted and a handler can stop early (wr->on_gone).
+ * A web_req is made when a request's head has arrived; its route is found
+ * then, so that a wrong path or method is answered without reading the
+ * body.  lib/http.c calls web_done() when the body is in, and web_gone()
+ * if the client leaves first; then wr->req is cleared at once, so that a
+ * late answer is never even attempted and a handler can stop early
+ * (wr->on_gone).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +20,6 @@
 #include <event2/keyvalq_struct.h>
 
 #include "web.h"
-
-static void
-web_close_cb(struct evhttp_connection *evcon, void *arg)
-{
-	struct web_req *wr = arg;
-
-	evhttp_connection_set_closecb(evcon, NULL, NULL);
-	if (wr == NULL || wr->req == NULL)
-		return;
-	/* Detached by libevent: nobody else will free it. */
-	if (evhttp_request_get_connection(wr->req) == NULL)
-		evhttp_request_free(wr->req);
-	wr->req = NULL;
-	rlog_debug(wr, "client went away");
-	if (wr->on_gone != NULL)
-		wr->on_gone(wr);
-}
 
 static void
 web_req_free(struct web_req *wr)
@@ -57,8 +41,7 @@ void
 web_header(struct web_req *wr, const char *name, const char *value)
 {
 	if (wr->req != NULL)
-		evhttp_add_header(evhttp_request_get_output_headers(wr->req),
-		    name, value);
+		evhttp_add_header(&wr->req->out, name, value);
 }
 
 const char *
@@ -66,8 +49,7 @@ web_in_header(struct web_req *wr, const char *name)
 {
 	if (wr->req == NULL)
 		return NULL;
-	return evhttp_find_header(evhttp_request_get_input_headers(wr->req),
-	    name);
+	return http_in_header(wr->req, name);
 }
 
 const uint8_t *
@@ -78,7 +60,7 @@ web_body(struct web_req *wr, size_t *len)
 	*len = 0;
 	if (wr->req == NULL)
 		return NULL;
-	b = evhttp_request_get_input_buffer(wr->req);
+	b = wr->req->body;
 	if ((*len = evbuffer_get_length(b)) == 0)
 		return NULL;
 	return evbuffer_pullup(b, -1);
@@ -87,17 +69,14 @@ web_body(struct web_req *wr, size_t *len)
 const char *
 web_query(struct web_req *wr, const char *name)
 {
-	const struct evhttp_uri *uri;
 	struct evkeyvalq q;
-	const char *query, *v;
+	const char *v;
 	char *out = NULL;
 
-	if (wr->req == NULL ||
-	    (uri = evhttp_request_get_evhttp_uri(wr->req)) == NULL ||
-	    (query = evhttp_uri_get_query(uri)) == NULL)
+	if (wr->query == NULL)
 		return NULL;
 	TAILQ_INIT(&q);
-	if (evhttp_parse_query_str(query, &q) == 0 &&
+	if (evhttp_parse_query_str(wr->query, &q) == 0 &&
 	    (v = evhttp_find_header(&q, name)) != NULL)
 		out = arena_strndup(&wr->arena, v, strlen(v));
 	evhttp_clear_headers(&q);
@@ -114,13 +93,12 @@ web_send(struct web_req *wr, int status, struct evbuffer *body)
 		    (unsigned long long)wr->id);
 	wr->state = WEB_S_ANSWERED;
 	if (wr->req != NULL) {
-		h = evhttp_request_get_output_headers(wr->req);
-		http_security_headers(wr->req, wr->w->csp);
+		h = &wr->req->out;
+		http_security_headers(h, wr->w->csp);
 		if (evhttp_find_header(h, "Cache-Control") == NULL)
 			evhttp_add_header(h, "Cache-Control", "no-store");
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(wr->req), NULL, NULL);
-		evhttp_send_reply(wr->req, status, NULL, body);
+		wr->req->data = NULL;
+		http_reply(wr->req, status, body);
 		wr->req = NULL;
 	}
 	web_req_free(wr);
@@ -218,13 +196,13 @@ web_path_matches(struct web_req *wr, const struct web_route *r,
 }
 
 static unsigned
-web_method_bit(enum evhttp_cmd_type m)
+web_method_bit(enum http_verb m)
 {
 	switch (m) {
-	case EVHTTP_REQ_GET:
-	case EVHTTP_REQ_HEAD:
+	case HTTP_V_GET:
+	case HTTP_V_HEAD:
 		return WEB_GET;
-	case EVHTTP_REQ_POST:
+	case HTTP_V_POST:
 		return WEB_POST;
 	default:
 		return 0;
@@ -251,35 +229,52 @@ web_find(struct web_req *wr, unsigned *allowed)
 	return NULL;
 }
 
-static void
-web_dispatch(struct evhttp_request *req, void *arg)
+/* A web_req for an http_req, or NULL (then the request is answered). */
+static struct web_req *
+web_req_new(struct web *w, struct http_req *req)
 {
-	struct web *w = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *raw;
+	struct web_req *wr;
+
+	if ((wr = calloc(1, sizeof(*wr))) == NULL) {
+		http_reply(req, 503, NULL);
+		return NULL;
+	}
+	wr->w = w;
+	wr->req = req;
+	wr->id = ++w->next_id;
+	wr->method = req->verb;
+	wr->client = req->client;
+	wr->state = WEB_S_BODY;
+	arena_init(&wr->arena, WEB_ARENA_BYTES);
+	w->inflight++;
+	req->data = wr;
+	wr->lang =
+	    i18n_negotiate(web_in_header(wr, "Accept-Language"), w->nlangs);
+	return wr;
+}
+
+/* The head is in: route it now. */
+static void
+web_head(struct http_req *req)
+{
+	struct web *w = req->l->app.arg;
+	struct evhttp_uri *uri;
+	const char *raw, *query;
 	struct web_req *wr;
 	unsigned allowed;
 	size_t len;
 	char *path;
 
-	if ((wr = calloc(1, sizeof(*wr))) == NULL) {
-		evhttp_send_error(req, 503, NULL);
+	if ((wr = web_req_new(w, req)) == NULL)
 		return;
-	}
-	wr->w = w;
-	wr->req = req;
-	wr->id = ++w->next_id;
-	wr->method = evhttp_request_get_command(req);
-	wr->state = WEB_S_GATE;
-	arena_init(&wr->arena, WEB_ARENA_BYTES);
-	w->inflight++;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-	    web_close_cb, wr);
-	wr->lang =
-	    i18n_negotiate(web_in_header(wr, "Accept-Language"), w->nlangs);
-
+	uri = evhttp_uri_parse_with_flags(req->target, 0);
 	raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	path = raw != NULL ? evhttp_uridecode(raw, 0, &len) : NULL;
+	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	if (query != NULL)
+		wr->query = arena_strndup(&wr->arena, query, strlen(query));
+	if (uri != NULL)
+		evhttp_uri_free(uri);
 	if (path == NULL || path[0] != '/' || strlen(path) != len ||
 	    (wr->path = arena_strndup(&wr->arena, path, strlen(path))) ==
 	        NULL) {
@@ -300,10 +295,54 @@ web_dispatch(struct evhttp_request *req, void *arg)
 			web_error(wr, 404);
 		return;
 	}
+}
+
+/* The body is in too. */
+static void
+web_done(struct http_req *req)
+{
+	struct web_req *wr = req->data;
+	struct web *w = wr->w;
+
+	wr->state = WEB_S_GATE;
 	if ((wr->route->flags & WEB_SESSION) && w->gate != NULL)
 		w->gate(wr);
 	else
 		web_run(wr);
+}
+
+static void
+web_gone_cb(struct http_req *req)
+{
+	struct web_req *wr = req->data;
+
+	req->data = NULL;
+	http_reply(req, 0, NULL); /* only frees it */
+	if (wr == NULL)
+		return;
+	wr->req = NULL;
+	rlog_debug(wr, "client went away");
+	if (wr->state == WEB_S_BODY) {
+		/* No handler has it yet. */
+		wr->state = WEB_S_ANSWERED;
+		web_req_free(wr);
+		return;
+	}
+	if (wr->on_gone != NULL)
+		wr->on_gone(wr);
+}
+
+/* An error lib/http.c found: answered in the daemon's look, with the
+ * security headers. */
+static void
+web_error_cb(struct http_req *req, int status)
+{
+	struct web *w = req->l->app.arg;
+	struct web_req *wr = req->data;
+
+	if (wr == NULL && (wr = web_req_new(w, req)) == NULL)
+		return;
+	web_error(wr, status);
 }
 
 int
@@ -311,6 +350,7 @@ web_init(struct web *w, struct event_base *base, struct tls *tls,
     const struct web_opts *o, char *err, size_t errlen)
 {
 	const struct web_route *r;
+	struct http_app app;
 
 	memset(w, 0, sizeof(*w));
 	w->base = base;
@@ -325,10 +365,12 @@ web_init(struct web *w, struct event_base *base, struct tls *tls,
 		if ((r->flags & (WEB_CSRF | WEB_ENROL)) &&
 		    !(r->flags & WEB_SESSION))
 			fatalx("route %s: CSRF without a session", r->path);
-	if (http_listen(&w->http, base, tls, &o->http, err, errlen) == -1)
-		return -1;
-	evhttp_set_gencb(w->http.http, web_dispatch, w);
-	return 0;
+	app.head = web_head;
+	app.done = web_done;
+	app.gone = web_gone_cb;
+	app.error = web_error_cb;
+	app.arg = w;
+	return http_listen(&w->http, base, tls, &o->http, &app, err, errlen);
 }
 
 void

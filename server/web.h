@@ -2,11 +2,12 @@
  * The web layer every HTTPS daemon of Tipline stands on: one listener,
  * one route table, one request struct, one way to answer.
  *
- * A request is a struct web_req from the moment evhttp hands it over until
- * its answer is sent.  Handlers that wait (for the database, for the thread
- * pool) keep the web_req and answer later; if the client goes away first,
- * the close callback clears wr->req, and the late answer is dropped
- * instead of being written to a closed connection.  Every answer goes
+ * A request is a struct web_req from the moment its head has arrived
+ * (lib/http.c) until its answer is sent.  Routing happens then, so that a
+ * wrong path is answered before any body is read.  Handlers that wait (for
+ * the database, for the thread pool) keep the web_req and answer later; if
+ * the client goes away first, wr->req is cleared, and the late answer is
+ * dropped instead of being written to a closed connection.  Every answer goes
  * through web_send(), which adds the security headers the daemon chose
  * (CSP, HSTS, nosniff, no framing, no referrer, no caching unless a
  * handler says otherwise), so that no handler can forget them.
@@ -17,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <event2/http.h>
+#include <event2/buffer.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -109,6 +110,7 @@ struct web {
 };
 
 enum web_req_state {
+	WEB_S_BODY,     /* the body is still coming */
 	WEB_S_GATE,     /* waiting for the gate (session lookup) */
 	WEB_S_HANDLER,  /* the handler owns it */
 	WEB_S_ANSWERED, /* web_send() ran; about to be freed */
@@ -116,11 +118,13 @@ enum web_req_state {
 
 struct web_req {
 	struct web *w;
-	struct evhttp_request *req; /* NULL once the client is gone */
+	struct http_req *req; /* NULL once the client is gone */
 	uint64_t id;
 	enum web_req_state state;
 	enum lang lang;
-	enum evhttp_cmd_type method;
+	enum http_verb method;
+	uint64_t client;   /* keyed hash of the client's address (http.h) */
+	const char *query; /* the raw query string, or NULL */
 	const struct web_route *route;
 	char *path;                     /* percent-decoded, in the arena */
 	const char *args[WEB_MAX_ARGS]; /* what a pattern's "*"s matched */
@@ -165,6 +169,14 @@ const uint8_t *web_body(struct web_req *, size_t *len);
 /* The value of name=... in the query string, decoded, in the arena; NULL
  * if absent or bad. */
 const char *web_query(struct web_req *, const char *name);
+
+/* The client, for per-client limits: a keyed hash of its address that
+ * changes every hour, never the address. */
+static inline uint64_t
+web_client(const struct web_req *wr)
+{
+	return wr->client;
+}
 
 /* true once the client has gone away. */
 static inline bool

@@ -64,18 +64,21 @@ def test_security_headers_on_refusals(intake, curl, args):
     assert "set-cookie" not in h
 
 
-@pytest.mark.parametrize("args,status", [
-    (["-H", "X-Big: " + "a" * 20000], 400),
-    (["-X", "POST", "-H", "Content-Length: 999999999999"], 413),
+@pytest.mark.parametrize("args,path,status", [
+    (["-H", "X-Big: " + "a" * 20000], "/fi", 431),
+    (["-X", "POST", "-H", "Content-Length: 999999999999"], "/tip", 413),
 ], ids=["head-too-large", "body-too-large"])
-def test_oversized_requests_refused(intake, curl, args, status):
-    """The HTTP layer refuses these itself, before any handler runs.
-
-    libevent 2.1 sends these answers without a hook for our headers; they
-    carry no content of ours, and the connection is closed."""
-    r = curl(*args, f"{intake.url}/fi")
+def test_oversized_requests_refused(intake, curl, args, path, status):
+    """The HTTP layer refuses these itself, before any handler runs, and
+    its answers carry the same security headers as every page."""
+    r = curl(*args, f"{intake.url}{path}")
     assert r.status == status, r.status
-    assert "set-cookie" not in r.headers
+    h = r.headers
+    assert "default-src 'none'" in h.get("content-security-policy", ""), \
+        h.pairs
+    assert h.get("x-content-type-options") == "nosniff"
+    assert h.get("connection") == "close"
+    assert "set-cookie" not in h
     assert curl(f"{intake.url}/healthz").status == 200
 
 

@@ -155,7 +155,7 @@ def test_honeypot_receipt_is_not_a_tip(intake, keys_dir, pg):
 
 
 def test_rate_limit(keys_dir, start_intake, workdir):
-    """A daemon of its own: 60 lookups at once (curl --parallel); the
+    """A daemon of its own: 60 lookups, 30 at once (curl --parallel); the
     shared bucket (50, 20/s) lets 50 and what refilled meanwhile through,
     the rest get 429 with Retry-After; a second later lookups work again."""
     port = free_port()
@@ -170,7 +170,7 @@ def test_rate_limit(keys_dir, start_intake, workdir):
                  "--data-urlencode", f"code={c}", f"{it.url}/status"]
     t = time.monotonic()
     p = subprocess.run(["curl", "-s", "--parallel", "--parallel-immediate",
-                        "--parallel-max", "60", *args], capture_output=True,
+                        "--parallel-max", "30", *args], capture_output=True,
                        text=True, timeout=60)
     took = time.monotonic() - t
     answers = [l.split() for l in p.stdout.splitlines()]
