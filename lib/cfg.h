@@ -71,6 +71,11 @@ struct cfg {
 	long long intake_max_uploads;
 	long long intake_max_header_bytes;
 	long long intake_timeout_ms;
+	long long intake_handshake_ms;   /* TLS handshake */
+	long long intake_header_ms;      /* a request head */
+	long long intake_keepalive_ms;   /* between kept-alive requests */
+	long long intake_min_rate;       /* bytes/s of a body, an answer */
+	long long intake_max_per_client; /* connections from one client */
 	long long intake_shutdown_grace_ms;
 	long long intake_status_burst; /* /status lookups at once */
 	long long intake_status_rate;  /* /status lookups a second */

@@ -464,6 +464,11 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	wo.http.max_body_bytes = cfg_max_body_bytes(cfg);
 	wo.http.timeout_ms = cfg->intake_timeout_ms;
 	wo.http.max_connections = (int)cfg->intake_max_connections;
+	wo.http.max_per_client = (int)cfg->intake_max_per_client;
+	wo.http.handshake_ms = cfg->intake_handshake_ms;
+	wo.http.head_ms = cfg->intake_header_ms;
+	wo.http.idle_ms = cfg->intake_keepalive_ms;
+	wo.http.min_rate = cfg->intake_min_rate;
 	wo.http.csp = WEB_CSP;
 	wo.routes = intake_routes;
 	wo.nlangs = LANG_COUNT;
