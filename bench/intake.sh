@@ -40,7 +40,8 @@ sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
     -e "s|^listen = 127.0.0.1:8443|listen = 127.0.0.1:$intake_port|" \
     -e "s|^pool_size = .*|pool_size = 16|" \
     -e "s|^max_uploads = .*|max_uploads = 256|" \
-    -e "s|^level = .*|level = warn|" conf/tipline.ini >"$conf"
+    -e "s|^level = .*|level = warn|" \
+    -e "s|^keepalive_timeout = .*|keepalive_timeout = 300s|" conf/tipline.ini >"$conf"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=localhost -keyout "$work/intake.key" -out "$work/intake.crt" 2>/dev/null
 build-bench/server/tiplinectl -c "$conf" keygen >/dev/null
@@ -93,9 +94,10 @@ daemon on;
 worker_processes 2;
 pid $work/nginx.pid;
 error_log $work/nginx.err warn;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
     access_log off;
+    keepalive_timeout 300s;
     client_body_temp_path $work/nginx_body;
     client_max_body_size 60m;
     client_body_buffer_size 1m;
@@ -119,6 +121,43 @@ for kind in text img; do
 	out=$(wrk -t2 -c"$conns" -d"${secs}s" -s "$work/post_$kind.lua" "https://127.0.0.1:$nginx_port/tip")
 	r[nginx_$kind]=$(rate <<<"$out")
 done
+
+# --- the same tips while 400 slow-loris connections come and go ---
+held() { # mode port n [path] -> runs bench/hostile.py until "ready"
+	python3 bench/hostile.py "$@" >"$work/held.out" &
+	held_pid=$!
+	for _ in $(seq 600); do
+		grep -q '^ready' "$work/held.out" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "bench/hostile.py $1 did not get ready" >&2
+	return 1
+}
+rss_kib() { # pids -> their VmRSS summed, KiB
+	local sum=0 p
+	for p in "$@"; do
+		sum=$((sum + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status")))
+	done
+	echo "$sum"
+}
+held loris "$intake_port" 400
+out=$(wrk -t2 -c"$conns" -d"${secs}s" -s "$work/post_text.lua" "https://127.0.0.1:$intake_port/tip")
+r[intake_loris]=$(rate <<<"$out")
+bad=$(non2xx <<<"$out")
+[ -z "$bad" ] || echo "warning: intake under slow-loris: $bad non-2xx answers" >&2
+kill "$held_pid"; wait "$held_pid" 2>/dev/null || true
+
+# --- 1,000 idle kept-alive TLS connections: RSS of the intake and nginx ---
+ngx_pids=("$(cat "$work/nginx.pid")" $(pgrep -P "$(cat "$work/nginx.pid")"))
+r[rss_intake_0]=$(rss_kib "${pids[0]}")
+r[rss_nginx_0]=$(rss_kib "${ngx_pids[@]}")
+held idle "$intake_port" 1000 /healthz
+r[rss_intake]=$(rss_kib "${pids[0]}")
+kill "$held_pid"; wait "$held_pid" 2>/dev/null || true
+held idle "$nginx_port" 1000 /
+r[rss_nginx]=$(rss_kib "${ngx_pids[@]}")
+kill "$held_pid"; wait "$held_pid" 2>/dev/null || true
+
 stored=$(psql -d tipline -Atc "SELECT count(*) FROM tip")
 
 # --- pgbench: the same statement, with the same sizes, straight in ---
@@ -175,8 +214,12 @@ printf '%-44s %12s\n' "nginx TLS, same POST without image" "${r[nginx_text]}"
 printf '%-44s %12s\n' "nginx TLS, same POST with image" "${r[nginx_img]}"
 printf '%-44s %12s\n' "pgbench tip_submit() without image" "${r[pg_text]}"
 printf '%-44s %12s\n' "pgbench tip_submit() with 300 KB bytea (hex)" "${r[pg_img]}"
+printf '%-44s %12s\n' "intake, tip without image, 400 slow-loris" "${r[intake_loris]}"
 echo
 echo "ratios: intake/pgbench without image $(ratio "${r[intake_text]}" "${r[pg_text]}"), with image $(ratio "${r[intake_img]}" "${r[pg_img]}")"
 echo "        intake/nginx without image $(ratio "${r[intake_text]}" "${r[nginx_text]}"), with image $(ratio "${r[intake_img]}" "${r[nginx_img]}")"
+echo "        under slow-loris/unloaded $(ratio "${r[intake_loris]}" "${r[intake_text]}") (target >= 0.80)"
+echo "RSS, KiB: intake ${r[rss_intake_0]} -> ${r[rss_intake]} with 1000 idle TLS connections, nginx ${r[rss_nginx_0]} -> ${r[rss_nginx]}"
+echo "        intake/nginx with 1000 idle: $(ratio "${r[rss_intake]}" "${r[rss_nginx]}") (target <= 2), growth $(ratio "$((r[rss_intake] - r[rss_intake_0]))" "$((r[rss_nginx] - r[rss_nginx_0]))")"
 echo "sanitise 1080x2340 PNG: $san; mat2 median ${mat2_ms} ms"
 echo "tips stored during the intake runs: $stored"

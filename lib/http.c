@@ -6,9 +6,9 @@
  *   HEAD       request line and headers            head_ms (from the first
  *              (and the wait for the first one)    byte; from the handshake
  *                                                  for the first request)
- *   BODY       the body                            min_rate on average after
- *                                                  a grace, and no silence
- *                                                  longer than timeout_ms
+ *   BODY       the body                            min_rate over each window
+ *                                                  of HTTP_RATE_WINDOW_MS,
+ *                                                  after a grace
  *   HANDLER    the application has the request     none here
  *   WRITING    the answer is being sent            timeout_ms + len/min_rate
  *   IDLE       kept alive, no request yet          idle_ms
@@ -92,8 +92,8 @@ struct http_conn {
 	} hstate;
 	bool app_has; /* app->head has seen the request */
 	/* Body accounting, for the rate. */
-	int64_t body_start_ms, last_byte_ms;
-	uint64_t body_bytes;
+	int64_t window_ms; /* start of the window being measured */
+	uint64_t body_bytes, window_bytes;
 	bool answered; /* the request was answered before its end */
 	bool keep_alive;
 };
@@ -337,10 +337,9 @@ on_body(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 	struct http_req *r = c->req;
-	int64_t now = http_now_ms(), dl;
 
 	c->body_bytes += len;
-	c->last_byte_ms = now;
+	c->window_bytes += len;
 	if (r == NULL || c->answered)
 		return 0; /* answered early: the rest is dropped */
 	if (r->streaming) {
@@ -354,13 +353,6 @@ on_body(http_parser *p, const char *at, size_t len)
 		c->ev = E_TOO_BIG;
 		return -1;
 	}
-	/* The rate deadline: what has come buys time at min_rate; silence
-	 * is never longer than timeout_ms. */
-	dl = c->body_start_ms + HTTP_BODY_GRACE_MS +
-	     (int64_t)(c->body_bytes * 1000 / (uint64_t)c->l->o.min_rate);
-	if (dl > now + c->l->o.timeout_ms)
-		dl = now + c->l->o.timeout_ms;
-	conn_deadline(c, dl - now);
 	return 0;
 }
 
@@ -411,10 +403,9 @@ conn_head(struct http_conn *c)
 
 	c->keep_alive = http_should_keep_alive(&c->parser) != 0;
 	r->close = !c->keep_alive;
-	c->body_start_ms = c->last_byte_ms = http_now_ms();
-	conn_phase(c, P_BODY,
-	    HTTP_BODY_GRACE_MS < c->l->o.timeout_ms ? c->l->o.timeout_ms
-	                                            : HTTP_BODY_GRACE_MS);
+	c->window_ms = http_now_ms();
+	c->window_bytes = 0;
+	conn_phase(c, P_BODY, HTTP_BODY_GRACE_MS + HTTP_RATE_WINDOW_MS);
 	c->app_has = true;
 	c->l->app.head(r);
 	if (c->req == NULL || c->answered)
@@ -546,9 +537,23 @@ static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_conn *c = arg;
+	int64_t now;
 
 	(void)fd;
 	(void)what;
+	/* A body is measured window by window: min_rate over each one, so
+	 * that bytes sent early buy no silence later. */
+	if (c->phase == P_BODY) {
+		now = http_now_ms();
+		if (c->window_bytes * 1000 >=
+		    (uint64_t)c->l->o.min_rate *
+		        (uint64_t)(now - c->window_ms)) {
+			c->window_ms = now;
+			c->window_bytes = 0;
+			conn_deadline(c, HTTP_RATE_WINDOW_MS);
+			return;
+		}
+	}
 	/* Too slow: closed without an answer, which a client this slow
 	 * would not read either. */
 	c->l->timedout++;

@@ -35,7 +35,7 @@ struct http_opts {
 	/* A buffered body's limit; a streamed one is the handler's to
 	 * bound (http_req_stream). */
 	long long max_body_bytes;
-	/* Longest silence in a body, and time to take an answer. */
+	/* Time to take an answer (plus its length at min_rate). */
 	long long timeout_ms;
 	long long handshake_ms; /* TLS handshake, from accept */
 	long long head_ms;      /* a request head, from its first byte */
@@ -53,8 +53,10 @@ struct http_opts {
 #define HTTP_DEFAULT_IDLE_MS      15000
 #define HTTP_DEFAULT_MIN_RATE     4096
 #define HTTP_DEFAULT_PER_CLIENT   32
-/* A body's first bytes may come this late before min_rate applies. */
-#define HTTP_BODY_GRACE_MS        5000
+/* A body's first bytes may come this late before min_rate applies; then
+ * each window must bring min_rate x its length. */
+#define HTTP_BODY_GRACE_MS  5000
+#define HTTP_RATE_WINDOW_MS 10000
 
 enum http_verb {
 	HTTP_V_GET,
