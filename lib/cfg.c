@@ -145,6 +145,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("intake", "status_rate", CFG_T_INT, intake_status_rate, "20", 1,
 	    1000000),
 	K("intake", "threads", CFG_T_INT, intake_threads, "2", 1, 256),
+	K("intake", "upload_memory", CFG_T_SIZE, intake_upload_memory, "256M",
+	    1 << 20, 1LL << 40),
 	K("intake", "timeout", CFG_T_DURATION, intake_timeout_ms, "60s", 1000,
 	    3600000),
 	K("keys", "dedup", CFG_T_PATH, key_dedup, "dedup.key", 0, 0),

@@ -76,6 +76,7 @@ struct cfg {
 	long long intake_keepalive_ms;   /* between kept-alive requests */
 	long long intake_min_rate;       /* bytes/s of a body, an answer */
 	long long intake_max_per_client; /* connections from one client */
+	long long intake_upload_memory;  /* screenshot bytes being received */
 	long long intake_shutdown_grace_ms;
 	long long intake_status_burst; /* /status lookups at once */
 	long long intake_status_rate;  /* /status lookups a second */

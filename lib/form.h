@@ -28,6 +28,7 @@ struct form_part {
 	struct span content_type; /* declared type, may be empty */
 	struct span body;         /* the bytes */
 	bool is_file;             /* Content-Disposition had filename= */
+	bool truncated; /* over a limit of the reader's: body dropped or cut */
 };
 
 struct form {

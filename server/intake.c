@@ -405,10 +405,10 @@ static const struct web_route intake_routes[] = {
 	{ WEB_GET, "/se", intake_form_lang, 0, 0 },
 	{ WEB_GET, "/healthz", intake_healthz, 0, 0 },
 	{ WEB_GET, "/static/", intake_static_file, WEB_PREFIX, 0 },
-	{ WEB_POST, "/tip", intake_tip, 0, 0 },
+	{ WEB_POST, "/tip", intake_tip, WEB_FORM, 0 },
 	{ WEB_GET, "/tip", intake_tip_get, 0, 0 },
 	{ WEB_GET | WEB_POST, "/status", intake_status, 0, 0 },
-	{ WEB_POST, "/status/followup", followup_start, 0, 0 },
+	{ WEB_POST, "/status/followup", followup_start, WEB_FORM, 0 },
 	{ WEB_GET, "/status/followup", intake_followup_get, 0, 0 },
 	{ 0, NULL, NULL, 0, 0 },
 };
@@ -461,7 +461,13 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	memset(&wo, 0, sizeof(wo));
 	wo.http.listen = cfg->intake_listen;
 	wo.http.max_header_bytes = cfg->intake_max_header_bytes;
-	wo.http.max_body_bytes = cfg_max_body_bytes(cfg);
+	/* Tips and follow-ups with screenshots are read as they come (WEB_FORM,
+	 * web_form.c); only other bodies are buffered, and they are small. */
+	wo.http.max_body_bytes = 1 << 20;
+	wo.form_memory = (size_t)cfg->intake_upload_memory;
+	wo.form_file_max = cfg->max_file_bytes;
+	wo.form_files = (int)cfg->files_per_tip;
+	wo.form_body_max = 2 * cfg_max_body_bytes(cfg);
 	wo.http.timeout_ms = cfg->intake_timeout_ms;
 	wo.http.max_connections = (int)cfg->intake_max_connections;
 	wo.http.max_per_client = (int)cfg->intake_max_per_client;

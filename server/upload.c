@@ -605,7 +605,7 @@ upload_files_collect(struct upload_files *up, const struct form *form,
 		    memcmp(p->name.p, "screenshot", 10) != 0)
 			continue;
 		/* Browsers send an empty part when no file was chosen. */
-		if (p->body.len == 0)
+		if (p->body.len == 0 && !p->truncated)
 			continue;
 		if (nfiles >= limit) {
 			up->err = "err.screenshot.too_many";
@@ -613,7 +613,7 @@ upload_files_collect(struct upload_files *up, const struct form *form,
 		}
 		up->files[nfiles].data = p->body;
 		upload_display_name(up->files[nfiles].name, p->filename);
-		if (p->body.len > (size_t)in->cfg->max_file_bytes) {
+		if (p->truncated || p->body.len > (size_t)in->cfg->max_file_bytes) {
 			up->files[nfiles].err = IMG_E_TOO_BIG;
 			up->too_big = true;
 		}
@@ -1012,6 +1012,8 @@ upload_body_parse(struct web_req *wr, struct arena *a, struct form *form,
 	size_t len;
 	ssize_t n;
 
+	if (wr->form != NULL)
+		return web_form_result(wr, form, errstr);
 	data = web_body(wr, &len);
 	ctype = web_in_header(wr, "Content-Type");
 	if (ctype == NULL || (len > 0 && data == NULL)) {
@@ -1071,6 +1073,14 @@ upload_start(struct web_req *wr)
 	if ((p = form_get(&up->form, "lang")) != NULL &&
 	    i18n_from_code((const char *)p->body.p, p->body.len, &lang) == 0)
 		up->lang = lang;
+	if (web_form_busy(wr)) {
+		/* The memory for uploads was taken: the text comes back. */
+		rlog_info(up, "busy: no memory left for screenshots");
+		upload_check_fields(up);
+		upload_answer_form(up, 503, "err.busy");
+		upload_free(up);
+		return;
+	}
 
 	/* A bot filled the field people never see: look the same, keep
 	 * nothing. */

@@ -28,6 +28,7 @@ web_req_free(struct web_req *wr)
 
 	if (wr->data_free != NULL && wr->data != NULL)
 		wr->data_free(wr->data);
+	web_form_done(wr);
 	if (wr->session_free != NULL && wr->session != NULL)
 		wr->session_free(wr->session);
 	arena_reset(&wr->arena);
@@ -295,6 +296,8 @@ web_head(struct http_req *req)
 			web_error(wr, 404);
 		return;
 	}
+	if (wr->route->flags & WEB_FORM)
+		web_form_begin(wr);
 }
 
 /* The body is in too. */
@@ -359,6 +362,12 @@ web_init(struct web *w, struct event_base *base, struct tls *tls,
 	w->error = o->error;
 	w->csp = o->http.csp;
 	w->app = o->app;
+	TAILQ_INIT(&w->forms);
+	w->o_form_memory = o->form_memory > 0 ? o->form_memory : 64 << 20;
+	w->o_form_file_max = o->form_file_max > 0 ? o->form_file_max : 1 << 20;
+	w->o_form_files = o->form_files;
+	w->o_form_body_max = o->form_body_max > 0 ? o->form_body_max
+	                                          : o->http.max_body_bytes;
 	w->nlangs = o->nlangs > 0 && o->nlangs <= LANG_COUNT ? o->nlangs
 	                                                     : LANG_STAFF_COUNT;
 	for (r = w->routes; r->path != NULL; r++)

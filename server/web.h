@@ -20,7 +20,10 @@
 
 #include <event2/buffer.h>
 
+#include <sys/queue.h>
+
 #include "arena.h"
+#include "form.h"
 #include "buf.h"
 #include "http.h"
 #include "i18n.h"
@@ -56,6 +59,7 @@ enum web_flag {
 	WEB_CSRF = 1 << 2,    /* the form's csrf field matches the session */
 	WEB_ENROL = 1 << 3,   /* also open to a session that must enrol */
 	WEB_PATTERN = 1 << 4, /* each "*" segment matches one segment */
+	WEB_FORM = 1 << 5,    /* a multipart body is read as it comes */
 };
 
 #define WEB_MAX_ARGS 4
@@ -93,7 +97,16 @@ struct web_opts {
 	/* The daemon's languages: the first nlangs of enum lang (0 means
 	 * LANG_STAFF_COUNT). */
 	int nlangs;
+	/* Multipart bodies of WEB_FORM routes (web_form.c): file bytes all
+	 * requests hold at once, one file's limit, files kept per request,
+	 * and the whole body's limit. */
+	size_t form_memory;
+	long long form_file_max;
+	int form_files;
+	long long form_body_max;
 };
+
+struct web_form;
 
 struct web {
 	struct event_base *base;
@@ -104,6 +117,12 @@ struct web {
 	const char *csp;
 	void *app;
 	int nlangs;
+	TAILQ_HEAD(, web_form) forms; /* being read */
+	size_t form_held;             /* file bytes they hold */
+	size_t o_form_memory;
+	long long o_form_file_max;
+	int o_form_files;
+	long long o_form_body_max;
 	uint64_t next_id;
 	int inflight; /* requests not yet answered */
 	bool stopping;
@@ -125,6 +144,7 @@ struct web_req {
 	enum http_verb method;
 	uint64_t client;   /* keyed hash of the client's address (http.h) */
 	const char *query; /* the raw query string, or NULL */
+	struct web_form *form; /* a WEB_FORM body being read, or NULL */
 	const struct web_route *route;
 	char *path;                     /* percent-decoded, in the arena */
 	const char *args[WEB_MAX_ARGS]; /* what a pattern's "*"s matched */
@@ -184,6 +204,19 @@ web_gone(const struct web_req *wr)
 {
 	return wr->req == NULL;
 }
+
+/* WEB_FORM routes (web_form.c).  Starts reading a multipart body as it
+ * comes; other bodies stay buffered. */
+void web_form_begin(struct web_req *);
+/* The form read, once the body is in: 0, or -1 with *errstr.  Its spans
+ * live as long as wr.  A part over a limit has truncated set. */
+TL_MUSTCHECK int web_form_result(struct web_req *, struct form *,
+    const char **errstr);
+/* File bytes were dropped: the daemon's or the client's share of memory
+ * for uploads was full. */
+bool web_form_busy(const struct web_req *);
+/* Frees what the form holds (web_send does). */
+void web_form_done(struct web_req *);
 
 /* For tests of the route table: the i-th route, NULL past the end. */
 const struct web_route *web_route_at(const struct web *, size_t i);
