@@ -238,7 +238,9 @@ form_delim_tail(const struct form_state *st, size_t pos, size_t *next,
 		*next = pos + 2;
 		return 1;
 	}
-	for (i = pos; i < st->len && form_is_ows(st->buf[i]); i++)
+	for (i = pos; i < st->len && i - pos < FORM_PADDING_MAX_BYTES &&
+	              form_is_ows(st->buf[i]);
+	     i++)
 		;
 	if (i == st->len)
 		return PARSE_PARTIAL;

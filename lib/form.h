@@ -18,6 +18,13 @@ struct arena;
 /* RFC 2046: a boundary has 1 to 70 characters. */
 #define FORM_BOUNDARY_MAX_BYTES 70
 
+/*
+ * RFC 2046 transport padding: the spaces and tabs allowed between a
+ * delimiter and its line end.  With more the line is part data, so a
+ * parser that streams holds back a bounded number of bytes.
+ */
+#define FORM_PADDING_MAX_BYTES 64
+
 /* Used when form_parse*() get NULL limits. */
 #define FORM_DEFAULT_MAX_PARTS             256
 #define FORM_DEFAULT_MAX_PART_HEADER_BYTES 4096
@@ -62,8 +69,9 @@ TL_MUSTCHECK int form_boundary(const char *content_type, struct span *boundary,
  * names and filenames and the parts array are in the arena.  Names and
  * filenames are not percent-decoded (browsers send '"' as %22) and no
  * character set is checked.  *out is empty unless the result is >= 0.
- * A delimiter is "\r\n--boundary" followed by "--" or by optional spaces
- * and a line end; followed by anything else it is part data.
+ * A delimiter is "\r\n--boundary" followed by "--" or by at most
+ * FORM_PADDING_MAX_BYTES spaces and tabs and a line end; followed by
+ * anything else it is part data.
  */
 TL_MUSTCHECK ssize_t form_parse(const uint8_t *buf, size_t len,
     struct span boundary, const struct form_limits *, struct arena *,

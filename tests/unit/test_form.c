@@ -800,6 +800,50 @@ test_urlencoded_bad(void **state)
 	arena_reset(&a);
 }
 
+/* At most FORM_PADDING_MAX_BYTES spaces or tabs end a delimiter line. */
+static void
+test_padding(void **state)
+{
+	struct arena a;
+	struct form f;
+	struct buf b;
+	const char *err;
+	char pad[FORM_PADDING_MAX_BYTES + 1];
+	size_t n;
+
+	(void)state;
+	memset(pad, ' ', sizeof(pad));
+	pad[1] = '\t';
+	arena_init(&a, ARENA_CAP);
+	for (n = FORM_PADDING_MAX_BYTES; n <= FORM_PADDING_MAX_BYTES + 1; n++) {
+		buf_init(&b, 0);
+		buf_puts(&b, "--B");
+		buf_append(&b, pad, n);
+		buf_puts(&b, "\r\nContent-Disposition: form-data; name=a\r\n"
+		             "\r\nv\r\n--B");
+		buf_append(&b, pad, n);
+		buf_puts(&b, "\r\nContent-Disposition: form-data; name=b\r\n"
+		             "\r\nw\r\n--B--");
+		assert_false(b.err);
+		if (n == FORM_PADDING_MAX_BYTES) {
+			assert_int_equal(
+			    parse(b.p, b.len, "B", &lim, &a, &f, &err), b.len);
+			assert_int_equal(f.nparts, 2);
+			SPAN_IS(f.parts[0].body, "v");
+		} else {
+			/*
+			 * Neither line is a delimiter: all is preamble up to
+			 * the closing one.
+			 */
+			assert_int_equal(
+			    parse(b.p, b.len, "B", &lim, &a, &f, &err), b.len);
+			assert_int_equal(f.nparts, 0);
+		}
+		buf_reset(&b);
+		arena_reset(&a);
+	}
+}
+
 int
 main(void)
 {
@@ -817,6 +861,7 @@ main(void)
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_urlencoded),
 		cmocka_unit_test(test_urlencoded_bad),
+		cmocka_unit_test(test_padding),
 	};
 
 	return cmocka_run_group_tests_name("form", tests, NULL, NULL);
