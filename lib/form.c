@@ -9,6 +9,13 @@
  * max_part_header_bytes; bare LF line ends are accepted there.  Only
  * Content-Disposition and Content-Type are understood, others skipped.
  * Bodies stay in the input; the parts array grows by doubling in the arena.
+ *
+ * struct form_stream reads the same grammar a byte at a time for bodies
+ * that arrive in pieces.  Since the needle's only CR is its first byte, a
+ * failed match can resume at the byte that failed it: the stream keeps no
+ * more than the bytes of the one match in progress (bounded by the
+ * padding limit) and the header block, and looks at each byte once.  The
+ * header lines go through the same functions as form_parse()'s.
  */
 #include <limits.h>
 #include <string.h>
@@ -17,6 +24,18 @@
 #include "form.h"
 
 #define FORM_NEEDLE_MAX (4 + FORM_BOUNDARY_MAX_BYTES)
+
+/*
+ * A part's header block while its lines are read; one per part, for both
+ * parsers.  Escaped values are undone into the arena, or, with a writable
+ * copy of the line at hand, in place.
+ */
+struct form_hdr {
+	struct arena *a;
+	struct form_part *part;
+	bool have_cd, have_ct;
+	const char *err;
+};
 
 struct form_state {
 	const uint8_t *buf;
@@ -238,7 +257,9 @@ form_delim_tail(const struct form_state *st, size_t pos, size_t *next,
 		*next = pos + 2;
 		return 1;
 	}
-	for (i = pos; i < st->len && form_is_ows(st->buf[i]); i++)
+	for (i = pos; i < st->len && i - pos < FORM_PADDING_MAX_BYTES &&
+	              form_is_ows(st->buf[i]);
+	     i++)
 		;
 	if (i == st->len)
 		return PARSE_PARTIAL;
@@ -322,16 +343,18 @@ form_first_delim(const struct form_state *st, size_t *next, bool *close)
 	return form_find_delim(st, 0, &at, next, close);
 }
 
-/* A quoted string's inside with its backslash escapes undone, in the
- * arena. */
+/*
+ * A quoted string's inside with its backslash escapes undone: over w, the
+ * same bytes in writable memory, or, if w is NULL, in the arena.
+ */
 static int
-form_unescape(struct form_state *st, struct span *v)
+form_unescape(struct form_hdr *h, struct span *v, uint8_t *w)
 {
-	uint8_t *d;
+	uint8_t *d = w;
 	size_t k, o;
 
-	if ((d = arena_alloc(st->a, v->len)) == NULL) {
-		st->err = "out of memory";
+	if (d == NULL && (d = arena_alloc(h->a, v->len)) == NULL) {
+		h->err = "out of memory";
 		return -1;
 	}
 	for (k = 0, o = 0; k < v->len; k++) {
@@ -344,11 +367,14 @@ form_unescape(struct form_state *st, struct span *v)
 	return 0;
 }
 
-/* Content-Disposition: form-data; name="..."; filename="..." */
+/*
+ * Content-Disposition: form-data; name="..."; filename="..."; w is s in
+ * writable memory or NULL, as for form_unescape().
+ */
 static int
-form_disposition(struct form_state *st, const uint8_t *s, size_t n,
-    struct form_part *part)
+form_disposition(struct form_hdr *h, const uint8_t *s, uint8_t *w, size_t n)
 {
+	struct form_part *part = h->part;
 	struct span pname, val;
 	size_t i;
 	bool have_name = false, escaped;
@@ -357,11 +383,12 @@ form_disposition(struct form_state *st, const uint8_t *s, size_t n,
 	for (i = 0; i < n && form_is_tchar(s[i]); i++)
 		;
 	if (!form_ieq(s, i, "form-data")) {
-		st->err = "not form-data";
+		h->err = "not form-data";
 		return -1;
 	}
 	while ((r = form_next_param(s, n, &i, &pname, &val, &escaped)) == 1) {
-		if (escaped && form_unescape(st, &val) == -1)
+		if (escaped && form_unescape(h, &val,
+		                   w != NULL ? w + (val.p - s) : NULL) == -1)
 			return -1;
 		if (form_ieq(pname.p, pname.len, "name")) {
 			if (have_name)
@@ -378,20 +405,22 @@ form_disposition(struct form_state *st, const uint8_t *s, size_t n,
 	if (r == -1)
 		goto malformed;
 	if (!have_name) {
-		st->err = "missing field name";
+		h->err = "missing field name";
 		return -1;
 	}
 	return 0;
 
 malformed:
-	st->err = "malformed part header";
+	h->err = "malformed part header";
 	return -1;
 }
 
-/* One header line [s, s + n) without its line end. */
+/*
+ * One header line [s, s + n) without its line end; w is s in writable
+ * memory or NULL, as for form_unescape().
+ */
 static int
-form_header_line(struct form_state *st, const uint8_t *s, size_t n,
-    struct form_part *part, bool *have_cd, bool *have_ct)
+form_header_line(struct form_hdr *h, const uint8_t *s, uint8_t *w, size_t n)
 {
 	size_t i, j;
 
@@ -407,25 +436,26 @@ form_header_line(struct form_state *st, const uint8_t *s, size_t n,
 	while (n > j && form_is_ows(s[n - 1]))
 		n--;
 	if (form_ieq(s, i, "content-disposition")) {
-		if (*have_cd)
+		if (h->have_cd)
 			goto duplicate;
-		*have_cd = true;
-		return form_disposition(st, s + j, n - j, part);
+		h->have_cd = true;
+		return form_disposition(h, s + j, w != NULL ? w + j : NULL,
+		    n - j);
 	}
 	if (form_ieq(s, i, "content-type")) {
-		if (*have_ct)
+		if (h->have_ct)
 			goto duplicate;
-		*have_ct = true;
-		part->content_type.p = s + j;
-		part->content_type.len = n - j;
+		h->have_ct = true;
+		h->part->content_type.p = s + j;
+		h->part->content_type.len = n - j;
 	}
 	return 0;
 
 duplicate:
-	st->err = "duplicate part header";
+	h->err = "duplicate part header";
 	return -1;
 malformed:
-	st->err = "malformed part header";
+	h->err = "malformed part header";
 	return -1;
 }
 
@@ -438,7 +468,7 @@ form_part_headers(struct form_state *st, size_t start, struct form_part *part,
     size_t *body)
 {
 	size_t max = st->lim->max_part_header_bytes, end, p, e, n;
-	bool have_cd = false, have_ct = false;
+	struct form_hdr h = { st->a, part, false, false, NULL };
 	const uint8_t *lf;
 
 	memset(part, 0, sizeof(*part));
@@ -458,11 +488,12 @@ form_part_headers(struct form_state *st, size_t start, struct form_part *part,
 			n--;
 		if (n == 0)
 			break;
-		if (form_header_line(st, st->buf + p, n, part, &have_cd,
-		        &have_ct) == -1)
+		if (form_header_line(&h, st->buf + p, NULL, n) == -1) {
+			st->err = h.err;
 			return -1;
+		}
 	}
-	if (!have_cd) {
+	if (!h.have_cd) {
 		st->err = "missing Content-Disposition";
 		return -1;
 	}
@@ -549,6 +580,271 @@ fail:
 	if (r == -1)
 		*errstr = st.err;
 	return r;
+}
+
+/* What one more byte does to a delimiter match in progress. */
+enum form_step {
+	FORM_STEP_HOLD,  /* still possibly a delimiter; the byte is held */
+	FORM_STEP_DATA,  /* no delimiter: the held bytes are data */
+	FORM_STEP_DELIM, /* a delimiter, its line end was this byte */
+	FORM_STEP_CLOSE, /* the closing delimiter, "--" ended with this byte */
+};
+
+/*
+ * Matches c against the held bytes as form_delim_tail() reads a tail:
+ * what follows the needle tells apart a CR ("\r" wants "\n"), a '-' (wants
+ * the second '-') and padding; all three are found from the last held
+ * byte alone.  On FORM_STEP_DATA, c is not held: the needle has its only
+ * CR at the start, so no delimiter can begin inside the held bytes and
+ * matching starts over at c.
+ */
+static enum form_step
+form_stream_step(struct form_stream *fs, uint8_t c)
+{
+	size_t pad;
+	uint8_t last;
+
+	if (fs->hlen < fs->nlen) {
+		if (c != fs->needle[fs->hlen])
+			return FORM_STEP_DATA;
+		goto hold;
+	}
+	pad = fs->hlen - fs->nlen;
+	last = fs->hold[fs->hlen - 1];
+	if (pad > 0 && last == '-')
+		return c == '-' ? FORM_STEP_CLOSE : FORM_STEP_DATA;
+	if (pad > 0 && last == '\r')
+		return c == '\n' ? FORM_STEP_DELIM : FORM_STEP_DATA;
+	if (c == '\n')
+		return FORM_STEP_DELIM;
+	if (c == '\r' || (c == '-' && pad == 0) ||
+	    (form_is_ows(c) && pad < FORM_PADDING_MAX_BYTES))
+		goto hold;
+	return FORM_STEP_DATA;
+
+hold:
+	fs->hold[fs->hlen++] = c;
+	return FORM_STEP_HOLD;
+}
+
+static int
+form_stream_fail(struct form_stream *fs, const char *err)
+{
+	fs->state = FORM_S_FAILED;
+	fs->err = err;
+	return -1;
+}
+
+/* Hands n > 0 bytes of the current part to the data callback. */
+static int
+form_stream_data(struct form_stream *fs, const uint8_t *p, size_t n)
+{
+	if (n == 0 || fs->cb.data == NULL)
+		return 0;
+	if (fs->cb.data(fs->cb.arg, p, n) == -1)
+		return form_stream_fail(fs, "stopped");
+	return 0;
+}
+
+/* After a delimiter other than the closing one: the next part's headers. */
+static int
+form_stream_next_part(struct form_stream *fs)
+{
+	if (fs->nparts >= fs->lim.max_parts)
+		return form_stream_fail(fs, "too many parts");
+	fs->state = FORM_S_HEADERS;
+	fs->hdrlen = 0;
+	fs->line = 0;
+	fs->have_cd = false;
+	fs->have_ct = false;
+	memset(&fs->part, 0, sizeof(fs->part));
+	/* As form_part_headers(): no room for even the blank line. */
+	if (fs->lim.max_part_header_bytes == 0)
+		return form_stream_fail(fs, "part header too long");
+	return 0;
+}
+
+/*
+ * Gathers header bytes from p[*i, len) up to the next line end, reads the
+ * line, and after the blank line begins the part.  Returns 0 or -1.
+ */
+static int
+form_stream_headers(struct form_stream *fs, const uint8_t *p, size_t len,
+    size_t *i)
+{
+	struct form_hdr h = { NULL, &fs->part, fs->have_cd, fs->have_ct, NULL };
+	size_t n = len - *i, room = fs->lim.max_part_header_bytes - fs->hdrlen;
+	const uint8_t *lf;
+	uint8_t *s;
+	int r;
+
+	if (n > room)
+		n = room;
+	if ((lf = memchr(p + *i, '\n', n)) != NULL)
+		n = (size_t)(lf - (p + *i)) + 1;
+	memcpy(fs->hdr + fs->hdrlen, p + *i, n);
+	fs->hdrlen += n;
+	*i += n;
+	if (lf != NULL) {
+		s = fs->hdr + fs->line;
+		n = fs->hdrlen - 1 - fs->line;
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		fs->line = fs->hdrlen;
+		if (n == 0) {
+			if (!fs->have_cd)
+				return form_stream_fail(fs,
+				    "missing Content-Disposition");
+			fs->state = FORM_S_BODY;
+			fs->nparts++;
+			if (fs->cb.begin != NULL &&
+			    fs->cb.begin(fs->cb.arg, &fs->part) == -1)
+				return form_stream_fail(fs, "stopped");
+			return 0;
+		}
+		r = form_header_line(&h, s, s, n);
+		fs->have_cd = h.have_cd;
+		fs->have_ct = h.have_ct;
+		if (r == -1)
+			return form_stream_fail(fs, h.err);
+	}
+	if (fs->hdrlen == fs->lim.max_part_header_bytes)
+		return form_stream_fail(fs, "part header too long");
+	return 0;
+}
+
+int
+form_stream_init(struct form_stream *fs, struct span boundary,
+    const struct form_limits *lim, struct arena *a,
+    const struct form_stream_cb *cb, const char **errstr)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->state = FORM_S_FAILED;
+	fs->err = "bad boundary";
+	if (!form_boundary_ok(boundary.p, boundary.len)) {
+		*errstr = fs->err;
+		return -1;
+	}
+	fs->lim = lim != NULL ? *lim : form_default_limits;
+	if ((fs->hdr = arena_alloc(a, fs->lim.max_part_header_bytes)) == NULL) {
+		*errstr = fs->err = "out of memory";
+		return -1;
+	}
+	if (cb != NULL)
+		fs->cb = *cb;
+	memcpy(fs->needle, "\r\n--", 4);
+	memcpy(fs->needle + 4, boundary.p, boundary.len);
+	fs->nlen = 4 + boundary.len;
+	/*
+	 * The body may open with "--boundary": a CRLF before its first byte
+	 * is taken as matched.  form_first_delim() finds the same delimiter.
+	 */
+	memcpy(fs->hold, "\r\n", 2);
+	fs->hlen = 2;
+	fs->state = FORM_S_PREAMBLE;
+	fs->err = NULL;
+	return 0;
+}
+
+ssize_t
+form_stream_feed(struct form_stream *fs, const uint8_t *data, size_t len,
+    const char **errstr)
+{
+	/*
+	 * The current part's bytes in [mark, i) are not handed out yet; a
+	 * match in progress that began in this piece (!carried) began at
+	 * mstart, one carried from an earlier piece is only in hold.
+	 */
+	size_t i = 0, mark = 0, mstart = 0, end;
+	bool carried = fs->hlen > 0;
+	const uint8_t *cr;
+	enum form_step step;
+
+	switch (fs->state) {
+	case FORM_S_DONE:
+		return fs->consumed;
+	case FORM_S_FAILED:
+		goto fail;
+	default:
+		break;
+	}
+	if (len == 0)
+		return PARSE_PARTIAL; /* data may be NULL */
+	if (len > (size_t)SSIZE_MAX - fs->off) {
+		form_stream_fail(fs, "body too large");
+		goto fail;
+	}
+	while (i < len) {
+		if (fs->state == FORM_S_HEADERS) {
+			if (form_stream_headers(fs, data, len, &i) == -1)
+				goto fail;
+			mark = i;
+			continue;
+		}
+		if (fs->hlen == 0) {
+			cr = memchr(data + i, '\r', len - i);
+			if (cr == NULL) {
+				i = len;
+				break;
+			}
+			i = (size_t)(cr - data);
+			mstart = i++;
+			carried = false;
+			fs->hold[fs->hlen++] = '\r';
+			continue;
+		}
+		step = form_stream_step(fs, data[i]);
+		if (step == FORM_STEP_HOLD) {
+			i++;
+			continue;
+		}
+		if (step == FORM_STEP_DATA) {
+			/* data[i] is looked at again. */
+			if (carried) {
+				if (fs->state == FORM_S_BODY &&
+				    form_stream_data(fs, fs->hold, fs->hlen) ==
+				        -1)
+					goto fail;
+				mark = i;
+				carried = false;
+			}
+			fs->hlen = 0;
+			continue;
+		}
+		/* A delimiter: the part ends where it begins. */
+		i++;
+		fs->hlen = 0;
+		if (fs->state == FORM_S_BODY) {
+			if (!carried && form_stream_data(fs, data + mark,
+			                    mstart - mark) == -1)
+				goto fail;
+			if (fs->cb.end != NULL &&
+			    fs->cb.end(fs->cb.arg) == -1) {
+				form_stream_fail(fs, "stopped");
+				goto fail;
+			}
+		}
+		if (step == FORM_STEP_CLOSE) {
+			fs->state = FORM_S_DONE;
+			fs->consumed = (ssize_t)(fs->off + i);
+			return fs->consumed;
+		}
+		if (form_stream_next_part(fs) == -1)
+			goto fail;
+		mark = i;
+		carried = false;
+	}
+	/* Hand out what no match in progress holds. */
+	end = fs->hlen == 0 ? len : carried ? mark : mstart;
+	if (fs->state == FORM_S_BODY &&
+	    form_stream_data(fs, data + mark, end - mark) == -1)
+		goto fail;
+	fs->off += len;
+	return PARSE_PARTIAL;
+
+fail:
+	*errstr = fs->err;
+	return -1;
 }
 
 static int

@@ -800,6 +800,578 @@ test_urlencoded_bad(void **state)
 	arena_reset(&a);
 }
 
+/* What a struct form_stream's callbacks delivered. */
+#define SINK_PARTS 64
+
+struct sink_part {
+	struct buf name, filename, type, body;
+	bool is_file, has_filename, has_type, ended;
+};
+
+struct sink {
+	struct sink_part parts[SINK_PARTS];
+	size_t nparts;
+	bool in_part;
+	size_t calls;    /* callback calls so far */
+	size_t max_body; /* a body longer stops the parse; 0: no limit */
+	bool stopped;
+};
+
+static void
+sink_init(struct sink *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+sink_reset(struct sink *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparts; i++) {
+		buf_reset(&s->parts[i].name);
+		buf_reset(&s->parts[i].filename);
+		buf_reset(&s->parts[i].type);
+		buf_reset(&s->parts[i].body);
+	}
+	sink_init(s);
+}
+
+static int
+sink_begin(void *arg, const struct form_part *part)
+{
+	struct sink *s = arg;
+	struct sink_part *sp;
+
+	assert_false(s->stopped);
+	assert_false(s->in_part);
+	assert_true(s->nparts < SINK_PARTS);
+	assert_null(part->body.p);
+	assert_int_equal(part->body.len, 0);
+	assert_non_null(part->name.p);
+	sp = &s->parts[s->nparts++];
+	buf_init(&sp->name, 0);
+	buf_init(&sp->filename, 0);
+	buf_init(&sp->type, 0);
+	buf_init(&sp->body, 0);
+	buf_append(&sp->name, part->name.p, part->name.len);
+	buf_append(&sp->filename, part->filename.p, part->filename.len);
+	buf_append(&sp->type, part->content_type.p, part->content_type.len);
+	sp->is_file = part->is_file;
+	sp->has_filename = part->filename.p != NULL;
+	sp->has_type = part->content_type.p != NULL;
+	s->in_part = true;
+	s->calls++;
+	return 0;
+}
+
+static int
+sink_data(void *arg, const uint8_t *p, size_t n)
+{
+	struct sink *s = arg;
+	struct sink_part *sp = &s->parts[s->nparts - 1];
+
+	assert_false(s->stopped);
+	assert_true(s->in_part);
+	assert_true(n > 0);
+	buf_append(&sp->body, p, n);
+	s->calls++;
+	if (s->max_body > 0 && sp->body.len > s->max_body) {
+		s->stopped = true;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sink_end(void *arg)
+{
+	struct sink *s = arg;
+
+	assert_false(s->stopped);
+	assert_true(s->in_part);
+	s->in_part = false;
+	s->parts[s->nparts - 1].ended = true;
+	s->calls++;
+	return 0;
+}
+
+static const struct form_stream_cb sink_cb = { sink_begin, sink_data, sink_end,
+	NULL };
+
+/*
+ * Feeds body[0, len) to fs cut at cuts[0] < cuts[1] < ..., each piece in
+ * its own heap block, freed after its feed; then the empty feed that ends
+ * the body.  Returns the last result.
+ */
+static ssize_t
+stream_feed_cuts(struct form_stream *fs, const void *body, size_t len,
+    const size_t *cuts, size_t ncuts, const char **err)
+{
+	size_t i, at = 0, to;
+	uint8_t *piece;
+	ssize_t r = PARSE_PARTIAL;
+
+	for (i = 0; i <= ncuts; i++) {
+		to = i < ncuts ? cuts[i] : len;
+		piece = malloc(to > at ? to - at : 1);
+		assert_non_null(piece);
+		memcpy(piece, (const uint8_t *)body + at, to - at);
+		r = form_stream_feed(fs, piece, to - at, err);
+		free(piece);
+		at = to;
+	}
+	assert_int_equal(form_stream_feed(fs, NULL, 0, err), r);
+	return r;
+}
+
+/* Runs the stream over body with these cuts into s. */
+static ssize_t
+stream_run(const void *body, size_t len, const char *boundary,
+    const struct form_limits *l, const size_t *cuts, size_t ncuts,
+    struct sink *s, const char **err)
+{
+	struct span b = { (const uint8_t *)boundary, strlen(boundary) };
+	struct form_stream_cb cb = sink_cb;
+	struct form_stream fs;
+	struct arena a;
+	ssize_t r;
+
+	cb.arg = s;
+	*err = NULL;
+	arena_init(&a, ARENA_CAP);
+	if (form_stream_init(&fs, b, l, &a, &cb, err) == -1)
+		r = -1;
+	else
+		r = stream_feed_cuts(&fs, body, len, cuts, ncuts, err);
+	arena_reset(&a);
+	return r;
+}
+
+static void
+assert_buf(const struct buf *b, bool has, struct span s)
+{
+	assert_int_equal(has, s.p != NULL);
+	assert_int_equal(b->len, s.len);
+	if (s.len > 0)
+		assert_memory_equal(b->p, s.p, s.len);
+}
+
+/*
+ * The stream over body with these cuts gives what form_parse() gives for
+ * the whole body: result, error string and parts.
+ */
+static void
+check_same_cuts(const void *body, size_t len, const char *boundary,
+    const struct form_limits *l, const size_t *cuts, size_t ncuts)
+{
+	struct arena a;
+	struct form f;
+	struct sink s;
+	const char *err, *serr;
+	ssize_t r, sr;
+	size_t i;
+
+	arena_init(&a, ARENA_CAP);
+	sink_init(&s);
+	r = parse(body, len, boundary, l, &a, &f, &err);
+	sr = stream_run(body, len, boundary, l, cuts, ncuts, &s, &serr);
+	if (sr != r)
+		fail_msg("%zu cuts from %zu: stream %zd (%s), form_parse %zd",
+		    ncuts, ncuts > 0 ? cuts[0] : 0, sr, sr == -1 ? serr : "",
+		    r);
+	if (r == -1)
+		assert_string_equal(serr, err);
+	if (r >= 0) {
+		assert_int_equal(s.nparts, f.nparts);
+		assert_false(s.in_part);
+		for (i = 0; i < f.nparts; i++) {
+			assert_true(s.parts[i].ended);
+			assert_int_equal(s.parts[i].is_file,
+			    f.parts[i].is_file);
+			assert_buf(&s.parts[i].name, true, f.parts[i].name);
+			assert_buf(&s.parts[i].filename,
+			    s.parts[i].has_filename, f.parts[i].filename);
+			assert_buf(&s.parts[i].type, s.parts[i].has_type,
+			    f.parts[i].content_type);
+			assert_buf(&s.parts[i].body, true, f.parts[i].body);
+		}
+	}
+	sink_reset(&s);
+	arena_reset(&a);
+}
+
+/* In one piece, cut at every point, and a byte at a time. */
+static void
+check_same(const void *body, size_t len, const char *boundary,
+    const struct form_limits *l)
+{
+	size_t k, *cuts;
+
+	check_same_cuts(body, len, boundary, l, NULL, 0);
+	for (k = 0; k <= len; k++)
+		check_same_cuts(body, len, boundary, l, &k, 1);
+	cuts = malloc((len + 1) * sizeof(*cuts));
+	assert_non_null(cuts);
+	for (k = 0; k + 1 < len; k++)
+		cuts[k] = k + 1;
+	check_same_cuts(body, len, boundary, l, cuts, len > 0 ? len - 1 : 0);
+	free(cuts);
+}
+
+static void
+test_stream_splits(void **state)
+{
+	static const char small[] = "pre\r\n--b\r\n"
+	                            "content-disposition: form-data; name=x\n"
+	                            "\n"
+	                            "1\r\n--b  \t\r\n"
+	                            "Content-Disposition: form-data; name=y\r\n"
+	                            "\r\n"
+	                            "\r\n--b-\r\n--b--";
+	size_t cuts[2], len = sizeof(small) - 1;
+
+	(void)state;
+	check_same(chromium, sizeof(chromium) - 1, WK, &lim);
+	check_same(curl, sizeof(curl) - 1, CURL, &lim);
+	check_same(small, len, "b", &lim);
+	/* Every pair of cuts in a short body. */
+	for (cuts[0] = 0; cuts[0] <= len; cuts[0]++)
+		for (cuts[1] = cuts[0]; cuts[1] <= len; cuts[1]++)
+			check_same_cuts(small, len, "b", &lim, cuts, 2);
+}
+
+/* The shapes, the malformed headers and the limits of the tests above. */
+static void
+test_stream_cases(void **state)
+{
+	static const char *const bodies[] = {
+		"--B\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--B--",
+		"preamble --B\r\n--Bx\r\n\r\n--B\r\n"
+		"Content-Disposition: form-data; name=a\r\n\r\n1\r\n--B--",
+		"--B\r\nContent-Disposition: form-data; name=a\r\n\r\n1"
+		"\r\n--B--\r\nepilogue\r\n--B\r\njunk",
+		"--B--",
+		"--B--\r\n",
+		"--B-",
+		"--B",
+		"",
+		"--Bx--B--\r\n--B--",
+		"--B \t\nContent-Disposition: form-data; name=a\n\n1\r\n"
+		"--B\t\r\nContent-Disposition: form-data; name=b\r\n\r\n"
+		"\r\n--B--",
+		"--B\r\nContent-Disposition: form-data; name=a\r\n\r\n"
+		"\r\n--BB\r\n--B-x\r\n--B x\r\n--B \rx\r\n--\r\n--B--",
+		"--B\r\nX-Thing: y\r\nCONTENT-TYPE:text/plain\r\n"
+		"content-disposition:FORM-DATA;NAME=\"a\";FileName=f\r\n"
+		"Content-Transfer-Encoding: binary\r\n\r\n\r\n--B--",
+		"--B\r\nContent-Disposition: form-data; name=\"a\\\"b\\\\c\"; "
+		"filename=\"C:\\\\x\\\\\xc3\xa4.txt\"; x=\"\\y\"\r\n"
+		"Content-Type: a/b\r\n\r\n\r\n--B\r\n"
+		"Content-Disposition: form-data; name=\"\"; filename=\"\\\"\"\r\n"
+		"\r\nz\r\n--B--",
+		"--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--",
+		"--B\r\nContent-Disposition: attachment; name=a\r\n\r\n--B--",
+		"--B\r\nContent-Disposition: form-data\r\n\r\nx\r\n--B--",
+		"--B\r\nContent-Disposition: form-data; name=\"a\r\n\r\n--B--",
+		"--B\r\nContent-Disposition: form-data; name=a; name=b\r\n\r\n"
+		"\r\n--B--",
+		"--B\r\nX: 1\r\n folded\r\n\r\n--B--",
+		"--B\r\nX: a\rb\r\n\r\n--B--",
+		"--B\r\nContent-Disposition: form-data; name=a\r\n"
+		"Content-Type: a\r\ncontent-type: b\r\n\r\n\r\n--B--",
+		"--B\r\nContent-Disposition: form-data; name=a\r\n\r\n\r\n"
+		"--B\r\njunk\r\n\r\n\r\n--B--",
+	};
+	static const struct form_limits limits[] = { { 64, 1024 }, { 1, 1024 },
+		{ 0, 1024 }, { 2, 44 }, { 2, 43 }, { 2, 0 }, { 2, 1 } };
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bodies); i++)
+		for (k = 0; k < ARRAY_SIZE(limits); k++)
+			check_same(bodies[i], strlen(bodies[i]), "B",
+			    &limits[k]);
+}
+
+/*
+ * A delimiter cut between feeds: the bytes that may begin one are held
+ * back until it is known, then handed out as data or dropped.
+ */
+static void
+test_stream_held(void **state)
+{
+	static const char head[] = "--" WK "\r\n"
+	                           "Content-Disposition: form-data; "
+	                           "name=\"f\"; filename=\"a\"\r\n\r\n"
+	                           "abc";
+	struct form_stream_cb cb = sink_cb;
+	struct form_stream fs;
+	struct arena a;
+	struct sink s;
+	struct span b = { (const uint8_t *)WK, strlen(WK) };
+	const char *err;
+	char pad[FORM_PADDING_MAX_BYTES + 1];
+
+#define FEED(lit)                                                              \
+	form_stream_feed(&fs, (const uint8_t *)(lit), sizeof(lit) - 1, &err)
+#define BODY_IS(lit)                                                           \
+	SPAN_IS(((struct span){ s.parts[0].body.p, s.parts[0].body.len }), lit)
+
+	(void)state;
+	arena_init(&a, ARENA_CAP);
+	sink_init(&s);
+	cb.arg = &s;
+	assert_int_equal(form_stream_init(&fs, b, &lim, &a, &cb, &err), 0);
+	assert_int_equal(FEED(head), PARSE_PARTIAL);
+	assert_int_equal(s.nparts, 1);
+	BODY_IS("abc");
+	assert_int_equal(FEED("\r\n--"), PARSE_PARTIAL);
+	assert_int_equal(FEED("----WebKitForm"), PARSE_PARTIAL);
+	BODY_IS("abc");
+	/* Not the boundary after all: the held bytes are data. */
+	assert_int_equal(FEED("X"), PARSE_PARTIAL);
+	BODY_IS("abc\r\n------WebKitFormX");
+	assert_int_equal(FEED("\r"), PARSE_PARTIAL);
+	assert_int_equal(FEED("\r\n--" WK "-"), PARSE_PARTIAL);
+	BODY_IS("abc\r\n------WebKitFormX\r");
+	assert_int_equal(FEED("x"), PARSE_PARTIAL);
+	BODY_IS("abc\r\n------WebKitFormX\r\r\n--" WK "-x");
+	/* Padding, then a CR that is no line end. */
+	assert_int_equal(FEED("\r\n--" WK " \t"), PARSE_PARTIAL);
+	assert_int_equal(FEED(" \r"), PARSE_PARTIAL);
+	BODY_IS("abc\r\n------WebKitFormX\r\r\n--" WK "-x");
+	/* That "\r\n" may begin a delimiter: held. */
+	assert_int_equal(FEED("\r\n"), PARSE_PARTIAL);
+	BODY_IS("abc\r\n------WebKitFormX\r\r\n--" WK "-x"
+	        "\r\n--" WK " \t \r");
+	/* Too much padding: data. */
+	memset(pad, ' ', sizeof(pad));
+	assert_int_equal(FEED("\r\n--" WK), PARSE_PARTIAL);
+	assert_int_equal(
+	    form_stream_feed(&fs, (const uint8_t *)pad, sizeof(pad), &err),
+	    PARSE_PARTIAL);
+	assert_int_equal(s.parts[0].body.len,
+	    sizeof("abc\r\n------WebKitFormX\r\r\n--" WK "-x"
+	           "\r\n--" WK " \t \r\r\n\r\n--" WK) -
+	        1 + sizeof(pad));
+	/* The part ends where its delimiter's CRLF begins. */
+	assert_int_equal(FEED("\r\n--" WK "-"), PARSE_PARTIAL);
+	assert_false(s.parts[0].ended);
+	assert_int_equal(FEED("-"),
+	    sizeof(head) - 1 - 3 + s.parts[0].body.len + 4 + strlen(WK) + 2);
+	assert_true(s.parts[0].ended);
+	assert_int_equal(s.nparts, 1);
+	sink_reset(&s);
+	arena_reset(&a);
+#undef FEED
+#undef BODY_IS
+}
+
+/* Near-boundaries in file data, cut at every point. */
+static void
+test_stream_lookalikes(void **state)
+{
+	static const char *const datas[] = {
+		"\r\n--" WK "-x\r\n--" WK "\rx\r\n--" WK "\r\r\n\r\n--" WK "X",
+		"\r\r\n\r\n--\r\n--" WK "\t\t\tq\r\n--" WK " -\r\n--" WKD,
+		"\r\n--" WK "                                "
+		"                                 \r\n",
+		"\r\n--" WK "\t                                "
+		"                                 \n",
+		IMG1,
+		IMG2,
+	};
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(datas); i++) {
+		buf_init(&b, 0);
+		buf_puts(&b, WKD "\r\nContent-Disposition: form-data; "
+		                 "name=\"f\"; filename=\"x.png\"\r\n"
+		                 "Content-Type: image/png\r\n\r\n");
+		buf_puts(&b, datas[i]);
+		buf_puts(&b, "\r\n" WKD "--");
+		assert_false(b.err);
+		check_same(b.p, b.len, WK, &lim);
+		buf_reset(&b);
+	}
+}
+
+/* At most FORM_PADDING_MAX_BYTES spaces or tabs end a delimiter line. */
+static void
+test_padding(void **state)
+{
+	struct arena a;
+	struct form f;
+	struct buf b;
+	const char *err;
+	char pad[FORM_PADDING_MAX_BYTES + 1];
+	size_t n;
+
+	(void)state;
+	memset(pad, ' ', sizeof(pad));
+	pad[1] = '\t';
+	arena_init(&a, ARENA_CAP);
+	for (n = FORM_PADDING_MAX_BYTES; n <= FORM_PADDING_MAX_BYTES + 1; n++) {
+		buf_init(&b, 0);
+		buf_puts(&b, "--B");
+		buf_append(&b, pad, n);
+		buf_puts(&b, "\r\nContent-Disposition: form-data; name=a\r\n"
+		             "\r\nv\r\n--B");
+		buf_append(&b, pad, n);
+		buf_puts(&b, "\r\nContent-Disposition: form-data; name=b\r\n"
+		             "\r\nw\r\n--B--");
+		assert_false(b.err);
+		if (n == FORM_PADDING_MAX_BYTES) {
+			assert_int_equal(
+			    parse(b.p, b.len, "B", &lim, &a, &f, &err), b.len);
+			assert_int_equal(f.nparts, 2);
+			SPAN_IS(f.parts[0].body, "v");
+		} else {
+			/*
+			 * Neither line is a delimiter: all is preamble up to
+			 * the closing one.
+			 */
+			assert_int_equal(
+			    parse(b.p, b.len, "B", &lim, &a, &f, &err), b.len);
+			assert_int_equal(f.nparts, 0);
+		}
+		check_same(b.p, b.len, "B", &lim);
+		buf_reset(&b);
+		arena_reset(&a);
+	}
+}
+
+/*
+ * Every prefix of a body is PARSE_PARTIAL, and the parts that ended
+ * before the cut are those of the whole body.
+ */
+static void
+test_stream_truncated(void **state)
+{
+	struct arena a;
+	struct form f;
+	struct sink s;
+	const char *err;
+	size_t k, i, len = sizeof(chromium) - 1, cut;
+	ssize_t r;
+
+	(void)state;
+	arena_init(&a, ARENA_CAP);
+	assert_int_equal(parse(chromium, len, WK, &lim, &a, &f, &err), len - 2);
+	for (k = 0; k < len - 2; k++) {
+		sink_init(&s);
+		cut = k / 2;
+		r = stream_run(chromium, k, WK, &lim, &cut, 1, &s, &err);
+		if (r != PARSE_PARTIAL)
+			fail_msg("prefix %zu: got %zd", k, r);
+		for (i = 0; i < s.nparts; i++) {
+			if (!s.parts[i].ended) {
+				/* Data so far is the part's beginning. */
+				assert_true(
+				    s.parts[i].body.len <= f.parts[i].body.len);
+				assert_true(i + 1 == s.nparts);
+			} else
+				assert_int_equal(s.parts[i].body.len,
+				    f.parts[i].body.len);
+			if (s.parts[i].body.len > 0)
+				assert_memory_equal(s.parts[i].body.p,
+				    f.parts[i].body.p, s.parts[i].body.len);
+		}
+		sink_reset(&s);
+	}
+	arena_reset(&a);
+}
+
+/*
+ * Limits: the parts and header limits as form_parse() applies them, a
+ * callback that stops the parse, and memory that does not grow with the
+ * body.
+ */
+static void
+test_stream_limits(void **state)
+{
+	static const char three[] =
+	    "--B\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n"
+	    "--B\r\nContent-Disposition: form-data; name=b\r\n\r\n2345\r\n"
+	    "--B\r\nContent-Disposition: form-data; name=c\r\n\r\n3\r\n"
+	    "--B--\r\n";
+	struct form_limits l = { 2, 1024 };
+	struct form_stream_cb cb = sink_cb;
+	struct form_stream fs;
+	struct arena a;
+	struct sink s;
+	struct buf big;
+	struct span b = { (const uint8_t *)WK, strlen(WK) };
+	const char *err;
+	size_t k, at, n;
+
+	(void)state;
+	sink_init(&s);
+	assert_int_equal(
+	    stream_run(three, sizeof(three) - 1, "B", &l, NULL, 0, &s, &err),
+	    -1);
+	assert_string_equal(err, "too many parts");
+	assert_int_equal(s.nparts, 2);
+	sink_reset(&s);
+
+	/* A field over 3 bytes stops it, at every cut. */
+	for (k = 0; k < sizeof(three); k++) {
+		s.max_body = 3;
+		assert_int_equal(stream_run(three, sizeof(three) - 1, "B", &lim,
+		                     &k, 1, &s, &err),
+		    -1);
+		assert_string_equal(err, "stopped");
+		assert_int_equal(s.nparts, 2);
+		assert_true(s.parts[1].body.len > 3);
+		sink_reset(&s);
+	}
+
+	/* A bad boundary, an arena without room for the header buffer. */
+	arena_init(&a, 64);
+	b.len = 0;
+	assert_int_equal(form_stream_init(&fs, b, &lim, &a, &sink_cb, &err),
+	    -1);
+	assert_string_equal(err, "bad boundary");
+	assert_int_equal(form_stream_feed(&fs, (const uint8_t *)"--", 2, &err),
+	    -1);
+	assert_string_equal(err, "bad boundary");
+	b.len = strlen(WK);
+	assert_int_equal(form_stream_init(&fs, b, &lim, &a, &sink_cb, &err),
+	    -1);
+	assert_string_equal(err, "out of memory");
+	arena_reset(&a);
+
+	/* 8 MB of near-boundaries in 4 kB pieces: the arena holds no more. */
+	buf_init(&big, 0);
+	buf_puts(&big, WKD "\r\nContent-Disposition: form-data; name=a\r\n"
+	                   "\r\n");
+	while (big.len < (8 << 20))
+		buf_puts(&big, "\r\n--" WK "X\r\n--" WK " x\r\n--" WK "-");
+	n = big.len - strlen(WKD "\r\nContent-Disposition: form-data; "
+	                         "name=a\r\n\r\n");
+	buf_puts(&big, "\r\n" WKD "--");
+	assert_false(big.err);
+	arena_init(&a, ARENA_CAP);
+	sink_init(&s);
+	cb.arg = &s;
+	assert_int_equal(form_stream_init(&fs, b, &lim, &a, &cb, &err), 0);
+	for (at = 0; at + 4096 < big.len; at += 4096)
+		assert_int_equal(form_stream_feed(&fs, big.p + at, 4096, &err),
+		    PARSE_PARTIAL);
+	assert_int_equal(form_stream_feed(&fs, big.p + at, big.len - at, &err),
+	    big.len);
+	assert_int_equal(form_stream_feed(&fs, NULL, 0, &err), big.len);
+	assert_true(a.total <= ARENA_CHUNK_BYTES);
+	assert_int_equal(s.nparts, 1);
+	assert_int_equal(s.parts[0].body.len, n);
+	sink_reset(&s);
+	arena_reset(&a);
+	buf_reset(&big);
+}
+
 int
 main(void)
 {
@@ -817,6 +1389,13 @@ main(void)
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_urlencoded),
 		cmocka_unit_test(test_urlencoded_bad),
+		cmocka_unit_test(test_padding),
+		cmocka_unit_test(test_stream_splits),
+		cmocka_unit_test(test_stream_cases),
+		cmocka_unit_test(test_stream_held),
+		cmocka_unit_test(test_stream_lookalikes),
+		cmocka_unit_test(test_stream_truncated),
+		cmocka_unit_test(test_stream_limits),
 	};
 
 	return cmocka_run_group_tests_name("form", tests, NULL, NULL);
