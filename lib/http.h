@@ -55,8 +55,8 @@ struct http_opts {
 #define HTTP_DEFAULT_PER_CLIENT   32
 /* A body's first bytes may come this late before min_rate applies; then
  * each window must bring min_rate x its length. */
-#define HTTP_BODY_GRACE_MS  5000
-#define HTTP_RATE_WINDOW_MS 10000
+#define HTTP_BODY_GRACE_MS        5000
+#define HTTP_RATE_WINDOW_MS       10000
 
 enum http_verb {
 	HTTP_V_GET,

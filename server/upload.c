@@ -613,7 +613,8 @@ upload_files_collect(struct upload_files *up, const struct form *form,
 		}
 		up->files[nfiles].data = p->body;
 		upload_display_name(up->files[nfiles].name, p->filename);
-		if (p->truncated || p->body.len > (size_t)in->cfg->max_file_bytes) {
+		if (p->truncated ||
+		    p->body.len > (size_t)in->cfg->max_file_bytes) {
 			up->files[nfiles].err = IMG_E_TOO_BIG;
 			up->too_big = true;
 		}

@@ -366,8 +366,8 @@ web_init(struct web *w, struct event_base *base, struct tls *tls,
 	w->o_form_memory = o->form_memory > 0 ? o->form_memory : 64 << 20;
 	w->o_form_file_max = o->form_file_max > 0 ? o->form_file_max : 1 << 20;
 	w->o_form_files = o->form_files;
-	w->o_form_body_max = o->form_body_max > 0 ? o->form_body_max
-	                                          : o->http.max_body_bytes;
+	w->o_form_body_max =
+	    o->form_body_max > 0 ? o->form_body_max : o->http.max_body_bytes;
 	w->nlangs = o->nlangs > 0 && o->nlangs <= LANG_COUNT ? o->nlangs
 	                                                     : LANG_STAFF_COUNT;
 	for (r = w->routes; r->path != NULL; r++)

@@ -142,8 +142,8 @@ struct web_req {
 	enum web_req_state state;
 	enum lang lang;
 	enum http_verb method;
-	uint64_t client;   /* keyed hash of the client's address (http.h) */
-	const char *query; /* the raw query string, or NULL */
+	uint64_t client;       /* keyed hash of the client's address (http.h) */
+	const char *query;     /* the raw query string, or NULL */
 	struct web_form *form; /* a WEB_FORM body being read, or NULL */
 	const struct web_route *route;
 	char *path;                     /* percent-decoded, in the arena */

@@ -27,8 +27,8 @@
 
 /* Text fields are short: the longest, the description, is 10,000
  * characters (40,000 bytes at most). */
-#define WEB_FORM_TEXT_MAX  (256 << 10)
-#define WEB_FORM_MAX_PARTS 256
+#define WEB_FORM_TEXT_MAX     (256 << 10)
+#define WEB_FORM_MAX_PARTS    256
 /* One client holds at most this share of form_memory. */
 #define WEB_FORM_CLIENT_SHARE 8
 
@@ -46,9 +46,9 @@ struct web_form {
 	struct web_form_file {
 		uint8_t *p;
 		size_t len;
-	} *files; /* kept file buffers, to wipe and free */
+	} * files; /* kept file buffers, to wipe and free */
 	size_t nfiles;
-	size_t held;   /* bytes of buffers counted in w->form_held */
+	size_t held;    /* bytes of buffers counted in w->form_held */
 	uint64_t total; /* body bytes seen */
 	ssize_t result;
 	const char *err;
@@ -74,8 +74,8 @@ web_form_reserve(struct web_form *f, size_t n)
 	if (w->form_held + n > w->o_form_memory)
 		return false;
 	TAILQ_FOREACH(o, &w->forms, entry)
-	if (o->wr->client == f->wr->client)
-		mine += o->held;
+		if (o->wr->client == f->wr->client)
+			mine += o->held;
 	if (mine + n > w->o_form_memory / WEB_FORM_CLIENT_SHARE)
 		return false;
 	f->held += n;
@@ -106,11 +106,12 @@ web_form_begin_part(void *arg, const struct form_part *p)
 	size_t kept = 0, i;
 
 	f->cur = *p;
-	f->cur.name.p = (const uint8_t *)arena_strndup(a, p->name.p, p->name.len);
-	f->cur.filename.p =
-	    p->filename.p != NULL ? (const uint8_t *)arena_strndup(a,
-	                                p->filename.p, p->filename.len)
-	                          : NULL;
+	f->cur.name.p =
+	    (const uint8_t *)arena_strndup(a, p->name.p, p->name.len);
+	f->cur.filename.p = p->filename.p != NULL
+	                        ? (const uint8_t *)arena_strndup(a,
+	                              p->filename.p, p->filename.len)
+	                        : NULL;
 	f->cur.content_type.p = (const uint8_t *)arena_strndup(a,
 	    p->content_type.p, p->content_type.len);
 	if ((p->name.len > 0 && f->cur.name.p == NULL) ||
@@ -273,7 +274,8 @@ web_form_begin(struct web_req *wr)
 	struct span boundary;
 	struct web_form *f;
 
-	if (ctype == NULL || strncasecmp(ctype, "multipart/form-data", 19) != 0 ||
+	if (ctype == NULL ||
+	    strncasecmp(ctype, "multipart/form-data", 19) != 0 ||
 	    form_boundary(ctype, &boundary, &err) == -1)
 		return; /* buffered, and the handler says what is wrong */
 	if ((f = calloc(1, sizeof(*f))) == NULL)
