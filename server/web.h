@@ -166,6 +166,13 @@ const uint8_t *web_body(struct web_req *, size_t *len);
  * if absent or bad. */
 const char *web_query(struct web_req *, const char *name);
 
+/*
+ * The client's key (lib/client.h): a keyed hash of its address, for rate
+ * limits.  The address is hashed at once and never kept or shown; this is
+ * the one place that reads it.  A gone client has the key of no address.
+ */
+uint64_t web_client(const struct web_req *);
+
 /* true once the client has gone away. */
 static inline bool
 web_gone(const struct web_req *wr)
