@@ -5,7 +5,7 @@ happened; and the daemon's own bucket still stops a crowd of addresses.
 Clients are told apart by the source address of their connection
 (127.0.0.2, 127.0.0.3, ...), which the daemon only hashes."""
 from e2elib import free_port, set_key
-from statuslib import unknown_code
+from statuslib import followup, unknown_code
 from tiplib import (counts, multipart_args, receipt_code, status_lookup,
                     tip_fields, tip_row)
 
@@ -101,6 +101,32 @@ def test_status_drained_by_one_address(keys_dir, start_intake, workdir):
     # And their bucket runs out like anyone's.
     r = lookup(it.url, TIPSTER, code)
     assert r.status == 429
+
+
+def test_followups_per_client(keys_dir, start_intake, workdir):
+    """Follow-ups have buckets of their own: the limit is checked before
+    anything about the code, so a tip without a case does here."""
+    port = free_port()
+    it = start_intake(limits_conf(keys_dir, workdir, port,
+                                  followup_client_burst="2",
+                                  followup_client_rate="1/h"), port)
+    r = send_tip(it.url, TIPSTER,
+                 tip_fields(description="A tip that gets follow-ups."))
+    assert r.status == 200, r.text[:2000]
+    code = receipt_code(r.text)
+    typed = "One more thing I remembered."
+    for _ in range(2):
+        r = followup(it.url, code, typed, extra=("--interface", FLOODER))
+        assert r.status != 429, r.text[:2000]
+    for _ in range(5):
+        r = followup(it.url, code, typed, extra=("--interface", FLOODER))
+        assert r.status == 429, r.text[:2000]
+        assert int(r.headers["retry-after"]) > 0
+        assert typed in r.text
+    r = followup(it.url, code, typed, extra=("--interface", TIPSTER))
+    assert r.status != 429, r.text[:2000]
+    # Lookups are counted apart from follow-ups.
+    assert lookup(it.url, FLOODER, code).status == 200
 
 
 def test_global_bucket_stops_many_addresses(keys_dir, start_intake,
