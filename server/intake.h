@@ -1,7 +1,8 @@
 /*
  * tipline-intake: the public HTTPS daemon.  It serves the tip form in
  * Finnish, Swedish and English, static files and a health check; it never
- * learns or writes down who is asking.
+ * writes down who is asking.  Its rate limits know a client only by a
+ * keyed hash of its address, under a key replaced every hour.
  */
 #ifndef TL_INTAKE_H
 #define TL_INTAKE_H

@@ -11,12 +11,12 @@
  * not, before the query: the police's messages are sealed to it, and a
  * known code must not take longer for making it.  For the same reason
  * every lookup opens as many boxes as a code with STATUS_PAD_OPENS
- * messages does.  Lookups are limited per
- * client (a keyed hash of its address, never the address) and for the
- * whole daemon (intake_allow()), which with 85-bit codes makes guessing
- * hopeless and leaves other tipsters their lookups.  Codes are accepted by POST
- * only, so they stay out of URLs and browser history, and no page with a code
- * is cached.
+ * messages does.  Lookups are limited per client (a keyed hash of its
+ * address, never the address) and for the whole daemon (intake_allow()),
+ * which with 85-bit codes makes guessing hopeless and leaves every other
+ * tipster their own lookups while one client floods.  Codes are accepted
+ * by POST only, so they stay out of URLs and browser history, and no page
+ * with a code is cached.
  */
 #include <sys/queue.h>
 
