@@ -35,6 +35,8 @@ enum cfg_type {
 	CFG_T_HTTPURL,  /* an http(s) address, or empty */
 	CFG_T_STARTTLS, /* required or none */
 	CFG_T_TEXT,     /* one line of printable text, at most max bytes */
+	CFG_T_RATE,     /* N/s, N/min, N/h or N/d (N alone: a second), kept
+	                 * as microseconds per token, min to max of those */
 };
 
 struct cfg_key {
@@ -120,6 +122,14 @@ static const struct cfg_key cfg_keys[] = {
 	K("intake", "cert", CFG_T_PATH, intake_cert, "intake.crt", 0, 0),
 	K("intake", "db_user", CFG_T_STR, intake_db_user, "tipline_intake", 0,
 	    0),
+	K("intake", "followup_burst", CFG_T_INT, intake_followup_burst, "50", 1,
+	    1000000),
+	K("intake", "followup_client_burst", CFG_T_INT,
+	    intake_followup_client_burst, "5", 1, 1000000),
+	K("intake", "followup_client_rate", CFG_T_RATE,
+	    intake_followup_client_every_us, "10/h", 1, CFG_RATE_SLOWEST_US),
+	K("intake", "followup_rate", CFG_T_RATE, intake_followup_every_us,
+	    "2/s", 1, CFG_RATE_SLOWEST_US),
 	K("intake", "handshake_timeout", CFG_T_DURATION, intake_handshake_ms,
 	    "10s", 100, 600000),
 	K("intake", "header_timeout", CFG_T_DURATION, intake_header_ms, "10s",
@@ -142,13 +152,25 @@ static const struct cfg_key cfg_keys[] = {
 	    "10s", 0, 600000),
 	K("intake", "status_burst", CFG_T_INT, intake_status_burst, "50", 1,
 	    1000000),
-	K("intake", "status_rate", CFG_T_INT, intake_status_rate, "20", 1,
-	    1000000),
+	K("intake", "status_client_burst", CFG_T_INT,
+	    intake_status_client_burst, "10", 1, 1000000),
+	K("intake", "status_client_rate", CFG_T_RATE,
+	    intake_status_client_every_us, "1/min", 1, CFG_RATE_SLOWEST_US),
+	K("intake", "status_rate", CFG_T_RATE, intake_status_every_us, "20/s",
+	    1, CFG_RATE_SLOWEST_US),
 	K("intake", "threads", CFG_T_INT, intake_threads, "2", 1, 256),
 	K("intake", "upload_memory", CFG_T_SIZE, intake_upload_memory, "256M",
 	    1 << 20, 1LL << 40),
 	K("intake", "timeout", CFG_T_DURATION, intake_timeout_ms, "60s", 1000,
 	    3600000),
+	K("intake", "tip_burst", CFG_T_INT, intake_tip_burst, "300", 1,
+	    1000000),
+	K("intake", "tip_client_burst", CFG_T_INT, intake_tip_client_burst,
+	    "10", 1, 1000000),
+	K("intake", "tip_client_rate", CFG_T_RATE, intake_tip_client_every_us,
+	    "20/h", 1, CFG_RATE_SLOWEST_US),
+	K("intake", "tip_rate", CFG_T_RATE, intake_tip_every_us, "2/s", 1,
+	    CFG_RATE_SLOWEST_US),
 	K("keys", "dedup", CFG_T_PATH, key_dedup, "dedup.key", 0, 0),
 	K("keys", "pepper", CFG_T_PATH, key_pepper, "receipt.pepper", 0, 0),
 	K("keys", "public", CFG_T_PATH, key_public, "seal.pub", 0, 0),
@@ -346,6 +368,52 @@ cfg_check_httpurl(const char *v, const char **errstr)
 	return 0;
 }
 
+/* A rate as microseconds per token: "N/s", "N/min", "N/h", "N/d", or "N"
+ * for N a second; the result between min and max. */
+static int
+cfg_parse_rate(const char *v, long long min, long long max, long long *out,
+    const char **errstr)
+{
+	static const struct {
+		const char *unit;
+		long long us;
+	} units[] = { { "", 1000000LL }, { "/s", 1000000LL },
+		{ "/min", 60000000LL }, { "/h", 3600000000LL },
+		{ "/d", 86400000000LL } };
+	long long n, per;
+	char *end;
+	size_t i;
+
+	if (!isdigit((unsigned char)v[0])) {
+		*errstr = "invalid (use N/s, N/min, N/h or N/d)";
+		return -1;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno == ERANGE) {
+		*errstr = "too fast";
+		return -1;
+	}
+	v = end;
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if (strcmp(v, units[i].unit) == 0)
+			break;
+	if (i == ARRAY_SIZE(units)) {
+		*errstr = "invalid unit (use N/s, N/min, N/h or N/d)";
+		return -1;
+	}
+	if (n == 0 || (per = units[i].us / n) > max) {
+		*errstr = "too slow";
+		return -1;
+	}
+	if (per < min) {
+		*errstr = "too fast";
+		return -1;
+	}
+	*out = per;
+	return 0;
+}
+
 /* The checks of the string types that have one. */
 static int
 cfg_check_text(enum cfg_type t, const char *v, const char **errstr)
@@ -416,6 +484,11 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *value,
 	case CFG_T_DURATION:
 		if (util_parse_duration_ms(value, k->min, k->max, &v, errstr) ==
 		    -1)
+			return -1;
+		*lp = v;
+		return 0;
+	case CFG_T_RATE:
+		if (cfg_parse_rate(value, k->min, k->max, &v, errstr) == -1)
 			return -1;
 		*lp = v;
 		return 0;

@@ -17,6 +17,8 @@
  * tip_submit() takes (schema/0008_intake_keys.sql checks the same).
  */
 #define CFG_MAX_FILES_PER_TIP 5
+/* The slowest rate a limit may have: one a day, in microseconds. */
+#define CFG_RATE_SLOWEST_US   (86400LL * 1000000)
 
 struct cfg {
 	char *path; /* the file read, for messages */
@@ -78,8 +80,20 @@ struct cfg {
 	long long intake_max_per_client; /* connections from one client */
 	long long intake_upload_memory;  /* screenshot bytes being received */
 	long long intake_shutdown_grace_ms;
-	long long intake_status_burst; /* /status lookups at once */
-	long long intake_status_rate;  /* /status lookups a second */
+	/* Rate limits: tokens at once (burst) and microseconds per new token
+	 * (every_us), for the whole daemon and for each client. */
+	long long intake_status_burst;
+	long long intake_status_every_us;
+	long long intake_status_client_burst;
+	long long intake_status_client_every_us;
+	long long intake_tip_burst;
+	long long intake_tip_every_us;
+	long long intake_tip_client_burst;
+	long long intake_tip_client_every_us;
+	long long intake_followup_burst;
+	long long intake_followup_every_us;
+	long long intake_followup_client_burst;
+	long long intake_followup_client_every_us;
 
 	/* [retention] */
 	long long retention_closed_ms;

@@ -43,8 +43,8 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <http_parser.h>
-#include <sodium.h>
 
+#include "client.h"
 #include "http.h"
 #include "log.h"
 
@@ -102,48 +102,6 @@ static int64_t
 http_now_ms(void)
 {
 	return util_now_ms();
-}
-
-/*
- * The client key: a keyed hash of the address (an IPv6 client by its /64,
- * which one host usually has whole), with a random key replaced every
- * hour, so that no value in memory can be matched with an address later.
- */
-static uint8_t http_key[crypto_shorthash_KEYBYTES];
-static int64_t http_key_ms = -1;
-
-static uint64_t
-http_client_key(const struct sockaddr *sa, socklen_t len)
-{
-	const struct sockaddr_in *v4;
-	const struct sockaddr_in6 *v6;
-	uint8_t in[17], out[crypto_shorthash_BYTES];
-	size_t n = 0;
-	uint64_t k;
-	int64_t now = http_now_ms();
-
-	if (http_key_ms < 0 || now - http_key_ms >= 3600 * 1000) {
-		randombytes_buf(http_key, sizeof(http_key));
-		http_key_ms = now;
-	}
-	if (sa->sa_family == AF_INET &&
-	    len >= (socklen_t)sizeof(struct sockaddr_in)) {
-		v4 = (const struct sockaddr_in *)(const void *)sa;
-		in[n++] = 4;
-		memcpy(in + n, &v4->sin_addr, 4);
-		n += 4;
-	} else if (sa->sa_family == AF_INET6 &&
-	           len >= (socklen_t)sizeof(struct sockaddr_in6)) {
-		v6 = (const struct sockaddr_in6 *)(const void *)sa;
-		in[n++] = 6;
-		memcpy(in + n, &v6->sin6_addr, 8);
-		n += 8;
-	} else
-		in[n++] = 0;
-	crypto_shorthash(out, in, n, http_key);
-	sodium_memzero(in, sizeof(in));
-	memcpy(&k, out, sizeof(k));
-	return k;
 }
 
 static void conn_free(struct http_conn *);
@@ -629,7 +587,8 @@ http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 {
 	struct http_listener *l = arg;
 	struct http_conn *c;
-	uint64_t client = http_client_key(sa, (socklen_t)salen);
+	/* The address is hashed here and never kept (lib/client.h). */
+	uint64_t client = client_key(sa, (socklen_t)salen);
 	SSL *ssl;
 
 	(void)lev;

@@ -14,7 +14,8 @@
  * success, or with the reason and what was typed when refused (a refused
  * screenshot, 5 follow-ups in a day, the case closed too long ago).  The
  * text is sealed to the deployment's public key like a tip's description.
- * One token of /status's bucket pays for the whole request.
+ * A follow-up has rate limits of its own, per client and for the daemon
+ * (intake_allow()); one token pays for the whole request.
  */
 #include <sys/queue.h>
 
@@ -284,6 +285,8 @@ followup_start(struct web_req *wr)
 	const struct form_part *p;
 	const char *errstr, *problem;
 	struct followup *fu;
+	unsigned long long retry_s;
+	char retry[24];
 	size_t nchars;
 	enum lang lang;
 
@@ -328,8 +331,9 @@ followup_start(struct web_req *wr)
 		followup_free(fu);
 		return;
 	}
-	if (!status_take_token(in)) {
-		web_header(wr, "Retry-After", "5");
+	if (!intake_allow(in, wr, INTAKE_L_FOLLOWUP, &retry_s)) {
+		snprintf(retry, sizeof(retry), "%llu", retry_s);
+		web_header(wr, "Retry-After", retry);
 		status_reply(wr, fu->lang, 429,
 		    json_pack("{s:s, s:s, s:b, s:o}", "problem",
 		        i18n_get(fu->lang, "status.slow"), "code", fu->typed,

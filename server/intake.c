@@ -29,11 +29,13 @@
 #include <sodium.h>
 
 #include "asset.h"
+#include "client.h"
 #include "daemon.h"
 #include "db_stmt.h"
 #include "intake.h"
 #include "keys.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "followup.h"
 #include "status.h"
 #include "upload.h"
@@ -425,6 +427,75 @@ intake_keys_load(struct intake_keys *k, const struct cfg *cfg, char *err,
 	return 0;
 }
 
+/* The buckets of each kind: per client, then the daemon's. */
+static void
+intake_limits_new(struct intake *in)
+{
+	const struct cfg *c = in->cfg;
+	const long long v[INTAKE_L_COUNT][4] = {
+		[INTAKE_L_TIP] = { c->intake_tip_client_every_us,
+		    c->intake_tip_client_burst, c->intake_tip_every_us,
+		    c->intake_tip_burst },
+		[INTAKE_L_STATUS] = { c->intake_status_client_every_us,
+		    c->intake_status_client_burst, c->intake_status_every_us,
+		    c->intake_status_burst },
+		[INTAKE_L_FOLLOWUP] = { c->intake_followup_client_every_us,
+		    c->intake_followup_client_burst,
+		    c->intake_followup_every_us, c->intake_followup_burst },
+	};
+	struct ratelimit_rate client, global;
+	int k;
+
+	for (k = 0; k < INTAKE_L_COUNT; k++) {
+		client = (struct ratelimit_rate){ (uint64_t)v[k][0],
+			(uint64_t)v[k][1] };
+		global = (struct ratelimit_rate){ (uint64_t)v[k][2],
+			(uint64_t)v[k][3] };
+		in->limits[k] = ratelimit_new(&client, &global,
+		    ratelimit_slots(&client, &global));
+		if (in->limits[k] == NULL)
+			fatalx("%s: out of memory", __func__);
+	}
+	in->limits_epoch = client_epoch();
+}
+
+bool
+intake_allow(struct intake *in, struct web_req *wr, enum intake_limit kind,
+    unsigned long long *retry_s)
+{
+	uint64_t key = web_client(wr), retry_us = 0;
+	int k;
+
+	/* The client key's key was replaced: the buckets' keys match nobody
+	 * any more.  Forget them (each client starts full once an hour). */
+	if (client_epoch() != in->limits_epoch) {
+		for (k = 0; k < INTAKE_L_COUNT; k++)
+			ratelimit_forget(in->limits[k]);
+		in->limits_epoch = client_epoch();
+	}
+	if (ratelimit_take(in->limits[kind], key, util_now_ms() * 1000,
+	        &retry_us))
+		return true;
+	*retry_s = (retry_us + 999999) / 1000000;
+	if (*retry_s == 0)
+		*retry_s = 1;
+	return false;
+}
+
+json_t *
+intake_wait_text(enum lang lang, const char *id, unsigned long long retry_s)
+{
+	const char *text = i18n_get(lang, id), *at;
+	char out[1024];
+
+	at = strstr(text, "{minutes}");
+	if (at == NULL || snprintf(out, sizeof(out), "%.*s%llu%s",
+	                      (int)(at - text), text, (retry_s + 59) / 60,
+	                      at + strlen("{minutes}")) >= (int)sizeof(out))
+		return json_string(text);
+	return json_string(out);
+}
+
 void
 intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
     struct tls *tls, const struct intake_keys *keys)
@@ -446,8 +517,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	memcpy(in->public_key, keys->public_key, sizeof(in->public_key));
 	memcpy(in->pepper, keys->pepper, sizeof(in->pepper));
 	TAILQ_INIT(&in->stash);
-	in->status_tokens = (double)cfg->intake_status_burst;
-	in->status_refill_ms = util_now_ms();
+	intake_limits_new(in);
 	in->tpool = tpool_new(base, (int)cfg->intake_threads);
 	event_assign(&in->stash_timer, base, -1, EV_PERSIST, intake_stash_tick,
 	    in);
@@ -518,6 +588,8 @@ intake_free(struct intake *in)
 	event_del(&in->munis_timer);
 	event_del(&in->stash_timer);
 	stash_free_all(in);
+	for (k = 0; k < INTAKE_L_COUNT; k++)
+		ratelimit_free(in->limits[k]);
 	sodium_memzero(in->pepper, sizeof(in->pepper));
 	page_free(&in->pages);
 	for (i = 0; i < in->nmunis; i++)

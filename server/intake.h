@@ -1,7 +1,8 @@
 /*
  * tipline-intake: the public HTTPS daemon.  It serves the tip form in
  * Finnish, Swedish and English, static files and a health check; it never
- * learns or writes down who is asking.
+ * writes down who is asking.  Its rate limits know a client only by a
+ * keyed hash of its address, under a key replaced every hour.
  */
 #ifndef TL_INTAKE_H
 #define TL_INTAKE_H
@@ -24,12 +25,21 @@
 #include "tpool.h"
 #include "web.h"
 
+struct ratelimit;
 struct stash_entry;
 TAILQ_HEAD(stash_list, stash_entry);
 
 struct intake_muni {
 	char code[4];
 	char *name[LANG_COUNT];
+};
+
+/* The kinds of request with rate limits of their own. */
+enum intake_limit {
+	INTAKE_L_TIP,      /* POST /tip */
+	INTAKE_L_STATUS,   /* a /status lookup */
+	INTAKE_L_FOLLOWUP, /* POST /status/followup */
+	INTAKE_L_COUNT
 };
 
 struct intake {
@@ -62,13 +72,27 @@ struct intake {
 	size_t stash_bytes;
 	struct event stash_timer;
 
-	/* The shared token bucket of /status lookups (status.c). */
-	double status_tokens;
-	uint64_t status_refill_ms;
+	/* Rate limits per client and for the daemon, one set per kind of
+	 * request (intake_allow()), made under client key epoch
+	 * limits_epoch. */
+	struct ratelimit *limits[INTAKE_L_COUNT];
+	uint64_t limits_epoch;
 
 	int uploads; /* POST /tip and /status/followup in progress */
 	bool stopping;
 };
+
+/*
+ * Takes one request of the kind from wr's client and from the daemon's
+ * bucket.  false: refused, and *retry_s is the wait in whole seconds (at
+ * least 1), for Retry-After.
+ */
+TL_MUSTCHECK bool intake_allow(struct intake *, struct web_req *,
+    enum intake_limit, unsigned long long *retry_s);
+
+/* The message id's text with {minutes} replaced by retry_s in whole
+ * minutes, rounded up. */
+json_t *intake_wait_text(enum lang, const char *id, unsigned long long retry_s);
 
 /* Screenshots a follow-up may bring: three, or fewer if a tip may. */
 #define INTAKE_FOLLOWUP_FILES 3

@@ -11,11 +11,12 @@
  * not, before the query: the police's messages are sealed to it, and a
  * known code must not take longer for making it.  For the same reason
  * every lookup opens as many boxes as a code with STATUS_PAD_OPENS
- * messages does.  Lookups share one token
- * bucket for the whole daemon (there is no per-client limit: the daemon
- * does not know who asks), which with 85-bit codes makes guessing
- * hopeless.  Codes are accepted by POST only, so they stay out of URLs
- * and browser history, and no page with a code is cached.
+ * messages does.  Lookups are limited per client (a keyed hash of its
+ * address, never the address) and for the whole daemon (intake_allow()),
+ * which with 85-bit codes makes guessing hopeless and leaves every other
+ * tipster their own lookups while one client floods.  Codes are accepted
+ * by POST only, so they stay out of URLs and browser history, and no page
+ * with a code is cached.
  */
 #include <sys/queue.h>
 
@@ -89,24 +90,6 @@ status_req_free(struct status_req *sr)
 	json_decref(sr->extra);
 	sodium_memzero(sr, sizeof(*sr));
 	free(sr);
-}
-
-bool
-status_take_token(struct intake *in)
-{
-	uint64_t now = util_now_ms();
-	double add, max = (double)in->cfg->intake_status_burst;
-
-	add = (double)(now - in->status_refill_ms) *
-	      (double)in->cfg->intake_status_rate / 1000.0;
-	in->status_tokens += add;
-	if (in->status_tokens > max)
-		in->status_tokens = max;
-	in->status_refill_ms = now;
-	if (in->status_tokens < 1.0)
-		return false;
-	in->status_tokens -= 1.0;
-	return true;
 }
 
 /* The row's hash (bytea in text form, "\\x" and hex) equals ours, compared
@@ -403,6 +386,8 @@ status_start(struct web_req *wr)
 	const uint8_t *data;
 	enum lang l;
 	enum receipt_err rerr;
+	unsigned long long retry_s;
+	char retry[24];
 	int code = 422;
 
 	if (wr->method != HTTP_V_POST) {
@@ -432,8 +417,10 @@ status_start(struct web_req *wr)
 		}
 	}
 	arena_reset(&a);
-	if (problem == NULL && !status_take_token(in)) {
-		web_header(wr, "Retry-After", "5");
+	if (problem == NULL &&
+	    !intake_allow(in, wr, INTAKE_L_STATUS, &retry_s)) {
+		snprintf(retry, sizeof(retry), "%llu", retry_s);
+		web_header(wr, "Retry-After", retry);
 		problem = "status.slow";
 		code = 429;
 	}

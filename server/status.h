@@ -23,9 +23,6 @@ void status_start(struct web_req *);
 /* Answers with the /status page, extra (taken) merged into its context. */
 void status_reply(struct web_req *, enum lang, int status, json_t *extra);
 
-/* Takes one lookup from the daemon's shared bucket; false: none left. */
-bool status_take_token(struct intake *);
-
 /* The message id for a code that does not parse. */
 const char *status_problem(enum receipt_err);
 
@@ -35,7 +32,7 @@ const char *status_problem(enum receipt_err);
  * HTTP status found_status if the code is known, else "not found" (404).
  * Takes ownership of extra (may be NULL), which is merged into the page's
  * context last: a follow-up's notice, its problems and what was typed.
- * The caller has taken a token.
+ * The caller has passed intake_allow().
  */
 void status_show(struct web_req *, enum lang, const char *typed,
     const char digits[RECEIPT_DIGITS + 1], int found_status, json_t *extra);

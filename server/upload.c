@@ -87,6 +87,7 @@ struct upload {
 	const char *err[UF_COUNT]; /* message ids */
 	struct upload_files shots;
 	bool failed_work;
+	unsigned long long retry_s; /* refused by a rate limit: the wait */
 	struct db_query *q;
 	char receipt[RECEIPT_SHOWN_LEN + 1]; /* shown after COMMIT */
 };
@@ -288,7 +289,10 @@ upload_answer_form(struct upload *up, int status, const char *notice)
 	ctx = intake_form_ctx(in, up->lang, today);
 	json_object_set_new(ctx, "v", upload_values(up));
 	upload_mark_choices(up, ctx);
-	if (notice != NULL)
+	if (notice != NULL && status == 429)
+		json_object_set_new(ctx, "notice",
+		    intake_wait_text(up->lang, notice, up->retry_s));
+	else if (notice != NULL)
 		json_object_set_new(ctx, "notice",
 		    json_string(i18n_get(up->lang, notice)));
 	errs = json_array();
@@ -1102,6 +1106,18 @@ upload_start(struct web_req *wr)
 		up->err[UF_SCREENSHOT] = up->shots.err;
 	if (up->failed_work) {
 		upload_answer_form(up, 503, "err.busy");
+		upload_free(up);
+		return;
+	}
+	/* Every tip a client sends counts, also one sent back for a fix:
+	 * the limit leaves room for that. */
+	if (!intake_allow(in, wr, INTAKE_L_TIP, &up->retry_s)) {
+		char retry[24];
+
+		rlog_info(up, "refused: too many tips");
+		snprintf(retry, sizeof(retry), "%llu", up->retry_s);
+		web_header(wr, "Retry-After", retry);
+		upload_answer_form(up, 429, "err.too_many_tips");
 		upload_free(up);
 		return;
 	}

@@ -265,6 +265,11 @@ def render_conf(conninfo, listen, base=None):
     text, n = re.subn(r"(?m)^admin_user =.*$", "admin_user = postgres", text)
     assert n == 1
     text, _ = set_key(text, "intake", "listen", listen)
+    # Every test client comes from 127.0.0.1: lift the limits per client
+    # and on tips (test_client_limits.py sets its own).
+    for key in ("tip_client", "status_client", "followup_client", "tip"):
+        text, _ = set_key(text, "intake", f"{key}_burst", "100000")
+        text, _ = set_key(text, "intake", f"{key}_rate", "100000/s")
     return text
 
 

@@ -29,6 +29,10 @@ test_defaults(void **state)
 	assert_int_equal(cfg.max_pixels, 40000000);
 	assert_int_equal(cfg.arrival_truncate_ms, 3600 * 1000);
 	assert_string_equal(cfg.intake_listen, "127.0.0.1:8443");
+	/* Rates are microseconds per token. */
+	assert_int_equal(cfg.intake_tip_client_every_us, 180000000LL);
+	assert_int_equal(cfg.intake_status_every_us, 50000);
+	assert_int_equal(cfg.intake_status_client_every_us, 60000000LL);
 	/* Relative paths are relative to the file's directory. */
 	assert_string_equal(cfg.key_public, "/etc/tipline/seal.pub");
 	assert_string_equal(cfg.intake_cert, "/etc/tipline/intake.crt");
@@ -76,6 +80,8 @@ test_values(void **state)
 	                   "files_per_tip=3 ; inline comment\n"
 	                   "[intake]\nlisten = [::1]:9443\ntimeout = 90s\n"
 	                   "cert = /abs/c.pem\n"
+	                   "status_rate = 100000\ntip_rate = 3/min\n"
+	                   "tip_client_rate = 1/d\nfollowup_rate = 7/h\n"
 	                   "[log]\nlevel = debug\n"
 	                   "[console]\npassword_memory = 8K\n"
 	                   "password_passes = 1\naudit_head_file = audit.head\n"
@@ -88,6 +94,10 @@ test_values(void **state)
 	assert_string_equal(cfg.intake_listen, "[::1]:9443");
 	assert_int_equal(cfg.intake_timeout_ms, 90000);
 	assert_string_equal(cfg.intake_cert, "/abs/c.pem");
+	assert_int_equal(cfg.intake_status_every_us, 10);
+	assert_int_equal(cfg.intake_tip_every_us, 20000000LL);
+	assert_int_equal(cfg.intake_tip_client_every_us, 86400000000LL);
+	assert_int_equal(cfg.intake_followup_every_us, 3600000000LL / 7);
 	assert_int_equal(cfg.log_level, 3);
 	assert_int_equal(cfg.console_password_memory, 8192);
 	assert_int_equal(cfg.console_password_passes, 1);
@@ -155,6 +165,14 @@ test_errors(void **state)
 		    "x.ini:2: [database] pool_size: invalid" },
 		{ "[keys]\npublic =\n", "x.ini:2: [keys] public: empty path" },
 		{ "[intake]\njust a line\n", "x.ini:2: syntax error" },
+		{ "[intake]\ntip_rate = 5/week\n",
+		    "x.ini:2: [intake] tip_rate: invalid unit" },
+		{ "[intake]\ntip_rate = 0/h\n",
+		    "x.ini:2: [intake] tip_rate: too slow" },
+		{ "[intake]\ntip_client_rate = 2000000/s\n",
+		    "x.ini:2: [intake] tip_client_rate: too fast" },
+		{ "[intake]\nstatus_rate = fast\n",
+		    "x.ini:2: [intake] status_rate: invalid" },
 		{ "[intake\n", "x.ini:1: syntax error" },
 		{ "[console]\npassword_memory = 4K\n",
 		    "x.ini:2: [console] password_memory: too small" },
