@@ -7,7 +7,8 @@
 # there (see deploy/pg.sh).  As root, the daemons run as their own system
 # users, as under systemd (deploy/systemd/): tipline-intake,
 # tipline-worker and tipline-console, each with its own configuration
-# and copies of the secret keys it needs in var/conf/NAME/, so that the
+# and copies of the secret keys it needs in var/conf/NAME/ (or, in a
+# checkout they cannot enter, /var/lib/tipline-demo/), so that the
 # intake can read neither the private sealing key nor the dedup or
 # search key.  Run as another user, they run as that user.
 #   deploy/demo.sh          build, set up and start; prints the URL
@@ -103,14 +104,24 @@ if [ "$(id -u)" -eq 0 ]; then
 		fi
 		usermod -a -G tipline-db "$u"
 	done
-	# They run the binaries here and read their files in var/.
-	if ! setpriv --reuid=tipline-intake --regid=tipline-intake \
-		--init-groups test -x "$top/build/server/tipline-intake" \
-		-a -x "$var"; then
-		echo "demo: tipline-intake cannot enter $top or $var: use a" \
-			"checkout other users can enter" >&2
-		exit 1
-	fi
+fi
+# Where the daemons find their binaries and files: build/ and var/conf/,
+# or, when their users cannot enter those (a checkout in /root), copies
+# in /var/lib/tipline-demo/, named after a hash of var/'s path so that
+# two demos never share them.  No permissions change outside var/.
+bin_dir=$top/build
+share=$var/conf
+if $daemon_users && ! setpriv --reuid=tipline-intake --regid=tipline-intake \
+	--init-groups test -x "$top/build/server/tipline-intake" -a -x "$var"; then
+	share=/var/lib/tipline-demo/$(printf '%s' "$var" | sha256sum | cut -c 1-16)
+	bin_dir=$share/build
+	install -d -m 755 /var/lib/tipline-demo "$share" "$bin_dir/server" \
+		"$bin_dir/worker"
+	printf '%s\n' "$var" >"$share/var"
+	for b in server/tipline-intake server/tipline-console worker/tipline-worker; do
+		install -m 755 "build/$b" "$bin_dir/$b"
+	done
+	echo "the daemons' users cannot enter $top: their files are in $share"
 fi
 
 deploy/pg.sh start "$var/pg" "$PGPORT" "${pg_group[@]}"
@@ -180,7 +191,7 @@ build/server/tiplinectl -c "$conf" migrate
 # user's) from the originals, which only root reads.  var/conf/ itself
 # may only be entered, for the public key and the certificates.
 daemon_conf() { # name user secret-file...: writes var/conf/NAME/NAME.ini
-	local name=$1 user=$2 dir=$var/conf/$1 f
+	local name=$1 user=$2 dir=$share/$1 f
 	shift 2
 	install -d -m 700 "$dir"
 	for f in "$@"; do
@@ -188,13 +199,14 @@ daemon_conf() { # name user secret-file...: writes var/conf/NAME/NAME.ini
 	done
 	sed -e "/^\[keys\]/,/^\[/ s|^dedup = .*|dedup = $dir/dedup.key|" \
 	    -e "/^\[keys\]/,/^\[/ s|^pepper = .*|pepper = $dir/receipt.pepper|" \
-	    -e "/^\[keys\]/,/^\[/ s|^public = .*|public = $var/conf/seal.pub|" \
+	    -e "/^\[keys\]/,/^\[/ s|^public = .*|public = $share/seal.pub|" \
 	    -e "/^\[keys\]/,/^\[/ s|^search = .*|search = $dir/search.key|" \
 	    -e "/^\[keys\]/,/^\[/ s|^secret = .*|secret = $dir/seal.key|" \
-	    -e "/^\[intake\]/,/^\[/ s|^cert = .*|cert = $var/conf/intake.crt|" \
+	    -e "/^\[intake\]/,/^\[/ s|^cert = .*|cert = $share/intake.crt|" \
 	    -e "/^\[intake\]/,/^\[/ s|^key = .*|key = $dir/intake.key|" \
-	    -e "/^\[console\]/,/^\[/ s|^cert = .*|cert = $var/conf/console.crt|" \
+	    -e "/^\[console\]/,/^\[/ s|^cert = .*|cert = $share/console.crt|" \
 	    -e "/^\[console\]/,/^\[/ s|^key = .*|key = $dir/console.key|" \
+	    -e "/^\[smtp\]/,/^\[/ s|^ca_file = $var/conf/intake.crt$|ca_file = $share/intake.crt|" \
 	    "$conf" >"$dir/$name.ini.new"
 	chmod 600 "$dir/$name.ini.new"
 	mv "$dir/$name.ini.new" "$dir/$name.ini"
@@ -204,6 +216,10 @@ daemon_conf() { # name user secret-file...: writes var/conf/NAME/NAME.ini
 }
 chmod 711 "$var/conf"
 chmod 600 "$conf"
+if [ "$share" != "$var/conf" ]; then
+	install -m 644 "$var/conf/seal.pub" "$var/conf/intake.crt" \
+		"$var/conf/console.crt" "$share/"
+fi
 daemon_conf intake tipline-intake intake.key receipt.pepper
 daemon_conf worker tipline-worker seal.key dedup.key search.key
 daemon_conf console tipline-console seal.key search.key console.key
@@ -221,8 +237,8 @@ start_daemon() { # name binary
 			--init-groups --no-new-privs -- env HOME=/nonexistent
 			USER="tipline-$name" LOGNAME="tipline-$name")
 	fi
-	nohup "${as[@]}" "$bin" \
-		-c "$var/conf/$name/$name.ini" >>"$var/log/$name.log" 2>&1 </dev/null &
+	nohup "${as[@]}" "$bin_dir/$bin" \
+		-c "$share/$name/$name.ini" >>"$var/log/$name.log" 2>&1 </dev/null &
 	echo $! >"$var/run/$name.pid"
 }
 if [ -f "$var/run/mail.pid" ] && kill -0 "$(cat "$var/run/mail.pid")" 2>/dev/null; then
@@ -233,9 +249,9 @@ else
 		>>"$var/log/mail.log" 2>&1 </dev/null &
 	echo $! >"$var/run/mail.pid"
 fi
-start_daemon intake build/server/tipline-intake
-start_daemon worker build/worker/tipline-worker
-start_daemon console build/server/tipline-console
+start_daemon intake server/tipline-intake
+start_daemon worker worker/tipline-worker
+start_daemon console server/tipline-console
 
 wait_healthy() { # name url: up to 60 s, while the daemon runs
 	local name=$1 base=$2 deadline=$((SECONDS + 60))

@@ -2,10 +2,12 @@
 own unprivileged users, and the intake's user cannot read the private
 sealing key, the dedup key or the search key.  Needs root (the demo makes
 the users); the demo's var/ is a directory of the test's own."""
+import hashlib
 import os
 import pwd
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -69,36 +71,41 @@ def cannot_read(user, path):
         f"{user} reads {path}: {rc} {err}"
 
 
-def test_demo_daemons_run_as_their_users():
-    var = make_tempdir("tipline-demo-")
+def check_keys(conf, share):
+    """Who reads which key: the originals in CONF only root, each
+    daemon its copies in SHARE/NAME."""
+    for user in ("tipline-intake", "tipline-worker", "tipline-console"):
+        for f in ("seal.key", "dedup.key", "search.key", "receipt.pepper",
+                  "intake.key", "console.key", "tipline.ini"):
+            cannot_read(user, conf / f)
+    # The intake: none of the keys it has no use for.
+    for f in ("worker/seal.key", "console/seal.key", "worker/dedup.key",
+              "worker/search.key", "console/search.key",
+              "console/console.key", "worker/worker.ini"):
+        cannot_read("tipline-intake", share / f)
+    for f in ("intake/intake.key", "intake/receipt.pepper",
+              "intake/intake.ini", "seal.pub", "intake.crt"):
+        can_read("tipline-intake", share / f)
+    # The worker: the sealing, dedup and search keys.
+    for f in ("worker/seal.key", "worker/dedup.key", "worker/search.key",
+              "worker/worker.ini", "seal.pub"):
+        can_read("tipline-worker", share / f)
+    for f in ("intake/receipt.pepper", "console/console.key"):
+        cannot_read("tipline-worker", share / f)
+    # The console: the sealing and search keys, not the dedup key.
+    for f in ("console/seal.key", "console/search.key",
+              "console/console.key", "console/console.ini"):
+        can_read("tipline-console", share / f)
+    for f in ("worker/dedup.key", "intake/receipt.pepper",
+              "intake/intake.key"):
+        cannot_read("tipline-console", share / f)
+
+
+def run_demo(var, share):
     try:
         demo(var)
         check_users(var)
-        conf = var / "conf"
-        # The intake: none of the keys it has no use for, anywhere.
-        for f in ("seal.key", "worker/seal.key", "console/seal.key",
-                  "dedup.key", "worker/dedup.key", "search.key",
-                  "worker/search.key", "console/search.key",
-                  "console/console.key", "worker/worker.ini"):
-            cannot_read("tipline-intake", conf / f)
-        for f in ("intake/intake.key", "intake/receipt.pepper",
-                  "intake/intake.ini", "seal.pub", "intake.crt"):
-            can_read("tipline-intake", conf / f)
-        # The worker: the sealing, dedup and search keys.
-        for f in ("worker/seal.key", "worker/dedup.key",
-                  "worker/search.key", "worker/worker.ini", "seal.pub"):
-            can_read("tipline-worker", conf / f)
-        for f in ("intake/receipt.pepper", "console/console.key",
-                  "seal.key"):
-            cannot_read("tipline-worker", conf / f)
-        # The console: the sealing and search keys, not the dedup key.
-        for f in ("console/seal.key", "console/search.key",
-                  "console/console.key", "console/console.ini"):
-            can_read("tipline-console", conf / f)
-        for f in ("dedup.key", "worker/dedup.key",
-                  "intake/receipt.pepper", "intake/intake.key"):
-            cannot_read("tipline-console", conf / f)
-
+        check_keys(var / "conf", share)
         # Again while running, then again after a stop: the users and
         # files exist already.
         assert "already running" in demo(var)
@@ -113,4 +120,30 @@ def test_demo_daemons_run_as_their_users():
         demo(var, "stop")
         for pid in pids:
             assert not os.path.exists(f"/proc/{pid}"), f"{pid} still runs"
+
+
+def test_demo_daemons_run_as_their_users():
+    var = make_tempdir("tipline-demo-")
+    try:
+        run_demo(var, var / "conf")
+    finally:
         shutil.rmtree(var, ignore_errors=True)
+
+
+def test_demo_in_a_directory_the_users_cannot_enter():
+    """As in a checkout in /root: the daemons' files are copied to
+    /var/lib/tipline-demo/HASH, and the cluster's kept outside too."""
+    top = make_tempdir("tipline-demo-")
+    top.chmod(0o700)
+    var = top / "var"
+    share = Path("/var/lib/tipline-demo") / \
+        hashlib.sha256(str(var).encode()).hexdigest()[:16]
+    try:
+        run_demo(var, share)
+        assert (share / "var").read_text() == f"{var}\n"
+    finally:
+        pg = var / "pg"
+        if pg.is_symlink():
+            shutil.rmtree(pg.resolve(), ignore_errors=True)
+        shutil.rmtree(share, ignore_errors=True)
+        shutil.rmtree(top, ignore_errors=True)
