@@ -4,13 +4,21 @@
 # daemons.  Run it again and it reuses what exists.  As root, in a
 # checkout the postgres user cannot enter (such as one in /root), the
 # cluster's files are kept in /var/lib/tipline-pg/ and var/pg links
-# there (see deploy/pg.sh).
+# there (see deploy/pg.sh).  As root, the daemons run as their own system
+# users, as under systemd (deploy/systemd/): tipline-intake,
+# tipline-worker and tipline-console, each with its own configuration
+# and copies of the secret keys it needs in var/conf/NAME/ (or, in a
+# checkout they cannot enter, /var/lib/tipline-demo/), so that the
+# intake can read neither the private sealing key nor the dedup or
+# search key.  Run as another user, they run as that user.
 #   deploy/demo.sh          build, set up and start; prints the URL
 #   deploy/demo.sh stop     stop everything it started
+# TIPLINE_DEMO_VAR names another directory for var/ (the tests use one
+# of their own).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-var=$top/var
+var=${TIPLINE_DEMO_VAR:-$top/var}
 env_file=$var/demo.env
 cd "$top"
 
@@ -80,7 +88,43 @@ conf=$var/conf/tipline.ini
 demo_notifier="Poliisihallitus, verkkovihan tutkintayksikkö (demo)"
 demo_notifier_email=verkkoviha@poliisi.example
 
-deploy/pg.sh start "$var/pg" "$PGPORT"
+# The daemons' users, made once: system users without a login or a home,
+# each in a group of its own and in tipline-db, which may reach the
+# database's socket.
+daemon_users=false
+pg_group=()
+if [ "$(id -u)" -eq 0 ]; then
+	daemon_users=true
+	pg_group=(tipline-db)
+	getent group tipline-db >/dev/null || groupadd --system tipline-db
+	for u in tipline-intake tipline-worker tipline-console; do
+		if ! getent passwd "$u" >/dev/null; then
+			useradd --system --user-group --no-create-home \
+				--home-dir /nonexistent --shell /usr/sbin/nologin "$u"
+		fi
+		usermod -a -G tipline-db "$u"
+	done
+fi
+# Where the daemons find their binaries and files: build/ and var/conf/,
+# or, when their users cannot enter those (a checkout in /root), copies
+# in /var/lib/tipline-demo/, named after a hash of var/'s path so that
+# two demos never share them.  No permissions change outside var/.
+bin_dir=$top/build
+share=$var/conf
+if $daemon_users && ! setpriv --reuid=tipline-intake --regid=tipline-intake \
+	--init-groups test -x "$top/build/server/tipline-intake" -a -x "$var"; then
+	share=/var/lib/tipline-demo/$(printf '%s' "$var" | sha256sum | cut -c 1-16)
+	bin_dir=$share/build
+	install -d -m 755 /var/lib/tipline-demo "$share" "$bin_dir/server" \
+		"$bin_dir/worker"
+	printf '%s\n' "$var" >"$share/var"
+	for b in server/tipline-intake server/tipline-console worker/tipline-worker; do
+		install -m 755 "build/$b" "$bin_dir/$b"
+	done
+	echo "the daemons' users cannot enter $top: their files are in $share"
+fi
+
+deploy/pg.sh start "$var/pg" "$PGPORT" "${pg_group[@]}"
 PGHOST=$(deploy/pg.sh host "$var/pg")
 export PGHOST PGPORT PGUSER=postgres
 if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'tipline'" | grep -q 1; then
@@ -142,14 +186,60 @@ fi
 build/server/tiplinectl -c "$conf" keygen >/dev/null
 build/server/tiplinectl -c "$conf" migrate
 
-start_daemon() { # name binary: in the background, unless running
-	local name=$1 bin=$2
+# Each daemon's configuration: var/conf/tipline.ini (tiplinectl's) with
+# its own secret files, copied into var/conf/NAME/ (mode 0700, its
+# user's) from the originals, which only root reads.  var/conf/ itself
+# may only be entered, for the public key and the certificates.
+daemon_conf() { # name user secret-file...: writes var/conf/NAME/NAME.ini
+	local name=$1 user=$2 dir=$share/$1 f
+	shift 2
+	install -d -m 700 "$dir"
+	for f in "$@"; do
+		install -m 600 "$var/conf/$f" "$dir/$f"
+	done
+	sed -e "/^\[keys\]/,/^\[/ s|^dedup = .*|dedup = $dir/dedup.key|" \
+	    -e "/^\[keys\]/,/^\[/ s|^pepper = .*|pepper = $dir/receipt.pepper|" \
+	    -e "/^\[keys\]/,/^\[/ s|^public = .*|public = $share/seal.pub|" \
+	    -e "/^\[keys\]/,/^\[/ s|^search = .*|search = $dir/search.key|" \
+	    -e "/^\[keys\]/,/^\[/ s|^secret = .*|secret = $dir/seal.key|" \
+	    -e "/^\[intake\]/,/^\[/ s|^cert = .*|cert = $share/intake.crt|" \
+	    -e "/^\[intake\]/,/^\[/ s|^key = .*|key = $dir/intake.key|" \
+	    -e "/^\[console\]/,/^\[/ s|^cert = .*|cert = $share/console.crt|" \
+	    -e "/^\[console\]/,/^\[/ s|^key = .*|key = $dir/console.key|" \
+	    -e "/^\[smtp\]/,/^\[/ s|^ca_file = $var/conf/intake.crt$|ca_file = $share/intake.crt|" \
+	    "$conf" >"$dir/$name.ini.new"
+	chmod 600 "$dir/$name.ini.new"
+	mv "$dir/$name.ini.new" "$dir/$name.ini"
+	if $daemon_users; then
+		chown -R "$user:$user" "$dir"
+	fi
+}
+chmod 711 "$var/conf"
+chmod 600 "$conf"
+if [ "$share" != "$var/conf" ]; then
+	install -m 644 "$var/conf/seal.pub" "$var/conf/intake.crt" \
+		"$var/conf/console.crt" "$share/"
+fi
+daemon_conf intake tipline-intake intake.key receipt.pepper
+daemon_conf worker tipline-worker seal.key dedup.key search.key
+daemon_conf console tipline-console seal.key search.key console.key
+
+# In the background, unless running; as its user, which has no home
+# (setpriv and env exec, so $! is the daemon).
+start_daemon() { # name binary
+	local name=$1 bin=$2 as=()
 	if [ -f "$var/run/$name.pid" ] && kill -0 "$(cat "$var/run/$name.pid")" 2>/dev/null; then
 		echo "tipline-$name is already running"
-	else
-		nohup "$bin" -c "$conf" >>"$var/log/$name.log" 2>&1 </dev/null &
-		echo $! >"$var/run/$name.pid"
+		return
 	fi
+	if $daemon_users; then
+		as=(setpriv --reuid="tipline-$name" --regid="tipline-$name"
+			--init-groups --no-new-privs -- env HOME=/nonexistent
+			USER="tipline-$name" LOGNAME="tipline-$name")
+	fi
+	nohup "${as[@]}" "$bin_dir/$bin" \
+		-c "$share/$name/$name.ini" >>"$var/log/$name.log" 2>&1 </dev/null &
+	echo $! >"$var/run/$name.pid"
 }
 if [ -f "$var/run/mail.pid" ] && kill -0 "$(cat "$var/run/mail.pid")" 2>/dev/null; then
 	echo "the mail catcher is already running"
@@ -159,9 +249,9 @@ else
 		>>"$var/log/mail.log" 2>&1 </dev/null &
 	echo $! >"$var/run/mail.pid"
 fi
-start_daemon intake build/server/tipline-intake
-start_daemon worker build/worker/tipline-worker
-start_daemon console build/server/tipline-console
+start_daemon intake server/tipline-intake
+start_daemon worker worker/tipline-worker
+start_daemon console server/tipline-console
 
 wait_healthy() { # name url: up to 60 s, while the daemon runs
 	local name=$1 base=$2 deadline=$((SECONDS + 60))

@@ -2,7 +2,10 @@
 # A private PostgreSQL cluster in a directory, reachable only through a
 # Unix socket in that directory.  Used by the demo, the tests and the
 # benchmarks.
-#   deploy/pg.sh start DIR PORT   initdb if needed, then start
+#   deploy/pg.sh start DIR PORT [GROUP]
+#                                 initdb if needed, then start; with
+#                                 GROUP (as root), its members may reach
+#                                 the socket too, others not
 #   deploy/pg.sh stop DIR
 #   deploy/pg.sh host DIR         prints the socket directory (PGHOST)
 # initdb refuses root, so as root the cluster runs as the postgres user,
@@ -14,7 +17,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 start DIR PORT | stop DIR | host DIR" >&2
+	echo "usage: $0 start DIR PORT [GROUP] | stop DIR | host DIR" >&2
 	exit 2
 }
 
@@ -97,9 +100,25 @@ logging_collector = off
 fsync = on
 CONF
 	fi
+	opts="-p $port"
+	group=${4:-}
+	if [ -n "$group" ]; then
+		# The socket is open to all (0777), its directories only to the
+		# group: connecting needs both.  The server need not be in the
+		# group, as it would to give the socket itself to it.
+		chgrp -- "$group" "$real" "$real/run"
+		chmod 750 "$real" "$real/run"
+		opts="$opts -c unix_socket_permissions=0777"
+		# A server started without the group is restarted with it.
+		sock=$real/run/.s.PGSQL.$port
+		if [ -S "$sock" ] && [ "$(stat -c %a "$sock")" != 777 ]; then
+			"${as_pg[@]}" "$bin/pg_ctl" -D "$real/data" -m fast -w \
+				stop >/dev/null
+		fi
+	fi
 	if ! "${as_pg[@]}" "$bin/pg_ctl" -D "$real/data" status >/dev/null 2>&1; then
 		"${as_pg[@]}" "$bin/pg_ctl" -D "$real/data" -w -t 60 \
-			-o "-p $port" -l "$real/postgres.log" start >/dev/null
+			-o "$opts" -l "$real/postgres.log" start >/dev/null
 	fi
 	;;
 stop)

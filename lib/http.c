@@ -21,7 +21,9 @@
  * closed.  A client (a keyed hash of its address) that already holds
  * max_per_client connections first gives up its own oldest idle one, or
  * the new one is closed.  So accepting never stops, and memory is bounded
- * by max_connections x (head + buffered body + TLS buffers).
+ * by max_connections x (head + buffered body + TLS buffers).  Out of
+ * descriptors, lib/listen.c pauses accepting for a moment and logs once a
+ * second.
  *
  * http-parser does the parsing; its callbacks only collect and pause, and
  * everything the application sees happens in conn_parse()'s loop.
@@ -46,6 +48,7 @@
 
 #include "client.h"
 #include "http.h"
+#include "listen.h"
 #include "log.h"
 
 /* A connection reads at most this much ahead of the parser. */
@@ -630,52 +633,6 @@ http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-static void
-http_accept_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct http_listener *l = arg;
-
-	(void)fd;
-	(void)what;
-	if (l->lev != NULL)
-		evconnlistener_enable(l->lev);
-}
-
-/*
- * Out of descriptors or memory, accept fails for every connection waiting
- * and would be retried at once, forever: pause a little instead, close
- * the oldest idle connection to get a descriptor back, and log at most
- * once a second, with the count.
- */
-static void
-http_accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct http_listener *l = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = { 0, 100 * 1000 };
-	struct http_conn *c;
-	int64_t now = http_now_ms();
-
-	l->accept_errors++;
-	if (now - l->accept_logged_ms >= 1000) {
-		log_warnx("accept: %s (%llu times since the last message)",
-		    evutil_socket_error_to_string(err),
-		    (unsigned long long)l->accept_errors);
-		l->accept_errors = 0;
-		l->accept_logged_ms = now;
-	}
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-		TAILQ_FOREACH(c, &l->conns, entry)
-			if (c->phase == P_IDLE) {
-				conn_free(c);
-				l->evicted++;
-				break;
-			}
-		evconnlistener_disable(lev);
-		evtimer_add(l->accept_retry, &tv);
-	}
-}
-
 /* Enough descriptors for max_connections, if the hard limit allows. */
 static void
 http_raise_nofile(long long want)
@@ -779,9 +736,7 @@ http_listen(struct http_listener *l, struct event_base *base, struct tls *tls,
 		close(fd);
 		return -1;
 	}
-	evconnlistener_set_error_cb(l->lev, http_accept_error_cb);
-	if ((l->accept_retry = evtimer_new(base, http_accept_retry_cb, l)) ==
-	    NULL) {
+	if ((l->guard = listen_guard_new(l->lev, "listen")) == NULL) {
 		snprintf(errbuf, errlen, "listen %s: out of memory", o->listen);
 		evconnlistener_free(l->lev);
 		l->lev = NULL;
@@ -796,6 +751,8 @@ http_stop_accepting(struct http_listener *l)
 	struct http_conn *c, *next;
 
 	if (l->lev != NULL) {
+		listen_guard_free(l->guard);
+		l->guard = NULL;
 		evconnlistener_free(l->lev);
 		l->lev = NULL;
 	}
@@ -816,9 +773,6 @@ http_free(struct http_listener *l)
 	http_stop_accepting(l);
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL)
 		conn_free(c);
-	if (l->accept_retry != NULL)
-		event_free(l->accept_retry);
-	l->accept_retry = NULL;
 }
 
 void

@@ -67,6 +67,7 @@ enum http_verb {
 
 struct http_conn;
 struct http_listener;
+struct listen_guard;
 
 struct http_req {
 	struct http_conn *conn; /* NULL once the client has gone */
@@ -113,9 +114,7 @@ struct http_listener {
 	uint64_t evicted;  /* connections closed to make room */
 	uint64_t refused;  /* closed at once: the client had its share */
 	uint64_t timedout; /* closed at a deadline */
-	struct event *accept_retry;
-	uint64_t accept_errors; /* since the last log line */
-	int64_t accept_logged_ms;
+	struct listen_guard *guard; /* accept errors (lib/listen.h) */
 };
 
 /* Binds and starts accepting; -1 with errbuf set on failure. */

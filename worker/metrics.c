@@ -16,11 +16,14 @@
 #include <event2/keyvalq_struct.h>
 
 #include "job_ingest.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
 
 static struct evhttp *metrics_http;
+/* Out of file descriptors, accept errors would flood the log. */
+static struct listen_guard *metrics_guard;
 
 static void
 metrics_cb(struct evhttp_request *req, void *arg)
@@ -95,6 +98,7 @@ metrics_start(struct event_base *base, const char *addr, struct queue *q,
 	long long port;
 	const char *errstr;
 	size_t hlen;
+	struct evhttp_bound_socket *sock;
 
 	if (addr == NULL || addr[0] == '\0')
 		return 0;
@@ -115,11 +119,20 @@ metrics_start(struct event_base *base, const char *addr, struct queue *q,
 		return -1;
 	}
 	if ((metrics_http = evhttp_new(base)) == NULL ||
-	    evhttp_bind_socket(metrics_http, host, (ev_uint16_t)port) != 0) {
+	    (sock = evhttp_bind_socket_with_handle(metrics_http, host,
+	         (ev_uint16_t)port)) == NULL) {
 		snprintf(errbuf, errlen, "[worker] metrics: cannot bind %s",
 		    addr);
 		if (metrics_http != NULL)
 			evhttp_free(metrics_http);
+		metrics_http = NULL;
+		return -1;
+	}
+	metrics_guard =
+	    listen_guard_new(evhttp_bound_socket_get_listener(sock), "metrics");
+	if (metrics_guard == NULL) {
+		snprintf(errbuf, errlen, "[worker] metrics: out of memory");
+		evhttp_free(metrics_http);
 		metrics_http = NULL;
 		return -1;
 	}
@@ -135,6 +148,9 @@ metrics_start(struct event_base *base, const char *addr, struct queue *q,
 void
 metrics_stop(void)
 {
+	/* Before evhttp_free(), which frees the listener. */
+	listen_guard_free(metrics_guard);
+	metrics_guard = NULL;
 	if (metrics_http != NULL)
 		evhttp_free(metrics_http);
 	metrics_http = NULL;
