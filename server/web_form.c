@@ -12,7 +12,8 @@
  *     that was typed, and say which file was too large;
  *   - the file bytes all requests hold together stay under
  *     opts.form_memory, and one client's (lib/http.c's keyed hash of its
- *     address) under an eighth of it; past that the request is "busy":
+ *     address) under an eighth of it, or one whole tip's if that is more;
+ *     past that the request is "busy":
  *     its files are dropped and the handler answers 503 with the form;
  *   - past opts.form_body_max in all, reading stops (the handler answers
  *     413 with what it has).
@@ -56,6 +57,17 @@ struct web_form {
 	bool stopped;
 };
 
+/* One client's share: an eighth of the memory, but at least one whole
+ * tip's screenshots. */
+static size_t
+web_form_share(const struct web *w)
+{
+	size_t share = w->o_form_memory / WEB_FORM_CLIENT_SHARE,
+	       tip = (size_t)w->o_form_files * (size_t)w->o_form_file_max;
+
+	return share >= tip ? share : tip;
+}
+
 static void
 web_form_release(struct web_form *f, size_t n)
 {
@@ -76,7 +88,7 @@ web_form_reserve(struct web_form *f, size_t n)
 	TAILQ_FOREACH(o, &w->forms, entry)
 		if (o->wr->client == f->wr->client)
 			mine += o->held;
-	if (mine + n > w->o_form_memory / WEB_FORM_CLIENT_SHARE)
+	if (mine + n > web_form_share(w))
 		return false;
 	f->held += n;
 	w->form_held += n;

@@ -289,3 +289,73 @@ def test_garbage_head_gets_headers(intake):
     assert st == 400
     assert "default-src 'none'" in h["content-security-policy"]
     assert re.search(rb"<html", body) or int(h["content-length"]) > 0
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def upload_head(boundary, text):
+    return (f"--{boundary}\r\nContent-Disposition: form-data; "
+            f"name=\"description\"\r\n\r\n{text}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f"name=\"screenshot\"; filename=\"a.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode()
+
+
+def start_upload(port, src, total, sent, text, boundary="loadbound"):
+    """A tip of total bytes announced; sends its description and the first
+    sent bytes of a screenshot, and leaves the rest unsent."""
+    s = tls(port, src)
+    s.sendall(b"POST /tip HTTP/1.1\r\nHost: x\r\nContent-Type: "
+              b"multipart/form-data; boundary=" + boundary.encode() +
+              b"\r\nContent-Length: " + str(total).encode() + b"\r\n\r\n")
+    s.sendall(upload_head(boundary, text))
+    chunk = b"\x89PNG" + b"\0" * (1 << 20)
+    left = sent
+    while left > 0:
+        n = min(left, len(chunk))
+        s.sendall(chunk[:n])
+        left -= n
+    return s
+
+
+def test_unfinished_uploads_hold_bounded_memory(keys_dir, start_intake,
+                                                workdir, pg):
+    """20 uploads of 40 MB, each stopped after 8 MB of a screenshot: the
+    whole body used to be buffered (160 MB); now the screenshots of all
+    uploads together stay under upload_memory (64M here), and a tip whose
+    screenshot no longer fits gets 503 with its text back."""
+    port = free_port()
+    it = start_intake(conf_with(keys_dir, workdir, port,
+                                upload_memory="64M"), port)
+    before = rss_kib(it.proc.pid)
+    socks = [start_upload(port, f"127.0.1.{i + 2}", 40 << 20, 8 << 20,
+                          f"Keskeneräinen lähetys {i}")
+             for i in range(20)]
+    try:
+        grown = rss_kib(it.proc.pid) - before
+        # 64 MiB of screenshots, and room for TLS and parser buffers.
+        assert grown < 64 * 1024 + 32 * 1024, grown
+        # A whole tip from another address: its screenshot does not fit.
+        text = "Kokonainen vihje, jonka kuva ei mahdu muistiin."
+        tail = b"\r\n--loadbound--\r\n"
+        size = len(upload_head("loadbound", text)) + (1 << 20) + len(tail)
+        s = start_upload(port, "127.0.2.2", size, 1 << 20, text)
+        socks.append(s)
+        s.sendall(tail)
+        data = b""
+        s.settimeout(30)
+        while b"</html>" not in data:
+            chunk = s.recv(65536)
+            assert chunk, data
+            data += chunk
+        assert data.split()[1] == b"503", data[:200]
+        assert text.encode() in data
+    finally:
+        for s in socks:
+            s.close()
+    visitor_sends_a_tip(it, pg, keys_dir)
