@@ -151,6 +151,8 @@ static const struct cfg_key cfg_keys[] = {
 	    64 << 20),
 	K("limits", "max_pixels", CFG_T_INT, max_pixels, "40000000", 1000,
 	    200000000),
+	K("limits", "max_pixels_per_tip", CFG_T_INT, max_pixels_per_tip,
+	    "60000000", 1000, 1000000000),
 	K("log", "level", CFG_T_LOGLEVEL, log_level, "info", 0, 0),
 	K("notifier", "email", CFG_T_MAILADDR, notifier_email, "", 0, 0),
 	K("notifier", "name", CFG_T_TEXT, notifier_name, "Poliisi", 0, 200),

@@ -123,7 +123,8 @@ struct cfg {
 	/* [limits] */
 	long long files_per_tip;
 	long long max_file_bytes;
-	long long max_pixels;
+	long long max_pixels;         /* one screenshot's */
+	long long max_pixels_per_tip; /* a tip's screenshots together */
 	long long max_description_chars;
 
 	/* [keys] */
