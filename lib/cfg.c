@@ -190,6 +190,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("worker", "metrics", CFG_T_STR, worker_metrics, "", 0, 0),
 	K("worker", "ocr_time_limit", CFG_T_DURATION, worker_ocr_time_limit_ms,
 	    "20s", 100, 600000),
+	K("worker", "ocr_tip_time_limit", CFG_T_DURATION,
+	    worker_ocr_tip_time_limit_ms, "30s", 0, 3600000),
 	K("worker", "screenshots", CFG_T_INT, worker_screenshots, "16", 1,
 	    1000),
 	K("worker", "shutdown_grace", CFG_T_DURATION, worker_shutdown_grace_ms,

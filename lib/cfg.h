@@ -102,6 +102,7 @@ struct cfg {
 	long long worker_lease_ms;
 	long long worker_max_attempts;
 	long long worker_ocr_time_limit_ms;
+	long long worker_ocr_tip_time_limit_ms; /* all of a tip's screenshots */
 	char *worker_metrics;
 	long long worker_backoff_ms;
 	long long worker_sweep_ms;
