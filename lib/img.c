@@ -1735,7 +1735,9 @@ img_probe_png(const uint8_t *buf, size_t len, uint64_t *w, uint64_t *h)
  * Walks the markers from SOI to the first SOFn as libjpeg's
  * read_markers() does: bytes before a marker are skipped (libjpeg warns,
  * and img.c tolerates that), fill bytes too; RSTn and TEM stand alone;
- * any other marker but SOS, EOI and a second SOI has a length.
+ * any other marker but SOS, EOI and a second SOI has a length.  Where
+ * libjpeg would fail anyway, the probe may differ: only a file that
+ * decodes must be seen the same by both (tests/fuzz/fuzz_img.c).
  */
 static enum img_err
 img_probe_jpeg(const uint8_t *buf, size_t len, uint64_t *w, uint64_t *h)
@@ -1758,8 +1760,14 @@ img_probe_jpeg(const uint8_t *buf, size_t len, uint64_t *w, uint64_t *h)
 		if (len - pos < 2)
 			return IMG_E_CORRUPT;
 		seg = img_rd16(buf + pos, false);
-		if (seg < 2 || seg > len - pos)
+		if (seg > len - pos)
 			return IMG_E_CORRUPT;
+		if (seg < 2) {
+			/* libjpeg skips none of an APPn or COM whose length
+			 * is too short, and looks for a marker next. */
+			pos += 2;
+			continue;
+		}
 		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 &&
 		    m != 0xcc) {
 			if (seg < 8)
