@@ -918,7 +918,8 @@ upload_file_done(void *arg)
  * (img_probe()), and the pixels of all, kept ones first, against
  * max_pixels_per_tip: a file that would take the sum past it is refused
  * (the tipster can add it in a follow-up), the others go on.  Headers
- * only, a few microseconds a file: on the event loop.
+ * only, on the event loop: microseconds a file, 8 ms for a hostile
+ * 10 MB JPEG of nothing but empty segments.
  */
 static void
 upload_files_budget(struct upload_files *up)
