@@ -122,6 +122,7 @@ struct cfg {
 	long long worker_lease_ms;
 	long long worker_max_attempts;
 	long long worker_ocr_time_limit_ms;
+	long long worker_ocr_tip_time_limit_ms; /* all of a tip's screenshots */
 	char *worker_metrics;
 	long long worker_backoff_ms;
 	long long worker_sweep_ms;
@@ -143,7 +144,8 @@ struct cfg {
 	/* [limits] */
 	long long files_per_tip;
 	long long max_file_bytes;
-	long long max_pixels;
+	long long max_pixels;         /* one screenshot's */
+	long long max_pixels_per_tip; /* a tip's screenshots together */
 	long long max_description_chars;
 
 	/* [keys] */

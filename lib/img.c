@@ -207,6 +207,8 @@ static const char *const img_err_names[] = {
 	[IMG_E_TYPE] = "type",
 	[IMG_E_TOO_BIG] = "too_big",
 	[IMG_E_PIXELS] = "pixels",
+	[IMG_E_SPARSE] = "sparse",
+	[IMG_E_TIP_PIXELS] = "tip_pixels",
 	[IMG_E_CORRUPT] = "corrupt",
 	[IMG_E_NOMEM] = "nomem",
 	[IMG_E_INTERNAL] = "internal",
@@ -309,18 +311,58 @@ img_pix_alloc(struct img_job *j)
 	return 0;
 }
 
-/* Checks the header's dimensions against the limit. */
+/*
+ * Decompression bombs.  A 39 KB PNG of 6000 x 6666 zero pixels (8-bit
+ * grey, deflate's best: 1028 pixels a byte) cost 1.8 s to decode and
+ * re-encode.  Bytes a pixel of what a phone, a browser or an image tool
+ * saves, measured with bench/img_ratio.py (synthetic 1080 x 2400,
+ * 1440 x 3200 and 1080 x 20000 screens: empty, one line on a blank page,
+ * light and dark, a sparse chat, a dense chat), as pixels a byte, most:
+ *   PNG RGBA zlib 6 (phones) 184, RGB 222, zlib 9 optimised 238
+ *   JPEG q90 63, q75 optimised 169
+ *   WebP lossy q75 558
+ *   PNG with a 16-colour palette: empty 2031, one line 1992, sparse 553
+ *   WebP lossless: empty 19525, one line 7291, sparse chat 1136
+ *   bombs of 6000 x 6666 zeros: grey 1028, RGB 343, 1-bit 8111.
+ * An 8-bit RGB or RGBA PNG can never pass 344 (deflate's ratio is at most
+ * 1032:1), nor a baseline JPEG 256 (a block takes two bits at least), so
+ * 600 refuses no screenshot as phones and browsers save them, and every
+ * grey, palette or low-bit PNG bomb and lossless WebP bomb.  Optimised
+ * palette PNGs and lossless WebPs of nearly blank screens go past it
+ * too: the rule holds only above IMG_SPARSE_MIN_PIXELS (8 MP), above
+ * every single-screen capture of a phone (1440 x 3200 is 4.6 MP), tablet
+ * (2960 x 1848, 5.5 MP) or 4K desktop (8.3 MP), so only long captures and
+ * 5K desktops meet it.  It bounds what a byte sent costs, nothing more:
+ * a blank RGB bomb passes, as a blank screenshot does, and padding also
+ * passes; the pixel limits bound those.
+ */
+bool
+img_sparse(size_t len, uint64_t pixels)
+{
+	return pixels > IMG_SPARSE_MIN_PIXELS &&
+	       pixels / IMG_SPARSE_PIXELS_PER_BYTE > len;
+}
+
+/* Checks dimensions against the limits: shared by img_probe() and each
+ * decoder once it has read its header. */
+static enum img_err
+img_check_dims(uint64_t w, uint64_t h, size_t len, uint64_t max_pixels)
+{
+	if (w == 0 || h == 0 || w > UINT32_MAX || h > UINT32_MAX)
+		return IMG_E_CORRUPT;
+	if (w * h > max_pixels)
+		return IMG_E_PIXELS;
+	if (img_sparse(len, w * h))
+		return IMG_E_SPARSE;
+	return IMG_OK;
+}
+
+/* Checks the header's dimensions against the limits. */
 static int
 img_check_pixels(struct img_job *j, uint64_t w, uint64_t h)
 {
-	if (w == 0 || h == 0 || w > UINT32_MAX || h > UINT32_MAX) {
-		j->err = IMG_E_CORRUPT;
+	if ((j->err = img_check_dims(w, h, j->len, j->max_pixels)) != IMG_OK)
 		return -1;
-	}
-	if (w * h > j->max_pixels) {
-		j->err = IMG_E_PIXELS;
-		return -1;
-	}
 	j->w = (uint32_t)w;
 	j->h = (uint32_t)h;
 	return 0;
@@ -1669,6 +1711,123 @@ img_job_free(struct img_job *j)
 	j->pix = j->tmp = j->stage = j->zlevel = NULL;
 	j->rows = NULL;
 	j->out.p = NULL;
+}
+
+/*
+ * The header parsers of img_probe().  Each reads the dimensions the
+ * decoder will act on, so that a tip's pixels can be added up before any
+ * is decoded; img_sanitise() is then given a file's own count as its
+ * limit, so a file whose decoder saw more than its probe is refused.
+ */
+static enum img_err
+img_probe_png(const uint8_t *buf, size_t len, uint64_t *w, uint64_t *h)
+{
+	/* libpng wants IHDR, 13 bytes, first, and checks its CRC too;
+	 * without it, libmagic names no PNG either. */
+	if (len < 33 || memcmp(buf + 8, "\0\0\0\x0dIHDR", 8) != 0)
+		return IMG_E_TYPE;
+	*w = img_rd32(buf + 16, false);
+	*h = img_rd32(buf + 20, false);
+	return IMG_OK;
+}
+
+/*
+ * Walks the markers from SOI to the first SOFn as libjpeg's
+ * read_markers() does: bytes before a marker are skipped (libjpeg warns,
+ * and img.c tolerates that), fill bytes too; RSTn and TEM stand alone;
+ * any other marker but SOS, EOI and a second SOI has a length.  Where
+ * libjpeg would fail anyway, the probe may differ: only a file that
+ * decodes must be seen the same by both (tests/fuzz/fuzz_img.c).
+ */
+static enum img_err
+img_probe_jpeg(const uint8_t *buf, size_t len, uint64_t *w, uint64_t *h)
+{
+	size_t pos = 2, seg;
+	uint8_t m;
+
+	for (;;) {
+		while (pos < len && buf[pos] != 0xff)
+			pos++;
+		while (pos < len && buf[pos] == 0xff)
+			pos++;
+		if (pos >= len)
+			return IMG_E_CORRUPT;
+		m = buf[pos++];
+		if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd7))
+			continue;
+		if (m == 0xd8 || m == 0xd9 || m == 0xda)
+			return IMG_E_CORRUPT; /* no frame before the scan */
+		if (len - pos < 2)
+			return IMG_E_CORRUPT;
+		seg = img_rd16(buf + pos, false);
+		if (seg > len - pos)
+			return IMG_E_CORRUPT;
+		if (seg < 2) {
+			/* libjpeg skips none of an APPn or COM whose length
+			 * is too short, and looks for a marker next. */
+			pos += 2;
+			continue;
+		}
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 &&
+		    m != 0xcc) {
+			if (seg < 8)
+				return IMG_E_CORRUPT;
+			*h = img_rd16(buf + pos + 3, false);
+			*w = img_rd16(buf + pos + 5, false);
+			return IMG_OK;
+		}
+		pos += seg;
+	}
+}
+
+static enum img_err
+img_probe_webp(const uint8_t *buf, size_t len, uint64_t *w, uint64_t *h)
+{
+	WebPBitstreamFeatures f;
+
+	/* The decoder's own header reader: no pixel is decoded. */
+	if (WebPGetFeatures(buf, len, &f) != VP8_STATUS_OK || f.width <= 0 ||
+	    f.height <= 0)
+		return IMG_E_CORRUPT;
+	if (f.has_animation)
+		return IMG_E_TYPE;
+	*w = (uint64_t)f.width;
+	*h = (uint64_t)f.height;
+	return IMG_OK;
+}
+
+int
+img_probe(const uint8_t *buf, size_t len, const struct img_limits *limits,
+    struct img_info *out, enum img_err *err)
+{
+	uint64_t w = 0, h = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len > (limits != NULL ? limits->max_bytes : IMG_DEFAULT_MAX_BYTES))
+		*err = IMG_E_TOO_BIG;
+	else if (len >= 8 && memcmp(buf, "\x89PNG\r\n\x1a\n", 8) == 0) {
+		out->type = IMG_PNG;
+		*err = img_probe_png(buf, len, &w, &h);
+	} else if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8) {
+		out->type = IMG_JPEG;
+		*err = img_probe_jpeg(buf, len, &w, &h);
+	} else if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 &&
+	           memcmp(buf + 8, "WEBP", 4) == 0) {
+		out->type = IMG_WEBP;
+		*err = img_probe_webp(buf, len, &w, &h);
+	} else
+		*err = IMG_E_TYPE;
+	if (*err == IMG_OK)
+		*err = img_check_dims(w, h, len,
+		    limits != NULL ? limits->max_pixels
+		                   : IMG_DEFAULT_MAX_PIXELS);
+	if (*err != IMG_OK) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	out->width = (uint32_t)w;
+	out->height = (uint32_t)h;
+	return 0;
 }
 
 int

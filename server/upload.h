@@ -54,6 +54,7 @@ struct upload_file {
 	char name[UPLOAD_NAME_BYTES]; /* shown back to the tipster only */
 	bool kept;                    /* came from the stash */
 	enum img_err err;
+	uint64_t pixels; /* from its header, charged to the tip's budget */
 	struct img_clean clean;
 	uint8_t *sealed;
 	size_t sealed_len;

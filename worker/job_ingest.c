@@ -88,6 +88,7 @@ struct ingest {
 	int nshots;
 	enum ocr_script script; /* the likely script, from the tip's page */
 	int nread;              /* screenshots whose text was read */
+	int nskipped;           /* not read: the tip's OCR time had run out */
 };
 
 TAILQ_HEAD(ingest_list, ingest);
@@ -381,12 +382,20 @@ ingest_kick(struct queue *q)
 
 /* ------------------------------------------------------------------ keys */
 
-/* On a pool thread: reads each screenshot's text, keeps it sealed and its
- * SimHash.  Failures leave that screenshot without a text key. */
+/*
+ * On a pool thread: reads each screenshot's text, keeps it sealed and its
+ * SimHash.  Failures leave that screenshot without a text key.  The tip's
+ * screenshots share [worker] ocr_tip_time_limit, so five large ones take
+ * no more than one budget: each is read with what is left of it (at most
+ * ocr_time_limit), and once it is spent the rest are not read.  Past the
+ * budget by at most one page layout analysis, which cannot be cut short.
+ */
 static void
 ingest_read_shots(struct ingest *in)
 {
 	struct queue *q = in->job->q;
+	long long budget = q->cfg->worker_ocr_tip_time_limit_ms, left, limit;
+	uint64_t t0 = util_now_ms();
 	struct ingest_shot *sh;
 	const char *errstr;
 	uint8_t *img;
@@ -396,13 +405,20 @@ ingest_read_shots(struct ingest *in)
 
 	for (i = 0; i < in->nshots; i++) {
 		sh = &in->shots[i];
+		left = budget - (long long)(util_now_ms() - t0);
+		if (left <= 0) {
+			in->nskipped = in->nshots - i;
+			break;
+		}
+		limit = q->cfg->worker_ocr_time_limit_ms;
+		if (limit > left)
+			limit = left;
 		img = seal_open(q->public_key, q->secret_key, sh->sealed,
 		    sh->sealed_len, &img_len);
 		if (img == NULL)
 			continue;
-		if (ocr_image(img, img_len,
-		        (long)q->cfg->worker_ocr_time_limit_ms, in->script,
-		        &text, &errstr) == 0) {
+		if (ocr_image(img, img_len, (long)limit, in->script, &text,
+		        &errstr) == 0) {
 			in->nread++;
 			sh->hash = ocr_simhash(text, strlen(text), q->dedup_key,
 			    &nwords);
@@ -484,6 +500,10 @@ ingest_keys_done(void *arg)
 	if (in->state != INGEST_S_KEYS)
 		fatalx("%s: ingest in state %d", __func__, in->state);
 	q->shots -= in->nattachments;
+	if (in->nskipped > 0)
+		log_debug("job=%lld kind=%s OCR time of the tip ran out: %d of "
+		          "%d screenshots not read",
+		    in->job->id, in->job->kind, in->nskipped, in->nshots);
 	if (in->error != NULL) {
 		ingest_failed(in, in->error);
 		queue_fill(q);

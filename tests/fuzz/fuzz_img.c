@@ -6,7 +6,9 @@
  * pixels, the same encoder).  An encoder failure (IMG_E_INTERNAL) on
  * pixels we decoded ourselves is a bug too.  PNG chunk CRCs are fixed up
  * before the call, or libpng would reject nearly every mutation before
- * its decoder sees it.
+ * its decoder sees it.  img_probe() must agree with the decoder on every
+ * image that decodes: the same type and number of pixels, since the
+ * intake adds up a tip's pixels from it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,7 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	static const struct img_limits lim = { 2 << 20, 4000000 };
 	static const struct img_limits again = { SIZE_MAX, 4000000 };
 	struct img_clean c, c2;
-	enum img_err err;
+	struct img_info info;
+	enum img_err err, perr;
 	uint8_t sha[32], *in;
 	int lossless, rc;
 
@@ -69,6 +72,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	memcpy(in, data, len);
 	fix_png_crcs(in, len);
 	rc = img_sanitise(in, len, &lim, &c, &err);
+	if (rc == 0 && (img_probe(in, len, &lim, &info, &perr) == -1 ||
+	                   info.type != c.type ||
+	                   (uint64_t)info.width * info.height !=
+	                       (uint64_t)c.width * c.height))
+		abort();
 	free(in);
 	if (rc == -1) {
 		if (err == IMG_OK || err == IMG_E_INTERNAL || c.data != NULL)

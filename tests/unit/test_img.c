@@ -739,6 +739,8 @@ test_names(void **state)
 	assert_string_equal(img_err_name(IMG_E_TYPE), "type");
 	assert_string_equal(img_err_name(IMG_E_TOO_BIG), "too_big");
 	assert_string_equal(img_err_name(IMG_E_PIXELS), "pixels");
+	assert_string_equal(img_err_name(IMG_E_SPARSE), "sparse");
+	assert_string_equal(img_err_name(IMG_E_TIP_PIXELS), "tip_pixels");
 	assert_string_equal(img_err_name(IMG_E_CORRUPT), "corrupt");
 	assert_string_equal(img_err_name(IMG_E_NOMEM), "nomem");
 	assert_string_equal(img_err_name(IMG_E_INTERNAL), "internal");
@@ -1002,6 +1004,212 @@ test_png_bomb(void **state)
 	b = png_bomb(1000, 1000);
 	assert_err(&b, &lim, IMG_E_CORRUPT);
 	blob_free(&b);
+}
+
+/* A PNG of zero rows as zlib's best level writes it: what was sent. */
+static struct blob
+png_zeros(uint32_t w, uint32_t h, int ctype)
+{
+	struct blob b = { 0 };
+	png_structp png;
+	png_infop info;
+	uint8_t *row;
+	uint32_t y;
+
+	row = calloc(w, 3);
+	assert_non_null(row);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	info = png_create_info_struct(png);
+	assert_non_null(info);
+	if (setjmp(png_jmpbuf(png)))
+		fail_msg("libpng write failed");
+	png_set_write_fn(png, &b, png_wr, png_fl);
+	png_set_compression_level(png, 9);
+	png_set_IHDR(png, info, w, h, 8, ctype, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (y = 0; y < h; y++)
+		png_write_row(png, row);
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	free(row);
+	return b;
+}
+
+static void
+assert_probe_err(const struct blob *in, const struct img_limits *lim,
+    enum img_err want)
+{
+	struct img_info info;
+	enum img_err err = IMG_OK;
+
+	assert_int_equal(img_probe(in->p, in->len, lim, &info, &err), -1);
+	if (err != want)
+		fail_msg("probe: got %s, want %s", img_err_name(err),
+		    img_err_name(want));
+	assert_int_equal(info.width, 0);
+	assert_int_equal(info.height, 0);
+}
+
+static void
+test_sparse_rule(void **state)
+{
+	const uint64_t min = IMG_SPARSE_MIN_PIXELS;
+	const uint64_t per = IMG_SPARSE_PIXELS_PER_BYTE;
+
+	(void)state;
+	/* Up to the pixel count, any size goes. */
+	assert_false(img_sparse(1, min));
+	/* Above it, a byte per IMG_SPARSE_PIXELS_PER_BYTE pixels at least. */
+	assert_true(img_sparse((min + per) / per - 1, min + per));
+	assert_false(img_sparse((min + per) / per, min + per));
+	/* The bomb that was sent: 39 KB for 6000 x 6666. */
+	assert_true(img_sparse(39 * 1024, 6000ULL * 6666));
+	/* A nearly blank 1080 x 20000 RGB PNG (bench/img_ratio.py): 90 KB. */
+	assert_false(img_sparse(90 * 1024, 1080ULL * 20000));
+}
+
+/* The bomb that was sent: 6000 x 6666 grey zeros, 39 KB.  Under the pixel
+ * limit, refused for its size before any row is decoded. */
+static void
+test_png_sparse_bomb(void **state)
+{
+	struct blob b = png_zeros(6000, 6666, PNG_COLOR_TYPE_GRAY);
+	struct img_clean c;
+
+	(void)state;
+	assert_true(b.len < 40 * 1024);
+	assert_true(6000ULL * 6666 <= IMG_DEFAULT_MAX_PIXELS);
+	assert_probe_err(&b, NULL, IMG_E_SPARSE);
+	assert_err(&b, NULL, IMG_E_SPARSE);
+	blob_free(&b);
+	/* Just under the pixel count the rule starts at, it is decoded. */
+	b = png_zeros(2000, IMG_SPARSE_MIN_PIXELS / 2000, PNG_COLOR_TYPE_GRAY);
+	assert_true(img_sparse(b.len, IMG_SPARSE_MIN_PIXELS + 1));
+	c = sanitise_ok(&b);
+	img_clean_free(&c);
+	blob_free(&b);
+}
+
+/* A lossless WebP of nothing is a bomb too: a few hundred bytes. */
+static void
+test_webp_sparse_bomb(void **state)
+{
+	uint8_t *pix = calloc(3000 * 3000, 3);
+	struct blob b;
+
+	(void)state;
+	assert_non_null(pix);
+	b = enc_webp(pix, 3000, 3000, 3, true);
+	assert_true(b.len < 3000 * 3000 / IMG_SPARSE_PIXELS_PER_BYTE);
+	assert_probe_err(&b, NULL, IMG_E_SPARSE);
+	assert_err(&b, NULL, IMG_E_SPARSE);
+	blob_free(&b);
+	free(pix);
+}
+
+/*
+ * A nearly blank long capture above the rule's pixel count, as a phone
+ * saves it (RGB, zlib's default level): a status bar and a line of text
+ * on white.  It compresses as well as a real screenshot ever does, and
+ * passes.
+ */
+static void
+test_png_blank_long_capture(void **state)
+{
+	const uint32_t w = 1080, h = 8000;
+	uint8_t *pix = malloc((size_t)w * h * 3);
+	struct img_clean c;
+	struct img_info info;
+	enum img_err err;
+	struct blob b;
+	uint32_t x, y;
+
+	(void)state;
+	assert_non_null(pix);
+	memset(pix, 255, (size_t)w * h * 3);
+	for (y = 0; y < 60; y++)
+		memset(pix + (size_t)y * w * 3, 30, (size_t)w * 3);
+	for (y = 200; y < 216; y++)
+		for (x = 48; x < 600; x += 9)
+			memset(pix + ((size_t)y * w + x) * 3, 20, 3 * 5);
+	b = enc_png(pix, w, h, 3);
+	assert_true((uint64_t)w * h > IMG_SPARSE_MIN_PIXELS);
+	assert_int_equal(img_probe(b.p, b.len, NULL, &info, &err), 0);
+	c = sanitise_ok(&b);
+	img_clean_free(&c);
+	blob_free(&b);
+	free(pix);
+}
+
+/* The probe reads what the decoder will: type and dimensions of each
+ * format, EXIF orientation not applied, and the same refusals. */
+static void
+test_probe(void **state)
+{
+	uint8_t *rgb = shot(120, 200, 3, 7);
+	struct jpeg_opts jo = { .quality = 90,
+		.subsample = true,
+		.xmp = true,
+		.comment = true };
+	struct img_limits lim = { 10 << 20, 120 * 200 };
+	struct blob b[3], x = { 0 }, exif;
+	struct img_clean c;
+	struct img_info info;
+	enum img_err err;
+	size_t i;
+
+	(void)state;
+	x = enc_jpeg(rgb, 16, 16, &(struct jpeg_opts){ .quality = 80 });
+	exif = make_exif(6, &x);
+	blob_free(&x);
+	jo.app1_exif = &exif;
+	b[0] = enc_png(rgb, 120, 200, 3);
+	b[1] = enc_jpeg(rgb, 120, 200, &jo);
+	b[2] = enc_webp(rgb, 120, 200, 3, false);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(img_probe(b[i].p, b[i].len, &lim, &info, &err),
+		    0);
+		assert_int_equal(info.type, (enum img_type)(IMG_PNG + i));
+		assert_int_equal(info.width, 120);
+		assert_int_equal(info.height, 200);
+		/* Its count is enough of a limit for the decoder. */
+		assert_int_equal(img_sanitise(b[i].p, b[i].len, &lim, &c, &err),
+		    0);
+		img_clean_free(&c);
+		lim.max_pixels--;
+		assert_probe_err(&b[i], &lim, IMG_E_PIXELS);
+		assert_err(&b[i], &lim, IMG_E_PIXELS);
+		lim.max_pixels++;
+		lim.max_bytes = b[i].len - 1;
+		assert_probe_err(&b[i], &lim, IMG_E_TOO_BIG);
+		lim.max_bytes = 10 << 20;
+		/* Cut before the dimensions: nothing to go by. */
+		x.p = b[i].p;
+		x.len = i == 1 ? 30 : 20;
+		assert_probe_err(&x, NULL, i == 0 ? IMG_E_TYPE : IMG_E_CORRUPT);
+	}
+	/* libjpeg skips stray bytes before a marker; so does the probe. */
+	x.p = NULL, x.len = 0;
+	blob_add(&x, b[1].p, 2);
+	blob_add(&x, "junk", 4);
+	blob_add(&x, b[1].p + 2, b[1].len - 2);
+	assert_int_equal(img_probe(x.p, x.len, NULL, &info, &err), 0);
+	assert_int_equal(info.width, 120);
+	assert_int_equal(info.height, 200);
+	blob_free(&x);
+	/* A scan before any frame, and no image at all. */
+	blob_add(&x, "\xff\xd8\xff\xda\x00\x02", 6);
+	assert_probe_err(&x, NULL, IMG_E_CORRUPT);
+	blob_free(&x);
+	blob_add(&x, "GIF89a\x10\x00\x10\x00", 10);
+	assert_probe_err(&x, NULL, IMG_E_TYPE);
+	blob_free(&x);
+	assert_probe_err(&x, NULL, IMG_E_TYPE);
+	for (i = 0; i < 3; i++)
+		blob_free(&b[i]);
+	blob_free(&exif);
+	free(rgb);
 }
 
 static void
@@ -1883,6 +2091,11 @@ main(void)
 		cmocka_unit_test(test_png_formats),
 		cmocka_unit_test(test_png_metadata),
 		cmocka_unit_test(test_png_bomb),
+		cmocka_unit_test(test_sparse_rule),
+		cmocka_unit_test(test_png_sparse_bomb),
+		cmocka_unit_test(test_webp_sparse_bomb),
+		cmocka_unit_test(test_png_blank_long_capture),
+		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_png_truncated),
 		cmocka_unit_test(test_png_photo),
 		cmocka_unit_test(test_png_adler),
