@@ -61,6 +61,7 @@ enum http_phase {
 	P_HANDLER,
 	P_WRITING,
 	P_IDLE,
+	P_LINGER,
 };
 
 /* What the parser's callbacks saw, for conn_parse() to act on. */
@@ -99,6 +100,10 @@ struct http_conn {
 	uint64_t body_bytes, window_bytes;
 	bool answered; /* the request was answered before its end */
 	bool keep_alive;
+	bool msg_done; /* the request was read to its end */
+	bool linger;   /* answered early: what the client still sends is
+	                * read and dropped, so that it gets the answer */
+	uint64_t linger_bytes;
 };
 
 static int64_t
@@ -219,6 +224,7 @@ on_message_begin(http_parser *p)
 	c->hstate = H_URL;
 	c->body_bytes = 0;
 	c->answered = false;
+	c->msg_done = false;
 	c->app_has = false;
 	if (c->req == NULL && (c->req = req_new(c)) == NULL)
 		return -1;
@@ -322,6 +328,7 @@ on_message_complete(http_parser *p)
 {
 	struct http_conn *c = p->data;
 
+	c->msg_done = true;
 	c->ev = E_DONE;
 	http_parser_pause(p, 1);
 	return 0;
@@ -456,8 +463,21 @@ conn_parse(struct http_conn *c)
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	conn_parse(arg);
+	struct http_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n;
+
+	if (!c->linger) {
+		conn_parse(c);
+		return;
+	}
+	/* Closing with unread bytes would reset the connection, and the
+	 * client could lose the answer before reading it. */
+	n = evbuffer_get_length(in);
+	evbuffer_drain(in, n);
+	c->linger_bytes += n;
+	if (c->linger_bytes > HTTP_LINGER_BYTES)
+		conn_free(c);
 }
 
 static void
@@ -468,6 +488,10 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->phase != P_WRITING)
 		return;
+	if (c->linger) {
+		conn_phase(c, P_LINGER, HTTP_LINGER_MS);
+		return;
+	}
 	if (!c->keep_alive) {
 		conn_free(c);
 		return;
@@ -853,9 +877,12 @@ http_reply(struct http_req *r, int status, struct evbuffer *body)
 	}
 	c->req = NULL;
 	c->answered = true;
-	/* The body was not all read: the connection cannot be reused. */
-	if (c->phase != P_HANDLER)
+	/* The body was not all read: the connection cannot be reused, and
+	 * what is still coming is read and dropped for a while. */
+	if (!c->msg_done) {
 		r->close = true;
+		c->linger = true;
+	}
 	if (r->close || c->l->lev == NULL)
 		c->keep_alive = false;
 	out = bufferevent_get_output(c->bev);
@@ -873,7 +900,7 @@ http_reply(struct http_req *r, int status, struct evbuffer *body)
 	conn_phase(c, P_WRITING,
 	    c->l->o.timeout_ms +
 	        (int64_t)(len * 1000 / (size_t)c->l->o.min_rate));
-	if (!c->keep_alive)
+	if (!c->keep_alive && !c->linger)
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);

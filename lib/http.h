@@ -57,6 +57,10 @@ struct http_opts {
  * each window must bring min_rate x its length. */
 #define HTTP_BODY_GRACE_MS        5000
 #define HTTP_RATE_WINDOW_MS       10000
+/* A request answered before its body ended: the rest is read and dropped
+ * for at most this long, and this much, before the connection closes. */
+#define HTTP_LINGER_MS            5000
+#define HTTP_LINGER_BYTES         (4 << 20)
 
 enum http_verb {
 	HTTP_V_GET,
