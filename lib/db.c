@@ -90,6 +90,7 @@ struct db_pool {
 	struct db_conn *conns;
 	struct db_queue queue;
 	struct event sweep; /* deadlines of queued queries */
+	struct event kick;  /* db_send()'s dispatch, from the event loop */
 	long long statement_timeout_ms;
 	int up;
 	bool closing; /* db_pool_free() is running */
@@ -562,6 +563,14 @@ db_dispatch(struct db_pool *pool)
 }
 
 static void
+db_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	db_dispatch(arg);
+}
+
+static void
 db_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_pool *pool = arg;
@@ -610,6 +619,7 @@ db_pool_new(struct event_base *base, const struct db_pool_opts *o)
 	pool->conns = xcalloc((size_t)o->size, sizeof(*pool->conns));
 	event_assign(&pool->sweep, base, -1, EV_PERSIST, db_sweep_cb, pool);
 	event_add(&pool->sweep, &tv);
+	event_assign(&pool->kick, base, -1, 0, db_kick_cb, pool);
 	for (i = 0; i < o->size; i++) {
 		struct db_conn *c = &pool->conns[i];
 
@@ -655,6 +665,7 @@ db_pool_free(struct db_pool *pool)
 			PQfinish(c->pg);
 	}
 	event_del(&pool->sweep);
+	event_del(&pool->kick);
 	free(pool->conns);
 	free(pool->conninfo);
 	free(pool);
@@ -704,7 +715,9 @@ db_send(struct db_pool *pool, size_t stmt, int nparams,
 	}
 	TAILQ_INSERT_TAIL(&pool->queue, q, entry);
 	q->queued = true;
-	db_dispatch(pool);
+	/* Not db_dispatch() here: a send that fails calls back at once, and
+	 * the caller would get a freed handle after its callback had run. */
+	event_active(&pool->kick, EV_TIMEOUT, 1);
 	return q;
 fail:
 	db_query_free(q);
