@@ -7,14 +7,23 @@
  *   any error --> DOWN (backoff doubles up to retry_max)
  *
  * Queries wait in one FIFO; an IDLE connection takes the head.  A query
- * whose deadline passes while queued gets a NULL result; one whose deadline
- * passes in flight drops its connection, which makes the server abort it.
- * Idle connections keep a read event so that notifications and a server
- * that went away are noticed at once.
+ * whose deadline passes while queued gets a NULL result.  In flight, the
+ * server aborts a statement itself a little before the deadline (each
+ * connection sets statement_timeout), so that its owner learns for sure
+ * that nothing was committed.  Should the deadline pass all the same (the
+ * query waited in the queue first), the connection goes CANCELLING: a
+ * cancel request is sent from a thread of its own, and the statement's
+ * real result is awaited for DB_CANCEL_WAIT_MS more before the connection
+ * is dropped.  A connection that was sent a cancel is not used again, as a
+ * late cancel could hit its next query.  Idle connections keep a read
+ * event so that notifications and a server that went away are noticed at
+ * once.
  */
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +33,20 @@
 #include "db.h"
 #include "log.h"
 
+/* How long a cancelled statement's result is awaited.  PQcancel() itself
+ * runs on a thread, so this bounds only the wait of the query's owner. */
+#define DB_CANCEL_WAIT_MS      2000LL
+/* statement_timeout is query_timeout less this, or less a quarter of it if
+ * that is smaller: time for the server's answer to arrive. */
+#define DB_STATEMENT_MARGIN_MS 1000LL
+
 enum db_state {
 	DB_C_DOWN,       /* waiting for the retry timer */
 	DB_C_CONNECTING, /* PQconnectPoll in progress */
 	DB_C_PREPARING,  /* sending statement next_stmt */
 	DB_C_IDLE,       /* ready for a query */
 	DB_C_BUSY,       /* a query in flight */
+	DB_C_CANCELLING, /* deadline passed, cancel sent, awaiting result */
 };
 
 struct db_query {
@@ -44,6 +61,7 @@ struct db_query {
 	void *arg;
 	uint64_t deadline;
 	bool queued;
+	bool sent; /* handed to a server: it may have run */
 };
 
 TAILQ_HEAD(db_queue, db_query);
@@ -57,7 +75,9 @@ struct db_conn {
 	struct event ev;
 	struct event timer;
 	bool ev_set;
-	size_t next_stmt; /* PREPARING; nstmts means the LISTEN */
+	/* PREPARING: statements 0..nstmts-1, then DB_STEP_SET, DB_STEP_LISTEN
+	 * (counted from nstmts). */
+	size_t next_stmt;
 	struct db_query *cur;
 	PGresult *res; /* result kept until the last one arrives */
 	long long backoff_ms;
@@ -70,14 +90,25 @@ struct db_pool {
 	struct db_conn *conns;
 	struct db_queue queue;
 	struct event sweep; /* deadlines of queued queries */
+	struct event kick;  /* db_send()'s dispatch, from the event loop */
+	long long statement_timeout_ms;
 	int up;
 	bool closing; /* db_pool_free() is running */
+	bool unknown; /* see db_outcome_unknown() */
+};
+
+enum {
+	DB_STEP_SET,
+	DB_STEP_LISTEN,
+	DB_STEPS
 };
 
 static void db_conn_start(struct db_conn *);
 static void db_conn_down(struct db_conn *, const char *);
 static void db_conn_cb(evutil_socket_t, short, void *);
 static void db_dispatch(struct db_pool *);
+static void db_conn_cancel(struct db_conn *);
+static void db_conn_recycle(struct db_conn *);
 
 static void
 db_query_free(struct db_query *q)
@@ -104,8 +135,14 @@ db_query_free(struct db_query *q)
 static void
 db_query_finish(struct db_query *q, PGresult *res)
 {
+	struct db_pool *pool = q->pool;
+	bool was = pool->unknown;
+
+	/* Kept across a callback that sends (and fails) other queries. */
+	pool->unknown = res == NULL && q->sent;
 	if (q->fn != NULL)
 		q->fn(q->arg, res);
+	pool->unknown = was;
 	db_query_free(q);
 }
 
@@ -140,7 +177,10 @@ db_conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		db_conn_down(c, "connect timed out");
 		break;
 	case DB_C_BUSY:
-		db_conn_down(c, "query deadline passed");
+		db_conn_cancel(c);
+		break;
+	case DB_C_CANCELLING:
+		db_conn_down(c, "no answer after cancelling a query");
 		break;
 	case DB_C_IDLE:
 		break;
@@ -160,7 +200,8 @@ db_conn_down(struct db_conn *c, const char *why)
 {
 	struct db_pool *pool = c->pool;
 	struct db_query *q, *tmp;
-	bool was_up = c->state == DB_C_IDLE || c->state == DB_C_BUSY;
+	bool was_up = c->state == DB_C_IDLE || c->state == DB_C_BUSY ||
+	              c->state == DB_C_CANCELLING;
 
 	log_warnx("db: connection %d down: %s", c->id, why);
 	if (c->ev_set) {
@@ -217,19 +258,44 @@ db_conn_start(struct db_conn *c)
 	db_conn_arm(c, EV_WRITE);
 }
 
-/* Sends the next PREPARE (or the LISTEN), or goes IDLE when done. */
+/* A step after the statements that this pool needs. */
+static bool
+db_step_needed(const struct db_pool *pool, size_t step)
+{
+	switch (step) {
+	case DB_STEP_SET:
+		return pool->statement_timeout_ms > 0;
+	case DB_STEP_LISTEN:
+		return pool->o.listen != NULL;
+	default:
+		return false;
+	}
+}
+
+/* Sends the next PREPARE (or the SET, or the LISTEN), or goes IDLE when
+ * done. */
 static void
 db_conn_prepare_next(struct db_conn *c)
 {
 	struct db_pool *pool = c->pool;
 	const struct db_stmt *s;
+	size_t n = pool->o.nstmts;
 	char sql[128];
 	int ok;
 
-	if (c->next_stmt < pool->o.nstmts) {
+	while (c->next_stmt >= n && c->next_stmt < n + DB_STEPS &&
+	       !db_step_needed(pool, c->next_stmt - n))
+		c->next_stmt++;
+	if (c->next_stmt < n) {
 		s = &pool->o.stmts[c->next_stmt];
 		ok = PQsendPrepare(c->pg, s->name, s->sql, s->nparams, NULL);
-	} else if (c->next_stmt == pool->o.nstmts && pool->o.listen != NULL) {
+	} else if (c->next_stmt == n + DB_STEP_SET) {
+		/* The server aborts a statement before the pool gives up on
+		 * it: its owner then knows that nothing was committed. */
+		snprintf(sql, sizeof(sql), "SET statement_timeout = %lld",
+		    pool->statement_timeout_ms);
+		ok = PQsendQuery(c->pg, sql);
+	} else if (c->next_stmt == n + DB_STEP_LISTEN) {
 		snprintf(sql, sizeof(sql), "LISTEN %s", pool->o.listen);
 		ok = PQsendQuery(c->pg, sql);
 	} else {
@@ -324,6 +390,7 @@ db_conn_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	case DB_C_PREPARING:
 	case DB_C_BUSY:
+	case DB_C_CANCELLING:
 		if ((what & EV_WRITE) && PQflush(c->pg) == -1) {
 			db_conn_down(c, "write failed");
 			return;
@@ -343,7 +410,7 @@ db_conn_cb(evutil_socket_t fd, short what, void *arg)
 			rv = res != NULL &&
 			     PQresultStatus(res) == PGRES_COMMAND_OK;
 			if (!rv)
-				log_warnx("db: preparing statement %zu failed, "
+				log_warnx("db: preparing step %zu failed, "
 				          "sqlstate %s",
 				    c->next_stmt, db_sqlstate(res));
 			PQclear(res);
@@ -358,8 +425,12 @@ db_conn_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_del(&c->timer);
 		q = c->cur;
 		c->cur = NULL;
-		c->state = DB_C_IDLE;
-		db_conn_arm(c, EV_READ | EV_PERSIST);
+		if (c->state == DB_C_CANCELLING)
+			db_conn_recycle(c);
+		else {
+			c->state = DB_C_IDLE;
+			db_conn_arm(c, EV_READ | EV_PERSIST);
+		}
 		db_query_finish(q, res);
 		PQclear(res);
 		db_dispatch(c->pool);
@@ -377,6 +448,75 @@ db_conn_cb(evutil_socket_t fd, short what, void *arg)
 	case DB_C_DOWN:
 		return;
 	}
+}
+
+/* Runs on a thread of its own: PQcancel() blocks until the server has
+ * the request.  Its outcome shows in the query's result, so it is not
+ * logged (log_* belong to the event loop's thread). */
+static void *
+db_cancel_main(void *arg)
+{
+	PGcancel *cn = arg;
+	char err[256];
+
+	(void)PQcancel(cn, err, sizeof(err));
+	PQfreeCancel(cn);
+	return NULL;
+}
+
+/*
+ * The deadline of the query in flight passed: asks the server to cancel
+ * it and waits DB_CANCEL_WAIT_MS for its result, which says whether it
+ * committed.  Dropping the connection at once would leave that unknown.
+ */
+static void
+db_conn_cancel(struct db_conn *c)
+{
+	PGcancel *cn;
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+	int rv;
+
+	if ((cn = PQgetCancel(c->pg)) == NULL) {
+		db_conn_down(c, "query deadline passed");
+		return;
+	}
+	/* Signals stay with the event loop's thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rv = pthread_create(&t, &attr, db_cancel_main, cn);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rv != 0) {
+		PQfreeCancel(cn);
+		db_conn_down(c, "query deadline passed, no thread to cancel");
+		return;
+	}
+	log_warnx("db: connection %d: query deadline passed, cancelling",
+	    c->id);
+	c->state = DB_C_CANCELLING;
+	db_timer_in(c, DB_CANCEL_WAIT_MS);
+}
+
+/* A connection that was sent a cancel starts afresh: the request may
+ * still reach its backend, and must not hit the next query. */
+static void
+db_conn_recycle(struct db_conn *c)
+{
+	log_info("db: connection %d reconnects after a cancel", c->id);
+	if (c->ev_set) {
+		event_del(&c->ev);
+		c->ev_set = false;
+	}
+	evtimer_del(&c->timer);
+	PQfinish(c->pg);
+	c->pg = NULL;
+	c->state = DB_C_DOWN;
+	c->pool->up--;
+	db_conn_start(c);
 }
 
 static void
@@ -399,6 +539,9 @@ db_conn_run(struct db_conn *c, struct db_query *q)
 		db_conn_down(c, "could not send query");
 		return;
 	}
+	/* From here on the server may run it, even if this end never hears
+	 * back.  (A failed send left it without its Sync: never committed.) */
+	q->sent = true;
 	db_timer_in(c, q->deadline > now ? (long long)(q->deadline - now) : 1);
 	db_conn_arm(c, PQflush(c->pg) == 1 ? EV_READ | EV_WRITE : EV_READ);
 }
@@ -417,6 +560,14 @@ db_dispatch(struct db_pool *pool)
 		q->queued = false;
 		db_conn_run(&pool->conns[i], q);
 	}
+}
+
+static void
+db_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	db_dispatch(arg);
 }
 
 static void
@@ -448,6 +599,11 @@ db_pool_new(struct event_base *base, const struct db_pool_opts *o)
 	pool = xcalloc(1, sizeof(*pool));
 	pool->base = base;
 	pool->o = *o;
+	pool->statement_timeout_ms =
+	    o->query_timeout_ms -
+	    (o->query_timeout_ms / 4 < DB_STATEMENT_MARGIN_MS
+	            ? o->query_timeout_ms / 4
+	            : DB_STATEMENT_MARGIN_MS);
 	n = strlen(o->conninfo) + 64 + (o->user ? strlen(o->user) : 0);
 	pool->conninfo = xmalloc(n);
 	/* fallback_application_name keeps pg_stat_activity readable. */
@@ -463,6 +619,7 @@ db_pool_new(struct event_base *base, const struct db_pool_opts *o)
 	pool->conns = xcalloc((size_t)o->size, sizeof(*pool->conns));
 	event_assign(&pool->sweep, base, -1, EV_PERSIST, db_sweep_cb, pool);
 	event_add(&pool->sweep, &tv);
+	event_assign(&pool->kick, base, -1, 0, db_kick_cb, pool);
 	for (i = 0; i < o->size; i++) {
 		struct db_conn *c = &pool->conns[i];
 
@@ -508,6 +665,7 @@ db_pool_free(struct db_pool *pool)
 			PQfinish(c->pg);
 	}
 	event_del(&pool->sweep);
+	event_del(&pool->kick);
 	free(pool->conns);
 	free(pool->conninfo);
 	free(pool);
@@ -557,7 +715,9 @@ db_send(struct db_pool *pool, size_t stmt, int nparams,
 	}
 	TAILQ_INSERT_TAIL(&pool->queue, q, entry);
 	q->queued = true;
-	db_dispatch(pool);
+	/* Not db_dispatch() here: a send that fails calls back at once, and
+	 * the caller would get a freed handle after its callback had run. */
+	event_active(&pool->kick, EV_TIMEOUT, 1);
 	return q;
 fail:
 	db_query_free(q);
@@ -569,6 +729,12 @@ db_cancel(struct db_query *q)
 {
 	if (q != NULL)
 		q->fn = NULL;
+}
+
+bool
+db_outcome_unknown(const struct db_pool *pool)
+{
+	return pool->unknown;
 }
 
 int

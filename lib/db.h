@@ -18,7 +18,8 @@
 /*
  * Called once per query with its result, or with NULL when the query could
  * not run (no connection, connection lost, deadline passed).  db.c clears
- * the result after the callback returns.
+ * the result after the callback returns.  An error result means that the
+ * statement did not commit; NULL may not (see db_outcome_unknown()).
  */
 typedef void db_result_fn(void *arg, PGresult *res);
 /* Called for each NOTIFY on a channel the pool listens on, with its
@@ -55,6 +56,10 @@ struct db_pool_opts {
 	const char *user; /* appended as user=..., may be NULL */
 	int size;
 	long long connect_timeout_ms;
+	/* A query not answered within this gets a NULL result.  Each
+	 * connection sets statement_timeout a little shorter (a quarter, at
+	 * most a second), so that the server aborts a slow statement first
+	 * and says so; after the deadline a cancel is sent. */
 	long long query_timeout_ms;
 	long long retry_max_ms;
 	const struct db_stmt *stmts;
@@ -86,6 +91,12 @@ TL_MUSTCHECK struct db_query *db_send(struct db_pool *, size_t stmt,
 /* The callback of a pending query will not be called. */
 void db_cancel(struct db_query *);
 
+/*
+ * Only within a result callback given NULL: true if the statement reached
+ * a server and may have committed there (the connection broke, or no
+ * result came after cancelling it); false if it never ran.
+ */
+bool db_outcome_unknown(const struct db_pool *);
 /* Number of connections ready or busy. */
 int db_pool_up(const struct db_pool *);
 /* A column of a row as a number: 0 if NULL or not a number. */

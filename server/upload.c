@@ -5,6 +5,9 @@
  * attachments and its ingest job.  The receipt page is sent only after
  * that statement has committed; on any failure the tipster gets the form
  * back, filled in, with a message next to each field that needs fixing.
+ * Only when the statement's outcome is unknown (the connection broke
+ * while it ran) is the code shown all the same, saying that the tip may
+ * not have been stored and how to find out.
  *
  * Screenshots that passed are kept in memory (never on disk) under a
  * random token for STASH_TTL_MS, so that a tipster whose form came back
@@ -324,18 +327,47 @@ upload_answer_form(struct upload *up, int status, const char *notice)
 	up->state = UPLOAD_S_DONE;
 }
 
+/*
+ * The receipt page.  Unconfirmed: the statement may or may not have
+ * committed, so the code is shown with the advice to look it up before
+ * sending again, and what the tipster typed is shown read-only for that.
+ * (The form itself is not: sent at once, it would make a second copy
+ * whenever the first was stored.)
+ */
+static void
+upload_reply_receipt(struct upload *up, const char *code, bool unconfirmed)
+{
+	json_t *ctx, *wrote;
+
+	ctx = page_ctx(&up->in->pages, up->lang,
+	    i18n_get(up->lang,
+	        unconfirmed ? "receipt.unconfirmed.title" : "receipt.title"));
+	json_object_set_new(ctx, "code", json_string(code));
+	if (unconfirmed) {
+		wrote = json_pack("{s:s, s:s, s:s}", "description",
+		    up->val[UF_DESCRIPTION], "url", up->val[UF_URL], "place",
+		    up->val[UF_PLACE]);
+		json_object_set_new(ctx, "unconfirmed", json_true());
+		json_object_set_new(ctx, "wrote", wrote);
+	}
+	up->wr->lang = up->lang;
+	/* 202: taken in, its outcome not known. */
+	page_reply(&up->in->pages, up->wr, unconfirmed ? 202 : 200, "receipt",
+	    ctx);
+	up->wr = NULL;
+	up->state = UPLOAD_S_DONE;
+}
+
 static void
 upload_answer_receipt(struct upload *up, const char *code)
 {
-	json_t *ctx;
+	upload_reply_receipt(up, code, false);
+}
 
-	ctx = page_ctx(&up->in->pages, up->lang,
-	    i18n_get(up->lang, "receipt.title"));
-	json_object_set_new(ctx, "code", json_string(code));
-	up->wr->lang = up->lang;
-	page_reply(&up->in->pages, up->wr, 200, "receipt", ctx);
-	up->wr = NULL;
-	up->state = UPLOAD_S_DONE;
+static void
+upload_answer_unconfirmed(struct upload *up, const char *code)
+{
+	upload_reply_receipt(up, code, true);
 }
 
 /* ---- reading and checking the fields ---- */
@@ -869,6 +901,17 @@ upload_on_stored(void *arg, PGresult *res)
 	if (up->state != UPLOAD_S_STORE)
 		fatalx("%s: upload in state %d", __func__, up->state);
 	up->q = NULL;
+	if (res == NULL && db_outcome_unknown(up->in->db)) {
+		/* It may have committed: "nothing was stored" could be
+		 * false, and a second copy would have no receipt. */
+		rlog_warnx(up, "storing the tip: outcome unknown");
+		upload_answer_unconfirmed(up, up->receipt);
+		sodium_memzero(up->receipt, sizeof(up->receipt));
+		upload_free(up);
+		return;
+	}
+	/* An error result (the server's statement_timeout or a cancel among
+	 * them) means that nothing was committed. */
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rlog_warnx(up, "storing the tip failed, sqlstate %s",
 		    db_sqlstate(res));
