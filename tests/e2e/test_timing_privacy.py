@@ -17,6 +17,8 @@ looking for:
   - ids of the rows made for the tips (jobs, cases, follow-ups, ...) that
     follow the order the tips were sent in.
 Eight tips: random ids fall in the order sent once in 40320 runs.
+A second test checks the ids' form (the hour, then random bits) and that
+a job done or dead keeps no exact time.
 
 Not looked at: PostgreSQL's system columns (xmin, ctid), which order rows
 as they were written (see the README's limits).
