@@ -25,10 +25,12 @@
 -- dead, run_after goes back to its created_at, which is truncated, and
 -- the lease is cleared (job_times()).  A job's attempts and last_error
 -- say nothing of when.  cases.opened_at and last_tip_at, case_join's
--- joined_at and tip_followup's received_at were truncated already.  An
--- e-mail notice's sending (tip.feedback_sent_at) is kept to the hour: a
--- tip that joins a case the police already wrote on is sent the notice
--- as it is ingested.
+-- joined_at and tip_followup's received_at were truncated already.  A
+-- tip that joins a case the police already wrote on receives the
+-- messages, and is due an e-mail notice, as it is ingested: the notice
+-- is marked due from the hour (tip.email_due_at; exact again only for
+-- the lease and backoff of its sending, and NULL after), and its sending
+-- is kept to the hour (tip.feedback_sent_at).
 
 -- An id for a row whose time, truncated, is p_at: the hour of p_at since
 -- the epoch, then 33 random bits (never all zero).  NULL: random alone.
@@ -161,5 +163,22 @@ $$;
 UPDATE tip SET feedback_sent_at = date_trunc('hour', feedback_sent_at)
 WHERE feedback_sent_at IS NOT NULL;
 
+-- deliver_store() (0013) marks a notice due now: from the hour instead,
+-- which is as due.
+CREATE FUNCTION tip_email_due() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	NEW.email_due_at := date_trunc('hour', NEW.email_due_at);
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER tip_email_due BEFORE UPDATE OF email_due_at ON tip
+    FOR EACH ROW
+    WHEN (OLD.email_due_at IS NULL AND NEW.email_due_at IS NOT NULL)
+    EXECUTE FUNCTION tip_email_due();
+UPDATE tip SET email_due_at = date_trunc('hour', email_due_at)
+WHERE email_due_at IS NOT NULL AND email_due_at <= now();
+
 REVOKE ALL ON FUNCTION period_id(timestamptz), period_id_assign(),
-    tip_followup_id(), job_times() FROM PUBLIC;
+    tip_followup_id(), job_times(), tip_email_due() FROM PUBLIC;
