@@ -35,6 +35,12 @@ log_set_level(enum log_level level)
 	log_min = level;
 }
 
+bool
+log_debugging(void)
+{
+	return log_min >= LOG_L_DEBUG;
+}
+
 int
 log_level_parse(const char *s)
 {

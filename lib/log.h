@@ -7,6 +7,7 @@
 #define TL_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "util.h"
 
@@ -20,6 +21,9 @@ enum log_level {
 /* Sets the program name and lowest level that is written. */
 void log_init(const char *, enum log_level);
 void log_set_level(enum log_level);
+/* Whether debug lines are written: lines that may name a tip's job, case
+ * or request, and so date a tip, are written only then. */
+bool log_debugging(void);
 /* Parses "error", "warn", "info", "debug"; -1 if unknown. */
 int log_level_parse(const char *);
 /* Routes libevent's messages into ours (warnings and errors only). */

@@ -252,7 +252,8 @@ followup_on_sanitised(void *arg)
 		return;
 	}
 	if (fu->text_err != NULL || upload_files_refused(&fu->shots)) {
-		rlog_info(fu, "follow-up refused: form has errors");
+		/* Debug: the corrected form usually follows within a minute. */
+		rlog_debug(fu, "follow-up refused: form has errors");
 		followup_refuse(fu, fu->shots.too_big ? 413 : 422,
 		    "status.followup.fix");
 		return;

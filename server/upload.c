@@ -919,7 +919,9 @@ upload_on_stored(void *arg, PGresult *res)
 		upload_free(up);
 		return;
 	}
-	rlog_info(up, "stored tip: %zu files", up->shots.nfiles);
+	/* Debug only: a line per tip, at the second it is stored, would date
+	 * it more precisely than its truncated arrival time. */
+	rlog_debug(up, "stored tip: %zu files", up->shots.nfiles);
 	upload_answer_receipt(up, up->receipt);
 	sodium_memzero(up->receipt, sizeof(up->receipt));
 	upload_free(up);
@@ -1077,7 +1079,8 @@ upload_on_sanitised(void *arg)
 		return;
 	}
 	if (upload_has_errors(up)) {
-		rlog_info(up, "tip refused: form has errors");
+		/* Debug: the corrected form usually follows within a minute. */
+		rlog_debug(up, "tip refused: form has errors");
 		upload_answer_form(up, up->shots.too_big ? 413 : 422, NULL);
 		upload_free(up);
 		return;

@@ -71,9 +71,11 @@ deliver_pair(struct deliver_batch *b, const char *msg, const char *tip,
 
 	if (deliver_key(pk_hex, pk) == -1 ||
 	    (box = seal_box(pk, plain, plen)) == NULL) {
-		log_warnx("a tip's reply key is damaged; message %s not "
+		/* The message's id leads to its case and so to the tip, which
+		 * may have just joined it: named in debug lines only. */
+		log_warnx("a tip's reply key is damaged; a message (%s) is not "
 		          "delivered to it",
-		    msg);
+		    log_debugging() ? msg : "id in debug lines");
 		return;
 	}
 	buf_printf(&b->msgs, "%s%s", b->npairs == 0 ? "" : ",", msg);
@@ -135,8 +137,11 @@ deliver_on_pending(void *arg, PGresult *res)
 				        PQgetvalue(res, i, 3), &plen);
 				last_msg = msg;
 				if (plain == NULL)
-					log_warnx("message %s does not open",
-					    msg);
+					log_warnx("a message (%s) does not "
+					          "open",
+					    log_debugging()
+					        ? msg
+					        : "id in debug lines");
 			}
 			if (plain != NULL)
 				deliver_pair(&b, msg, PQgetvalue(res, i, 4),

@@ -439,7 +439,8 @@ email_store(struct email_queue *eq, struct email_item *it)
 		return;
 	case EMAIL_R_SENT:
 		eq->q->n_email_sent++;
-		log_info("e-mail notice sent (try %d)", it->attempts + 1);
+		/* Debug: the metrics count them once per arrival period. */
+		log_debug("e-mail notice sent (try %d)", it->attempts + 1);
 		break;
 	case EMAIL_R_RETRY:
 		if (it->smtp_code != 0)

@@ -332,8 +332,9 @@ ingest_on_batch(void *arg, PGresult *res)
 		for (r = 0; r < b->n; r++)
 			ingest_done(b->items[r], PQgetvalue(res, r, 1));
 	} else if (!alone) {
-		log_info("a batch of %d failed (sqlstate %s): applying its "
-		         "tips one by one",
+		/* Debug: a batch is applied as its tips arrive. */
+		log_debug("a batch of %d failed (sqlstate %s): applying its "
+		          "tips one by one",
 		    b->n, state);
 		for (i = 0; i < b->n; i++)
 			ingest_send_alone(b->items[i]);
@@ -678,8 +679,10 @@ job_ingest_free(struct queue *q)
 {
 	if (q->ingest == NULL)
 		return;
-	log_info("ingest batches %llu",
+	log_debug("ingest batches %llu",
 	    (unsigned long long)q->ingest->nbatches);
+	log_info("at the last arrival boundary: ingest batches %llu",
+	    (unsigned long long)q->published.batches);
 	free(q->ingest);
 	q->ingest = NULL;
 }

@@ -1,9 +1,11 @@
 /*
  * /metrics in Prometheus' text format: jobs done, failed, dead and lost,
  * ingest batches and e-mail notices sent, retried and given up since
- * start; jobs running, screenshots unread and database connections now.  Plain
- * HTTP is acceptable only because the listener must be a loopback address; the
- * counters carry no tip data.
+ * start, and the most jobs running and screenshots unread at once, all as
+ * they stood at the last boundary of the arrival periods ([privacy]
+ * arrival_truncate), so that no scrape dates a tip; database connections
+ * now.  Plain HTTP is acceptable only because the listener must be a
+ * loopback address; the counters carry no tip data.
  */
 #include <sys/queue.h>
 
@@ -29,6 +31,7 @@ static void
 metrics_cb(struct evhttp_request *req, void *arg)
 {
 	struct queue *q = arg;
+	const struct queue_counts *p = &q->published;
 	struct evbuffer *b;
 	const char *path = evhttp_request_get_uri(req);
 
@@ -40,49 +43,63 @@ metrics_cb(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
+	/* The counters and peaks as they stood at the last boundary of the
+	 * arrival periods (queue.h, struct queue_counts): a scrape every
+	 * second would otherwise date each tip. */
 	evbuffer_add_printf(b,
-	    "# HELP tipline_jobs_total Jobs finished since start, by result.\n"
+	    "# HELP tipline_jobs_total Jobs finished since start, by result, "
+	    "as counted at the last boundary of [privacy] arrival_truncate: "
+	    "a counter that moved with each job would date each tip.\n"
 	    "# TYPE tipline_jobs_total counter\n"
 	    "tipline_jobs_total{result=\"done\"} %llu\n"
 	    "tipline_jobs_total{result=\"failed\"} %llu\n"
 	    "tipline_jobs_total{result=\"dead\"} %llu\n"
 	    "tipline_jobs_total{result=\"lost\"} %llu\n"
-	    "# HELP tipline_jobs_running Jobs this worker has in flight.\n"
+	    "# HELP tipline_jobs_running The most jobs this worker had in "
+	    "flight at once in the last whole period of [privacy] "
+	    "arrival_truncate (jobs in flight now would date a tip).\n"
 	    "# TYPE tipline_jobs_running gauge\n"
 	    "tipline_jobs_running %d\n"
-	    "# HELP tipline_screenshots_unread Screenshots of jobs in flight "
-	    "whose text is not read yet.\n"
+	    "# HELP tipline_screenshots_unread The most screenshots of jobs "
+	    "in flight whose text was not read yet, at once, in the last "
+	    "whole period of [privacy] arrival_truncate.\n"
 	    "# TYPE tipline_screenshots_unread gauge\n"
 	    "tipline_screenshots_unread %d\n"
 	    "# HELP tipline_ingest_batches_total Batches of tips applied since "
-	    "start.\n"
+	    "start, as counted at the last boundary of [privacy] "
+	    "arrival_truncate.\n"
 	    "# TYPE tipline_ingest_batches_total counter\n"
 	    "tipline_ingest_batches_total %llu\n"
 	    "# HELP tipline_db_connections Database connections up.\n"
 	    "# TYPE tipline_db_connections gauge\n"
 	    "tipline_db_connections %d\n"
-	    "# HELP tipline_email_sent_total E-mail notices sent since start.\n"
+	    "# HELP tipline_email_sent_total E-mail notices sent since start, "
+	    "as counted at the last boundary of [privacy] arrival_truncate.\n"
 	    "# TYPE tipline_email_sent_total counter\n"
 	    "tipline_email_sent_total %llu\n"
 	    "# HELP tipline_email_retries_total Failed tries at sending an "
-	    "e-mail notice that will be tried again.\n"
+	    "e-mail notice that will be tried again, as counted at the last "
+	    "boundary of [privacy] arrival_truncate.\n"
 	    "# TYPE tipline_email_retries_total counter\n"
 	    "tipline_email_retries_total %llu\n"
 	    "# HELP tipline_email_failed_total E-mail notices given up after "
-	    "the last try (their addresses deleted).\n"
+	    "the last try (their addresses deleted), as counted at the last "
+	    "boundary of [privacy] arrival_truncate.\n"
 	    "# TYPE tipline_email_failed_total counter\n"
 	    "tipline_email_failed_total %llu\n"
 	    "# HELP tipline_messages_delivered_total The police's messages "
-	    "delivered to tips since start.\n"
+	    "delivered to tips since start, as counted at the last boundary "
+	    "of [privacy] arrival_truncate (a tip joining a case with "
+	    "messages receives them at once).\n"
 	    "# TYPE tipline_messages_delivered_total counter\n"
 	    "tipline_messages_delivered_total %llu\n",
-	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
-	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost,
-	    q->running, q->shots, (unsigned long long)job_ingest_batches(q),
-	    db_pool_up(q->db), (unsigned long long)q->n_email_sent,
-	    (unsigned long long)q->n_email_retries,
-	    (unsigned long long)q->n_email_failed,
-	    (unsigned long long)q->n_delivered);
+	    (unsigned long long)p->done, (unsigned long long)p->failed,
+	    (unsigned long long)p->dead, (unsigned long long)p->lost,
+	    p->running_peak, p->shots_peak, (unsigned long long)p->batches,
+	    db_pool_up(q->db), (unsigned long long)p->email_sent,
+	    (unsigned long long)p->email_retries,
+	    (unsigned long long)p->email_failed,
+	    (unsigned long long)p->delivered);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, NULL, b);

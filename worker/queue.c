@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -49,7 +50,7 @@ void
 job_done(struct job *j, const char *result)
 {
 	j->q->n_done++;
-	jlog_info(j, "attempt=%d ms=%llu result=done %s", j->attempts,
+	jlog_debug(j, "attempt=%d ms=%llu result=done %s", j->attempts,
 	    (unsigned long long)(util_now_ms() - j->started_ms), result);
 	job_free(j);
 }
@@ -161,6 +162,7 @@ queue_on_claim(void *arg, PGresult *res)
 	for (r = 0; r < n; r++)
 		queue_start_job(q, res, r, ingest, rows, &ningest);
 	job_ingest_start(ingest, rows, ningest, res);
+	queue_note_peaks(q);
 	free(ingest);
 	free(rows);
 	q->claiming = false;
@@ -242,6 +244,69 @@ queue_on_up(void *arg)
 	queue_wake(arg);
 }
 
+void
+queue_note_peaks(struct queue *q)
+{
+	if (q->running > q->running_peak)
+		q->running_peak = q->running;
+	if (q->shots > q->shots_peak)
+		q->shots_peak = q->shots;
+}
+
+/* Milliseconds from now to the next boundary of the arrival periods,
+ * which tip_submit() counts from the epoch on the database's clock (the
+ * same wall clock, within the clocks' drift). */
+static long long
+queue_to_boundary(const struct queue *q)
+{
+	struct timespec ts;
+	long long period = q->cfg->arrival_truncate_ms, now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return period - now % period;
+}
+
+static void
+queue_boundary_arm(struct queue *q)
+{
+	struct timeval tv;
+	long long ms = queue_to_boundary(q);
+
+	/* A timer that fires a little early still publishes at the
+	 * boundary, within the clocks' drift. */
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(&q->boundary, &tv);
+}
+
+/* A period of arrival times ended: publish the counters as they are and
+ * the period's peaks, and start the next period's peaks from what is in
+ * flight now. */
+static void
+queue_boundary_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct queue *q = arg;
+	struct queue_counts *p = &q->published;
+
+	(void)fd;
+	(void)what;
+	p->done = q->n_done;
+	p->failed = q->n_failed;
+	p->dead = q->n_dead;
+	p->lost = q->n_lost;
+	p->batches = job_ingest_batches(q);
+	p->email_sent = q->n_email_sent;
+	p->email_retries = q->n_email_retries;
+	p->email_failed = q->n_email_failed;
+	p->delivered = q->n_delivered;
+	p->running_peak = q->running_peak;
+	p->shots_peak = q->shots_peak;
+	q->running_peak = q->running;
+	q->shots_peak = q->shots;
+	queue_boundary_arm(q);
+}
+
 static void
 queue_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -306,6 +371,8 @@ queue_init(struct queue *q, struct event_base *base, struct cfg *cfg,
 	tv.tv_sec = cfg->retention_every_ms / 1000;
 	tv.tv_usec = (cfg->retention_every_ms % 1000) * 1000;
 	event_add(&q->purge, &tv);
+	evtimer_assign(&q->boundary, base, queue_boundary_cb, q);
+	queue_boundary_arm(q);
 }
 
 void
@@ -314,6 +381,7 @@ queue_stop(struct queue *q)
 	q->stopping = true;
 	event_del(&q->sweep);
 	event_del(&q->purge);
+	event_del(&q->boundary);
 	job_email_stop(q);
 	queue_check_stopped(q);
 }
@@ -331,6 +399,7 @@ queue_free(struct queue *q)
 {
 	event_del(&q->sweep);
 	event_del(&q->purge);
+	event_del(&q->boundary);
 	job_email_cancel(q);
 	tpool_free(q->tpool);
 	db_pool_free(q->db);
@@ -340,11 +409,25 @@ queue_free(struct queue *q)
 	sodium_memzero(q->dedup_key, sizeof(q->dedup_key));
 	sodium_memzero(q->search_key, sizeof(q->search_key));
 	sodium_memzero(q->excerpt_key, sizeof(q->excerpt_key));
-	log_info("jobs done %llu, failed %llu, dead %llu, lost %llu",
+	/* At the default level what was published: counters of this moment
+	 * would date the tips that came since the last boundary. */
+	log_debug("jobs done %llu, failed %llu, dead %llu, lost %llu",
 	    (unsigned long long)q->n_done, (unsigned long long)q->n_failed,
 	    (unsigned long long)q->n_dead, (unsigned long long)q->n_lost);
-	log_info("e-mail notices sent %llu, tries failed %llu, given up %llu",
+	log_debug("e-mail notices sent %llu, tries failed %llu, given up %llu",
 	    (unsigned long long)q->n_email_sent,
 	    (unsigned long long)(q->n_email_retries + q->n_email_failed),
 	    (unsigned long long)q->n_email_failed);
+	log_info("at the last arrival boundary: jobs done %llu, failed %llu, "
+	         "dead %llu, lost %llu",
+	    (unsigned long long)q->published.done,
+	    (unsigned long long)q->published.failed,
+	    (unsigned long long)q->published.dead,
+	    (unsigned long long)q->published.lost);
+	log_info("at the last arrival boundary: e-mail notices sent %llu, "
+	         "tries failed %llu, given up %llu",
+	    (unsigned long long)q->published.email_sent,
+	    (unsigned long long)(q->published.email_retries +
+	                         q->published.email_failed),
+	    (unsigned long long)q->published.email_failed);
 }

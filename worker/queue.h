@@ -28,10 +28,23 @@
 #include "log.h"
 #include "tpool.h"
 
-#define jlog_info(j, fmt, ...)                                                 \
-	log_info("job=%lld kind=%s " fmt, (j)->id, (j)->kind, ##__VA_ARGS__)
+/*
+ * A job's id points at its tip (job.tip_id) and its kind says whether it
+ * is a tip's ingest: a line naming the job at the moment it runs dates the
+ * tip's arrival more precisely than tip.received_at ([privacy]
+ * arrival_truncate).  Lines about one job are therefore debug lines, and
+ * warnings about one job name only its kind unless debug lines are on.
+ */
+#define jlog_debug(j, fmt, ...)                                                \
+	log_debug("job=%lld kind=%s " fmt, (j)->id, (j)->kind, ##__VA_ARGS__)
 #define jlog_warnx(j, fmt, ...)                                                \
-	log_warnx("job=%lld kind=%s " fmt, (j)->id, (j)->kind, ##__VA_ARGS__)
+	do {                                                                   \
+		if (log_debugging())                                           \
+			log_warnx("job=%lld kind=%s " fmt, (j)->id, (j)->kind, \
+			    ##__VA_ARGS__);                                    \
+		else                                                           \
+			log_warnx("kind=%s " fmt, (j)->kind, ##__VA_ARGS__);   \
+	} while (0)
 
 /* Connections of a worker's pool. */
 #define QUEUE_CONNECTIONS 4
@@ -42,6 +55,23 @@ enum job_state {
 };
 
 struct queue;
+
+/*
+ * What the metrics endpoint and the log show of the counters below.  A
+ * counter read at any moment would date each tip: the jobs done go up
+ * seconds after a tip arrives.  These are the counters as they stood at
+ * the last boundary of [privacy] arrival_truncate (the periods tip
+ * arrival times are truncated to, on the same wall clock), and the most
+ * jobs and unread screenshots in flight at once during the period that
+ * ended there.
+ */
+struct queue_counts {
+	uint64_t done, failed, dead, lost;
+	uint64_t batches;
+	uint64_t email_sent, email_retries, email_failed;
+	uint64_t delivered;
+	int running_peak, shots_peak;
+};
 
 struct job {
 	struct queue *q;
@@ -77,7 +107,8 @@ struct queue {
 	bool idle;               /* the last claim found nothing */
 	bool stopping;
 	struct event sweep;
-	struct event purge; /* queues a purge job */
+	struct event purge;    /* queues a purge job */
+	struct event boundary; /* publishes the counters */
 	struct ingest_queue *ingest;
 	struct email_queue *email; /* job_email.c's */
 	/* Counters for the log and the metrics endpoint. */
@@ -87,6 +118,10 @@ struct queue {
 	uint64_t n_email_sent, n_email_retries, n_email_failed;
 	/* The police's messages sealed to tips' reply keys. */
 	uint64_t n_delivered;
+	/* The most jobs and unread screenshots at once in this period. */
+	int running_peak, shots_peak;
+	/* The counters at the last boundary: what may be shown. */
+	struct queue_counts published;
 };
 
 /* The worker's keys, loaded by main() so that a bad key file ends the
@@ -111,6 +146,9 @@ void queue_stop(struct queue *);
 /* While stopping: ends the loop if nothing is in flight any more. */
 void queue_check_stopped(struct queue *);
 void queue_free(struct queue *);
+
+/* Notes the jobs and screenshots in flight for the period's peaks. */
+void queue_note_peaks(struct queue *);
 
 /* For handlers: the job succeeded (its last statement marked it done). */
 void job_done(struct job *, const char *result);

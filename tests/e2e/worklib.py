@@ -77,9 +77,13 @@ class DB:
 
 
 def worker_conf_text(keys_dir, conninfo, port, settings=None, dedup=None,
-                     retention=None):
+                     retention=None, log_level="debug"):
+    """The config of a worker test world.  Debug lines, which name each
+    job and its case (tests read them), are off at the default level:
+    they would date each tip (test_timing_privacy.py)."""
     text = keys_dir.abs_text()
     text, _ = set_key(text, "database", "conninfo", conninfo)
+    text, _ = set_key(text, "log", "level", log_level)
     text, _ = set_key(text, "intake", "listen", f"127.0.0.1:{port}")
     for k, v in {**WORKER_SETTINGS, **(settings or {})}.items():
         text, _ = set_key(text, "worker", k, v)
