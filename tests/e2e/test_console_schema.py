@@ -307,7 +307,7 @@ ACTIONS = {
 
 
 # Each case's partner in a merge: ids are in no order within an hour
-# (schema/0020_timing.sql).
+# (schema/0019_timing.sql).
 PARTNER = {}
 
 
@@ -468,7 +468,7 @@ def test_merge(wenv, who, console, module_worker):
         {"description": MERGE_TEXT, "url": ub},
     ])
     # The smaller id merges into the larger; ids are in no order within an
-    # hour (schema/0020_timing.sql), and the two cases are alike here.
+    # hour (schema/0019_timing.sql), and the two cases are alike here.
     assert tips[1][1] == tips[0][1] != tips[2][1]
     small, large = sorted((tips[0][1], tips[2][1]))
     # Both cases hold one key in common (a duplicate to drop on the move).

@@ -238,7 +238,7 @@ def test_merge_brings_messages_to_the_tips(cenv):
     into = int(r.header("Location").split("/")[-1])
     # The message written before the merge reaches the other case's tip
     # by itself (the smaller id is merged away; ids are in no order
-    # within an hour, 0020_timing.sql).
+    # within an hour, 0019_timing.sql).
     assert into == max(x["case_id"], y["case_id"])
     assert delivered(cenv, y, 1) == ["Ensimmäinen viesti."]
     r = post_feedback(c, into, template="received", lang="fi",

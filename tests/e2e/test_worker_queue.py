@@ -47,7 +47,7 @@ def crash_tips():
 
 def test_sigkill_every_second(wenv, start_worker, request):
     db = wenv.db
-    # Job ids are in no order within an hour (0020_timing.sql): the
+    # Job ids are in no order within an hour (0019_timing.sql): the
     # jobs before this test are named.
     old_jobs = [r[0] for r in db.q("SELECT id FROM job")]
     t0 = time.monotonic()
@@ -170,7 +170,7 @@ def check_done_lines(db, workers, old_jobs):
 
 def test_two_workers_share_the_queue(wenv, start_worker):
     db = wenv.db
-    # Job ids are in no order within an hour (0020_timing.sql): the
+    # Job ids are in no order within an hour (0019_timing.sql): the
     # jobs before this test are named.
     old_jobs = [r[0] for r in db.q("SELECT id FROM job")]
     ws = [start_worker(name="a.log"), start_worker(name="b.log")]
