@@ -52,6 +52,22 @@ def closed_by_server(s, deadline):
     return False
 
 
+def trickled_until_closed(s, piece, deadline):
+    """Sends piece every 0.2 s until the server closes s (True) or the
+    deadline passes (False)."""
+    s.settimeout(0.2)
+    while time.monotonic() < deadline:
+        try:
+            s.send(piece)
+            if s.recv(1) == b"":
+                return True
+        except (socket.timeout, TimeoutError):
+            continue
+        except (ssl.SSLError, OSError):
+            return True
+    return False
+
+
 def raw_exchange(s, request):
     """Sends one request on s and reads one answer: (status, headers,
     body), the body by its Content-Length."""
@@ -191,19 +207,7 @@ def test_head_trickle_is_cut_at_the_deadline(keys_dir, start_intake,
                                 header_timeout="2s"), port)
     s = tls(port, "127.0.0.2")
     s.sendall(b"GET /fi HTTP/1.1\r\n")
-    s.settimeout(0.2)
-    deadline = time.monotonic() + 30
-    closed = False
-    while time.monotonic() < deadline and not closed:
-        try:
-            s.send(b"X")
-            if s.recv(1) == b"":
-                closed = True
-        except (socket.timeout, TimeoutError):
-            continue
-        except (ssl.SSLError, OSError):
-            closed = True
-    assert closed
+    assert trickled_until_closed(s, b"X", time.monotonic() + 30)
     assert it.proc.poll() is None
 
 
@@ -226,19 +230,7 @@ def test_slow_body_is_cut(keys_dir, start_intake, workdir):
     s.sendall(b"POST /tip HTTP/1.1\r\nHost: x\r\nContent-Type: "
               b"application/x-www-form-urlencoded\r\n"
               b"Content-Length: 1000000\r\n\r\n")
-    s.settimeout(0.2)
-    deadline = time.monotonic() + 60
-    closed = False
-    while time.monotonic() < deadline and not closed:
-        try:
-            s.send(b"description=aaaa"[:4])
-            if s.recv(1) == b"":
-                closed = True
-        except (socket.timeout, TimeoutError):
-            continue
-        except (ssl.SSLError, OSError):
-            closed = True
-    assert closed
+    assert trickled_until_closed(s, b"desc", time.monotonic() + 60)
 
 
 def test_head_has_length_and_no_body(intake):
