@@ -302,6 +302,17 @@ text_normalise(const char *s, size_t len, struct buf *out)
 	free(w);
 }
 
+/* A character text_valid() refuses: a byte that does not decode (it comes
+ * back alone as U+FFFD; the character U+FFFD itself is three bytes), NUL
+ * or a C0 control other than tab, CR and LF, or DEL. */
+static bool
+text_bad(uint32_t cp, size_t adv)
+{
+	return (cp == 0xfffd && adv == 1) ||
+	       (cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n') ||
+	       cp == 0x7f;
+}
+
 bool
 text_valid(const char *s, size_t len, size_t *nchars)
 {
@@ -311,18 +322,38 @@ text_valid(const char *s, size_t len, size_t *nchars)
 
 	while (i < len) {
 		cp = text_decode(p + i, len - i, &adv);
-		/* A byte that does not decode comes back alone as U+FFFD; the
-		 * character U+FFFD itself is three bytes. */
-		if (cp == 0xfffd && adv == 1)
-			return false;
-		if ((cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n') ||
-		    cp == 0x7f)
+		if (text_bad(cp, adv))
 			return false;
 		i += adv;
 		n++;
 	}
 	*nchars = n;
 	return true;
+}
+
+size_t
+text_repair(const char *s, size_t len, char *out, size_t *nchars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, n = 0, adv;
+	uint32_t cp;
+
+	while (i < len) {
+		cp = text_decode(p + i, len - i, &adv);
+		if (text_bad(cp, adv)) {
+			/* Each bad byte or control shows where it was. */
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+		} else {
+			memcpy(out + o, p + i, adv);
+			o += adv;
+		}
+		i += adv;
+		n++;
+	}
+	out[o] = '\0';
+	*nchars = n;
+	return o;
 }
 
 void

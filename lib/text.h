@@ -25,6 +25,11 @@ void text_normalise(const char *, size_t, struct buf *out);
 /* True if the bytes are valid UTF-8 without NUL or C0 controls other than
  * tab, CR and LF; *nchars gets the number of characters. */
 bool text_valid(const char *, size_t, size_t *nchars);
+/* Copies the bytes to out as text text_valid() takes, each byte that does
+ * not decode and each refused control made U+FFFD, so that a form can come
+ * back with what could be read.  out has room for 3 * len + 1 bytes; a
+ * NUL is added.  Returns the bytes written; *nchars gets the characters. */
+size_t text_repair(const char *, size_t, char *out, size_t *nchars);
 
 /* Appends the first nchars characters of UTF-8 text as one line (each run
  * of white space and controls made one space, trimmed), with "…" if it

@@ -372,8 +372,9 @@ upload_answer_unconfirmed(struct upload *up, const char *code)
 
 /* ---- reading and checking the fields ---- */
 
-/* The first value of a text field as an arena string; "" if absent.  NULL
- * (and an error on the field) if it is not valid UTF-8 text. */
+/* The first value of a text field as an arena string; "" if absent; NULL
+ * out of memory.  Text that is not valid UTF-8 (or has controls) comes
+ * back repaired (text_repair()), with an error on the field. */
 const char *
 upload_form_text(const struct form *form, const char *name, struct arena *a,
     size_t *nchars, const char **err)
@@ -385,12 +386,17 @@ upload_form_text(const struct form *form, const char *name, struct arena *a,
 	*nchars = 0;
 	if (p == NULL || p->is_file)
 		return "";
-	if (!text_valid((const char *)p->body.p, p->body.len, nchars)) {
+	if (text_valid((const char *)p->body.p, p->body.len, nchars)) {
+		if ((s = arena_strndup(a, p->body.p, p->body.len)) == NULL)
+			return NULL;
+	} else {
+		/* What can be read comes back, the rest marked, and the field
+		 * says so. */
+		if ((s = arena_alloc(a, 3 * p->body.len + 1)) == NULL)
+			return NULL;
+		text_repair((const char *)p->body.p, p->body.len, s, nchars);
 		*err = "err.text.invalid";
-		return "";
 	}
-	if ((s = arena_strndup(a, p->body.p, p->body.len)) == NULL)
-		return NULL;
 	/* Browsers send a textarea's line breaks as CRLF but count each as
 	 * one character against maxlength: store and count them as LF. */
 	for (i = o = 0; s[i] != '\0'; i++) {

@@ -84,6 +84,33 @@ def test_field_errors(intake, pg, case):
     assert errs == [err_id], errs
 
 
+def test_invalid_utf8_keeps_what_can_be_read(intake, pg, curl, workdir):
+    """Bytes that are not UTF-8 in the description: what can be read comes
+    back in the form, each bad byte shown as U+FFFD, and only the
+    description says that something could not be read."""
+    b = "utf8bound"
+    fields = [(k, v) for k, v in typed() if k != "description"]
+    body = b"".join(
+        f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'
+        f'{v}\r\n'.encode() for k, v in fields)
+    body += (f'--{b}\r\nContent-Disposition: form-data; '
+             f'name="description"\r\n\r\n').encode()
+    body += "Uhkaava viesti: ".encode() + b"\xff\xfe" + \
+        " naapurit häädettävä".encode() + b"\xc3\r\n"
+    body += f"--{b}--\r\n".encode()
+    path = workdir / "utf8body"
+    path.write_bytes(body)
+    before = counts(pg)
+    r = curl("-H", f"Content-Type: multipart/form-data; boundary={b}",
+             "--data-binary", f"@{path}", f"{intake.url}/tip")
+    kept = fields + [("description", "Uhkaava viesti: \ufffd\ufffd "
+                                     "naapurit häädettävä\ufffd")]
+    f = refused(r, 422, kept, pg, before)
+    assert "\ufffd" in f.texts["description-error"]
+    errs = [i for i, t in f.texts.items() if i.endswith("-error") and t]
+    assert errs == ["description-error"], errs
+
+
 def test_field_errors_in_english_with_urlencoded_body(intake, pg, curl):
     fields = typed(lang="en", date=future())
     before = counts(pg)

@@ -104,6 +104,28 @@ test_valid(void **state)
 	assert_false(text_valid("\xff", 1, &n));
 }
 
+static void
+test_repair(void **state)
+{
+	char out[64];
+	size_t n, len;
+
+	(void)state;
+	/* Valid text is copied as it is. */
+	len = text_repair("ä\tb", 4, out, &n);
+	assert_int_equal(len, 4);
+	assert_int_equal(n, 3);
+	assert_string_equal(out, "ä\tb");
+	/* A stray byte, a truncated sequence, NUL and a control each become
+	 * one U+FFFD; the text around them is kept. */
+	len = text_repair("Uhkaus\xff ja\0 vi\x01ha\xc3", 18, out, &n);
+	assert_string_equal(out,
+	    "Uhkaus\xef\xbf\xbd ja\xef\xbf\xbd vi\xef\xbf\xbdha\xef\xbf\xbd");
+	assert_int_equal(len, strlen(out));
+	assert_true(text_valid(out, len, &n));
+	assert_int_equal(n, 18);
+}
+
 static char *
 excerpt(const char *s, size_t n)
 {
@@ -141,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_normalise),
 		cmocka_unit_test(test_normalise_scripts),
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_repair),
 		cmocka_unit_test(test_excerpt),
 	};
 
