@@ -570,6 +570,9 @@ console_init(struct console *co, struct event_base *base, struct cfg *cfg,
 	wo.http.max_body_bytes = 256 << 10;
 	wo.http.timeout_ms = cfg->console_timeout_ms;
 	wo.http.max_connections = (int)cfg->console_max_connections;
+	/* Officers may all come through one address (the police network's
+	 * NAT or VPN): no share per client on the console. */
+	wo.http.max_per_client = (int)cfg->console_max_connections;
 	wo.http.csp = WEB_CSP;
 	wo.routes = console_routes;
 	wo.nlangs = LANG_STAFF_COUNT;
