@@ -498,6 +498,10 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	}
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
+	/* An idle connection keeps nothing of its last request. */
+	free(c->head);
+	c->head = NULL;
+	c->head_len = c->head_cap = 0;
 	conn_phase(c, P_IDLE, c->l->o.idle_ms);
 	bufferevent_enable(c->bev, EV_READ);
 	conn_parse(c); /* a pipelined request may be waiting */
