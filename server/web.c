@@ -269,7 +269,8 @@ web_head(struct http_req *req)
 
 	if ((wr = web_req_new(w, req)) == NULL)
 		return;
-	uri = evhttp_uri_parse_with_flags(req->target, 0);
+	uri =
+	    evhttp_uri_parse_with_flags(req->target, EVHTTP_URI_NONCONFORMANT);
 	raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	path = raw != NULL ? evhttp_uridecode(raw, 0, &len) : NULL;
 	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
