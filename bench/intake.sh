@@ -40,6 +40,10 @@ sed -e "s|^conninfo = .*|conninfo = host=$PGHOST port=$PGPORT dbname=tipline|" \
     -e "s|^listen = 127.0.0.1:8443|listen = 127.0.0.1:$intake_port|" \
     -e "s|^pool_size = .*|pool_size = 16|" \
     -e "s|^max_uploads = .*|max_uploads = 256|" \
+    -e "s|^tip_client_burst = .*|tip_client_burst = 1000000|" \
+    -e "s|^tip_client_rate = .*|tip_client_rate = 1000000/s|" \
+    -e "s|^tip_burst = .*|tip_burst = 1000000|" \
+    -e "s|^tip_rate = .*|tip_rate = 1000000/s|" \
     -e "s|^level = .*|level = warn|" \
     -e "s|^keepalive_timeout = .*|keepalive_timeout = 300s|" conf/tipline.ini >"$conf"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
