@@ -250,3 +250,18 @@ pow_seen_add(struct pow_seen *ps, uint64_t id, uint64_t window, uint64_t now_s)
 	free_slot->window = window;
 	return 0;
 }
+
+void
+pow_seen_remove(struct pow_seen *ps, uint64_t id)
+{
+	struct pow_slot *s;
+	size_t i;
+
+	for (i = 0; i < POW_PROBE; i++) {
+		s = &ps->slots[(id + i) & ps->mask];
+		if (s->window != 0 && s->id == id) {
+			s->window = 0;
+			return;
+		}
+	}
+}

@@ -86,5 +86,7 @@ bool pow_seen_has(const struct pow_seen *, uint64_t id, uint64_t now_s);
  * no room near id (then the solution is not to be honoured). */
 TL_MUSTCHECK int pow_seen_add(struct pow_seen *, uint64_t id, uint64_t window,
     uint64_t now_s);
+/* Takes back a pow_seen_add() whose solution was not honoured after all. */
+void pow_seen_remove(struct pow_seen *, uint64_t id);
 
 #endif

@@ -202,6 +202,10 @@ test_reuse_refused(void **state)
 	    pow_seen_add(ps, id, window, (w + 2) * POW_WINDOW_S - 1), -1);
 	/* ...and forgotten once it no longer is. */
 	assert_false(pow_seen_has(ps, id, (w + 2) * POW_WINDOW_S));
+	/* One taken back may be used. */
+	pow_seen_remove(ps, id);
+	assert_false(pow_seen_has(ps, id, NOW));
+	assert_int_equal(pow_seen_add(ps, id, window, NOW), 0);
 	pow_seen_free(ps);
 }
 
