@@ -112,6 +112,8 @@ intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 	ctx = page_ctx(&in->pages, lang, i18n_get(lang, "form.title"));
 	json_object_set_new(ctx, "today", json_string(today));
 	intake_upload_limits(in, ctx);
+	/* The proof-of-work field and its script, unless turned off. */
+	json_object_set_new(ctx, "pow", json_boolean(in->cfg->intake_pow));
 	/* Default choice: hear back through the receipt code. */
 	json_object_set_new(ctx, "v", json_pack("{s:b}", "fb_receipt", 1));
 

@@ -76,6 +76,7 @@ def test_second_tip_needs_fresh_work(keys_dir, start_intake, workdir):
     r = send(it.url, text=typed)
     assert r.status == 429, r.text[:2000]
     assert typed in r.text and 'name="pow" value=""' in r.text
+    assert "/static/pow.js?v=" in r.text
     r = send(it.url, pow="")
     assert r.status == 429
 
@@ -141,7 +142,10 @@ def test_off(keys_dir, start_intake, workdir):
                            tip_client_rate="1/h"), port)
     r = curl(f"{it.url}/pow")
     assert r.status == 404
-    # The form still has its field; a solution made elsewhere is ignored.
+    # The form has neither the field nor the script; it works as ever,
+    # and a solution made elsewhere is ignored.
+    page = curl(f"{it.url}/en").text
+    assert 'name="pow"' not in page and "pow.js" not in page
     assert send(it.url).status == 200
     on_port = free_port()
     on = start_intake(conf(keys_dir, workdir, on_port), on_port)
