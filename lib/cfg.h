@@ -90,6 +90,12 @@ struct cfg {
 	long long intake_tip_every_us;
 	long long intake_tip_client_burst;
 	long long intake_tip_client_every_us;
+	/* A tip with a proof of work (server/pow.h) takes from a bucket of
+	 * its own per client; pow_bits zero bits at the least. */
+	bool intake_pow;
+	long long intake_pow_bits;
+	long long intake_tip_pow_client_burst;
+	long long intake_tip_pow_client_every_us;
 	long long intake_followup_burst;
 	long long intake_followup_every_us;
 	long long intake_followup_client_burst;

@@ -144,6 +144,27 @@ ratelimit_take(struct ratelimit *rl, uint64_t key, uint64_t now,
 	return true;
 }
 
+uint64_t
+ratelimit_global_used(const struct ratelimit *rl, uint64_t now)
+{
+	uint64_t ahead, used;
+
+	if (rl->global_tat <= now)
+		return 0;
+	ahead = rl->global_tat - now;
+	used = ahead / rl->global.every_us + (ahead % rl->global.every_us != 0);
+	return used < rl->global.burst ? used : rl->global.burst;
+}
+
+bool
+ratelimit_take_global(struct ratelimit *rl, uint64_t now, uint64_t *retry_us)
+{
+	if (!ratelimit_has(&rl->global, rl->global_tat, now, retry_us))
+		return false;
+	rl->global_tat = ratelimit_charge(&rl->global, rl->global_tat, now);
+	return true;
+}
+
 void
 ratelimit_forget(struct ratelimit *rl)
 {

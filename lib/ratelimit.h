@@ -49,6 +49,15 @@ void ratelimit_free(struct ratelimit *);
 TL_MUSTCHECK bool ratelimit_take(struct ratelimit *, uint64_t key,
     uint64_t now_us, uint64_t *retry_us);
 
+/* Tokens taken from the global bucket and not yet back at now_us: 0 when
+ * full, its burst when empty.  For a cost that grows with the load. */
+uint64_t ratelimit_global_used(const struct ratelimit *, uint64_t now_us);
+
+/* Takes one token from the global bucket alone, for a request whose
+ * client was counted in another table; false (nothing taken) if empty. */
+TL_MUSTCHECK bool ratelimit_take_global(struct ratelimit *, uint64_t now_us,
+    uint64_t *retry_us);
+
 /* Forgets every client's bucket (their keys changed); the global bucket
  * stays. */
 void ratelimit_forget(struct ratelimit *);

@@ -6,6 +6,8 @@
  *                          Accept-Language)
  *   GET /static/NAME       built-in static files, cacheable
  *   GET /healthz           200 when the database answers, else 503
+ *   GET /pow               a proof-of-work challenge for the form's script
+ *                          (pow.h), as JSON; 404 with pow = no
  *   POST /tip              a tip (upload.c); GET /tip goes to the form
  *   GET, POST /status      a tip's state by receipt code (status.c)
  *   POST /status/followup  a tipster's follow-up (followup.c); GET goes
@@ -35,6 +37,7 @@
 #include "intake.h"
 #include "keys.h"
 #include "log.h"
+#include "pow.h"
 #include "ratelimit.h"
 #include "followup.h"
 #include "status.h"
@@ -43,6 +46,9 @@
 
 extern const struct asset intake_templates[];
 extern const struct asset intake_static[];
+
+/* The form's script fetches its proof-of-work challenge from /pow. */
+#define INTAKE_CSP WEB_CSP "; connect-src 'self'"
 
 static void intake_load_munis(struct intake *);
 
@@ -106,6 +112,8 @@ intake_form_ctx(struct intake *in, enum lang lang, const char *today)
 	ctx = page_ctx(&in->pages, lang, i18n_get(lang, "form.title"));
 	json_object_set_new(ctx, "today", json_string(today));
 	intake_upload_limits(in, ctx);
+	/* The proof-of-work field and its script, unless turned off. */
+	json_object_set_new(ctx, "pow", json_boolean(in->cfg->intake_pow));
 	/* Default choice: hear back through the receipt code. */
 	json_object_set_new(ctx, "v", json_pack("{s:b}", "fb_receipt", 1));
 
@@ -393,6 +401,56 @@ intake_followup_get(struct web_req *wr)
 	web_error(wr, 303);
 }
 
+/* The zero bits a challenge asks for now: the base, and one more for each
+ * quarter of the daemon's tip bucket in use, so that a flood costs more
+ * as it drains the bucket. */
+static unsigned
+intake_pow_bits(struct intake *in)
+{
+	uint64_t used = ratelimit_global_used(in->limits[INTAKE_L_TIP],
+	    util_now_ms() * 1000);
+	uint64_t burst = (uint64_t)in->cfg->intake_tip_burst;
+	unsigned bits = (unsigned)in->cfg->intake_pow_bits;
+
+	bits += (unsigned)(used >= burst ? 4 : 4 * used / burst);
+	return bits < POW_MAX_BITS ? bits : POW_MAX_BITS;
+}
+
+/* GET /pow: {"challenge", "bits", "expires_in"}, never cached. */
+static void
+intake_pow(struct web_req *wr)
+{
+	struct intake *in = wr->w->app;
+	char challenge[POW_CHALLENGE_MAX];
+	uint64_t now = (uint64_t)time(NULL);
+	struct evbuffer *body;
+	unsigned bits;
+	json_t *j;
+	char *s;
+
+	if (!in->cfg->intake_pow) {
+		web_error(wr, 404);
+		return;
+	}
+	bits = intake_pow_bits(in);
+	pow_challenge(in->pow_key, now, bits, challenge);
+	j = json_pack("{s:s, s:i, s:I}", "challenge", challenge, "bits",
+	    (int)bits, "expires_in",
+	    (json_int_t)((pow_window(now) + 2) * POW_WINDOW_S - now));
+	s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	if (s == NULL || (body = evbuffer_new()) == NULL) {
+		free(s);
+		web_send_text(wr, 500, "internal error");
+		return;
+	}
+	evbuffer_add(body, s, strlen(s));
+	free(s);
+	web_header(wr, "Content-Type", "application/json");
+	web_send(wr, 200, body);
+	evbuffer_free(body);
+}
+
 static const struct web_route intake_routes[] = {
 	{ WEB_GET, "/", intake_form_any, 0, 0 },
 	{ WEB_GET, "/fi", intake_form_lang, 0, 0 },
@@ -406,6 +464,7 @@ static const struct web_route intake_routes[] = {
 	{ WEB_GET, "/et", intake_form_lang, 0, 0 },
 	{ WEB_GET, "/se", intake_form_lang, 0, 0 },
 	{ WEB_GET, "/healthz", intake_healthz, 0, 0 },
+	{ WEB_GET, "/pow", intake_pow, 0, 0 },
 	{ WEB_GET, "/static/", intake_static_file, WEB_PREFIX, 0 },
 	{ WEB_POST, "/tip", intake_tip, WEB_FORM, 0 },
 	{ WEB_GET, "/tip", intake_tip_get, 0, 0 },
@@ -443,7 +502,8 @@ intake_limits_new(struct intake *in)
 		    c->intake_followup_client_burst,
 		    c->intake_followup_every_us, c->intake_followup_burst },
 	};
-	struct ratelimit_rate client, global;
+	struct ratelimit_rate client, global, endless = { 1, 1ULL << 62 };
+	size_t need, slots = 1024;
 	int k;
 
 	for (k = 0; k < INTAKE_L_COUNT; k++) {
@@ -456,7 +516,51 @@ intake_limits_new(struct intake *in)
 		if (in->limits[k] == NULL)
 			fatalx("%s: out of memory", __func__);
 	}
+
+	/* Tips with a proof of work: the per-client bucket here, the daemon's
+	 * in limits[INTAKE_L_TIP], whose rate bounds the table as it does the
+	 * plain one. */
+	global = (struct ratelimit_rate){ (uint64_t)c->intake_tip_every_us,
+		(uint64_t)c->intake_tip_burst };
+	client = (struct ratelimit_rate){
+		(uint64_t)c->intake_tip_pow_client_every_us,
+		(uint64_t)c->intake_tip_pow_client_burst
+	};
+	in->pow_limit =
+	    ratelimit_new(&client, &endless, ratelimit_slots(&client, &global));
+	/* Challenges used stay until two windows are over: no more than the
+	 * daemon's tip bucket gives in that time, twice that for room. */
+	need = (size_t)global.burst +
+	       (size_t)(2 * POW_WINDOW_S * 1000000ULL / global.every_us);
+	while (slots < RATELIMIT_MAX_SLOTS && slots < 2 * need)
+		slots <<= 1;
+	in->pow_seen = pow_seen_new(slots);
+	if (in->pow_limit == NULL || in->pow_seen == NULL)
+		fatalx("%s: out of memory", __func__);
 	in->limits_epoch = client_epoch();
+}
+
+/* The client key's key was replaced: the buckets' keys match nobody any
+ * more.  Forget them (each client starts full once an hour). */
+static void
+intake_limits_epoch(struct intake *in)
+{
+	int k;
+
+	if (client_epoch() == in->limits_epoch)
+		return;
+	for (k = 0; k < INTAKE_L_COUNT; k++)
+		ratelimit_forget(in->limits[k]);
+	ratelimit_forget(in->pow_limit);
+	in->limits_epoch = client_epoch();
+}
+
+static void
+intake_retry(uint64_t retry_us, unsigned long long *retry_s)
+{
+	*retry_s = (retry_us + 999999) / 1000000;
+	if (*retry_s == 0)
+		*retry_s = 1;
 }
 
 bool
@@ -464,21 +568,74 @@ intake_allow(struct intake *in, struct web_req *wr, enum intake_limit kind,
     unsigned long long *retry_s)
 {
 	uint64_t key = web_client(wr), retry_us = 0;
-	int k;
 
-	/* The client key's key was replaced: the buckets' keys match nobody
-	 * any more.  Forget them (each client starts full once an hour). */
-	if (client_epoch() != in->limits_epoch) {
-		for (k = 0; k < INTAKE_L_COUNT; k++)
-			ratelimit_forget(in->limits[k]);
-		in->limits_epoch = client_epoch();
-	}
+	intake_limits_epoch(in);
 	if (ratelimit_take(in->limits[kind], key, util_now_ms() * 1000,
 	        &retry_us))
 		return true;
-	*retry_s = (retry_us + 999999) / 1000000;
-	if (*retry_s == 0)
-		*retry_s = 1;
+	intake_retry(retry_us, retry_s);
+	return false;
+}
+
+/* Whether a good, unused solution pays for this tip: then it is used,
+ * and the client's proof-of-work bucket and the daemon's tip bucket have
+ * given a token each.  Otherwise nothing is taken; *retry_us is set if
+ * the proof-of-work bucket was empty. */
+static bool
+intake_allow_pow(struct intake *in, struct web_req *wr, const uint8_t *sol,
+    size_t len, uint64_t now_us, uint64_t *retry_us)
+{
+	struct ratelimit *tips = in->limits[INTAKE_L_TIP];
+	uint64_t now_s = (uint64_t)time(NULL), id, window, unused;
+	enum pow_verdict v;
+
+	if (!in->cfg->intake_pow || len == 0)
+		return false;
+	v = pow_check(in->pow_key, now_s, (unsigned)in->cfg->intake_pow_bits,
+	    sol, len, &id, &window);
+	if (v != POW_OK) {
+		rlog_debug(wr, "proof of work not taken: %s",
+		    v == POW_MALFORMED ? "malformed"
+		    : v == POW_FORGED  ? "not ours"
+		    : v == POW_EXPIRED ? "expired"
+		                       : "too weak");
+		return false;
+	}
+	if (pow_seen_add(in->pow_seen, id, window, now_s) == -1) {
+		rlog_debug(wr, "proof of work not taken: used before");
+		return false;
+	}
+	/* Both buckets or neither: the daemon's is looked at first, and
+	 * nothing runs between the two takes. */
+	if (ratelimit_global_used(tips, now_us) >=
+	        (uint64_t)in->cfg->intake_tip_burst ||
+	    !ratelimit_take(in->pow_limit, web_client(wr), now_us, retry_us)) {
+		pow_seen_remove(in->pow_seen, id);
+		return false;
+	}
+	if (!ratelimit_take_global(tips, now_us, &unused))
+		fatalx("%s: the tip bucket ran dry", __func__);
+	return true;
+}
+
+bool
+intake_allow_tip(struct intake *in, struct web_req *wr, const uint8_t *pow,
+    size_t len, unsigned long long *retry_s)
+{
+	uint64_t now_us = util_now_ms() * 1000, retry_us = 0, pow_retry = 0;
+
+	intake_limits_epoch(in);
+	if (intake_allow_pow(in, wr, pow, len, now_us, &pow_retry)) {
+		rlog_debug(wr, "tip paid with a proof of work");
+		return true;
+	}
+	if (ratelimit_take(in->limits[INTAKE_L_TIP], web_client(wr), now_us,
+	        &retry_us))
+		return true;
+	/* The sooner of the two buckets the client may use. */
+	if (pow_retry != 0 && pow_retry < retry_us)
+		retry_us = pow_retry;
+	intake_retry(retry_us, retry_s);
 	return false;
 }
 
@@ -516,6 +673,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	in->db = db_pool_new(base, &dbo);
 	memcpy(in->public_key, keys->public_key, sizeof(in->public_key));
 	memcpy(in->pepper, keys->pepper, sizeof(in->pepper));
+	pow_key(in->pepper, in->pow_key);
 	TAILQ_INIT(&in->stash);
 	intake_limits_new(in);
 	in->tpool = tpool_new(base, (int)cfg->intake_threads);
@@ -545,7 +703,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	wo.http.head_ms = cfg->intake_header_ms;
 	wo.http.idle_ms = cfg->intake_keepalive_ms;
 	wo.http.min_rate = cfg->intake_min_rate;
-	wo.http.csp = WEB_CSP;
+	wo.http.csp = INTAKE_CSP;
 	wo.routes = intake_routes;
 	wo.nlangs = LANG_COUNT;
 	wo.error = intake_error;
@@ -590,7 +748,10 @@ intake_free(struct intake *in)
 	stash_free_all(in);
 	for (k = 0; k < INTAKE_L_COUNT; k++)
 		ratelimit_free(in->limits[k]);
+	ratelimit_free(in->pow_limit);
+	pow_seen_free(in->pow_seen);
 	sodium_memzero(in->pepper, sizeof(in->pepper));
+	sodium_memzero(in->pow_key, sizeof(in->pow_key));
 	page_free(&in->pages);
 	for (i = 0; i < in->nmunis; i++)
 		for (k = 0; k < LANG_COUNT; k++)

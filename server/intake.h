@@ -26,6 +26,7 @@
 #include "web.h"
 
 struct ratelimit;
+struct pow_seen;
 struct stash_entry;
 TAILQ_HEAD(stash_list, stash_entry);
 
@@ -77,6 +78,12 @@ struct intake {
 	 * limits_epoch. */
 	struct ratelimit *limits[INTAKE_L_COUNT];
 	uint64_t limits_epoch;
+	/* Tips with a proof of work (pow.h): their own bucket per client
+	 * (its global bucket never runs dry: limits[INTAKE_L_TIP]'s is the
+	 * one that counts), the challenges used, and the challenges' key. */
+	struct ratelimit *pow_limit;
+	struct pow_seen *pow_seen;
+	uint8_t pow_key[32];
 
 	int uploads; /* POST /tip and /status/followup in progress */
 	bool stopping;
@@ -89,6 +96,16 @@ struct intake {
  */
 TL_MUSTCHECK bool intake_allow(struct intake *, struct web_req *,
     enum intake_limit, unsigned long long *retry_s);
+
+/*
+ * intake_allow() for POST /tip with the form's pow field (len bytes, may
+ * be 0): a good solution not used before takes from the proof-of-work
+ * bucket of the client, else (or if that one is empty) the plain one.
+ * Either way the daemon's tip bucket counts it.  A bad or used solution
+ * is as none.
+ */
+TL_MUSTCHECK bool intake_allow_tip(struct intake *, struct web_req *,
+    const uint8_t *pow, size_t len, unsigned long long *retry_s);
 
 /* The message id's text with {minutes} replaced by retry_s in whole
  * minutes, rounded up. */

@@ -1202,8 +1202,11 @@ upload_start(struct web_req *wr)
 		return;
 	}
 	/* Every tip a client sends counts, also one sent back for a fix:
-	 * the limit leaves room for that. */
-	if (!intake_allow(in, wr, INTAKE_L_TIP, &up->retry_s)) {
+	 * the limit leaves room for that.  A proof of work from the form's
+	 * script pays from a larger bucket. */
+	p = form_get(&up->form, "pow");
+	if (!intake_allow_tip(in, wr, p != NULL ? p->body.p : NULL,
+	        p != NULL ? p->body.len : 0, &up->retry_s)) {
 		char retry[24];
 
 		rlog_info(up, "refused: too many tips");

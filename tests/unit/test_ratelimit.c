@@ -183,6 +183,36 @@ test_forget(void **state)
 	ratelimit_free(rl);
 }
 
+/* The global bucket's use, for a cost that follows the load; and a token
+ * taken from it alone. */
+static void
+test_global_used(void **state)
+{
+	struct ratelimit_rate c = { SEC, 1000 }, g = { 10 * SEC, 4 };
+	struct ratelimit *rl = ratelimit_new(&c, &g, 1024);
+	uint64_t retry = 0;
+
+	(void)state;
+	assert_non_null(rl);
+	assert_int_equal(ratelimit_global_used(rl, T0), 0);
+	assert_true(take(rl, 1, T0));
+	assert_int_equal(ratelimit_global_used(rl, T0), 1);
+	assert_true(ratelimit_take_global(rl, T0, &retry));
+	assert_true(take(rl, 2, T0));
+	assert_int_equal(ratelimit_global_used(rl, T0), 3);
+	/* Part of a token back is not a token back. */
+	assert_int_equal(ratelimit_global_used(rl, T0 + 5 * SEC), 3);
+	assert_int_equal(ratelimit_global_used(rl, T0 + 10 * SEC), 2);
+	assert_true(ratelimit_take_global(rl, T0, &retry));
+	assert_int_equal(ratelimit_global_used(rl, T0), 4);
+	assert_false(ratelimit_take_global(rl, T0, &retry));
+	assert_int_equal(retry, 10 * SEC);
+	assert_false(take(rl, 3, T0));
+	assert_int_equal(ratelimit_global_used(rl, T0), 4);
+	assert_int_equal(ratelimit_global_used(rl, T0 + 40 * SEC), 0);
+	ratelimit_free(rl);
+}
+
 static void
 test_slots(void **state)
 {
@@ -210,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_full_is_absent),
 		cmocka_unit_test(test_table_full),
 		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_global_used),
 		cmocka_unit_test(test_slots),
 	};
 
