@@ -17,13 +17,14 @@
  * sends its head one byte every few seconds is closed at head_ms all the
  * same.  Connections are listed oldest first; when all max_connections
  * slots are taken, the oldest IDLE one gives its slot to the new one, then
- * the oldest still in HANDSHAKE or HEAD; if none can, the new one is
- * closed.  A client (a keyed hash of its address) that already holds
- * max_per_client connections first gives up its own oldest idle one, or
- * the new one is closed.  So accepting never stops, and memory is bounded
- * by max_connections x (head + buffered body + TLS buffers).  Out of
- * descriptors, lib/listen.c pauses accepting for a moment and logs once a
- * second.
+ * the oldest still in HANDSHAKE or HEAD, then the one whose body comes
+ * slowest if that is under HTTP_CRAWL_FACTOR x min_rate; if none can, the
+ * new one is closed.  A client (a keyed hash of its address) that already
+ * holds max_per_client connections first gives up its own oldest idle
+ * one, or the new one is closed.  So accepting never stops, and memory is
+ * bounded by max_connections x (head + buffered body + TLS buffers).  Out
+ * of descriptors, lib/listen.c pauses accepting for a moment and logs once
+ * a second.
  *
  * http-parser does the parsing; its callbacks only collect and pause, and
  * everything the application sees happens in conn_parse()'s loop.
@@ -92,11 +93,15 @@ struct http_conn {
 	enum {
 		H_URL,
 		H_FIELD,
-		H_VALUE
+		H_VALUE,
+		H_DONE /* trailers of a chunked body are ignored */
 	} hstate;
-	bool app_has; /* app->head has seen the request */
+	int nheaders;
+	bool bodyless; /* the request has no body at all */
+	bool app_has;  /* app->head has seen the request */
 	/* Body accounting, for the rate. */
 	int64_t window_ms; /* start of the window being measured */
+	int64_t body_ms;   /* start of the body */
 	uint64_t body_bytes, window_bytes;
 	bool answered; /* the request was answered before its end */
 	bool keep_alive;
@@ -207,6 +212,10 @@ static int
 head_pair(struct http_conn *c)
 {
 	head_end(c);
+	if (++c->nheaders > HTTP_MAX_HEADERS) {
+		c->ev = E_HEAD_BIG;
+		return -1;
+	}
 	if (evhttp_add_header(&c->req->in, c->head + c->field_off,
 	        c->head + c->value_off) == -1) {
 		c->ev = E_BAD;
@@ -222,6 +231,7 @@ on_message_begin(http_parser *p)
 
 	c->head_len = 0;
 	c->hstate = H_URL;
+	c->nheaders = 0;
 	c->body_bytes = 0;
 	c->answered = false;
 	c->msg_done = false;
@@ -246,6 +256,8 @@ on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 
+	if (c->hstate == H_DONE)
+		return 0;
 	if (c->hstate == H_VALUE && head_pair(c) == -1)
 		return -1;
 	if (c->hstate != H_FIELD) {
@@ -262,6 +274,8 @@ on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 
+	if (c->hstate == H_DONE)
+		return 0;
 	if (c->hstate == H_FIELD) {
 		head_end(c);
 		c->value_off = c->head_len;
@@ -278,6 +292,7 @@ on_headers_complete(http_parser *p)
 
 	if (c->hstate == H_VALUE && head_pair(c) == -1)
 		return -1;
+	c->hstate = H_DONE;
 	if ((r->target = strdup(c->head != NULL ? c->head : "")) == NULL)
 		return -1;
 	switch (p->method) {
@@ -371,7 +386,13 @@ conn_head(struct http_conn *c)
 
 	c->keep_alive = http_should_keep_alive(&c->parser) != 0;
 	r->close = !c->keep_alive;
-	c->window_ms = http_now_ms();
+	c->bodyless = !(c->parser.flags & F_CHUNKED) &&
+	              (!(c->parser.flags & F_CONTENTLENGTH) ||
+	                  c->parser.content_length == 0);
+	/* The first window starts after the grace, and counts what came
+	 * during it. */
+	c->body_ms = http_now_ms();
+	c->window_ms = c->body_ms + HTTP_BODY_GRACE_MS;
 	c->window_bytes = 0;
 	conn_phase(c, P_BODY, HTTP_BODY_GRACE_MS + HTTP_RATE_WINDOW_MS);
 	c->app_has = true;
@@ -578,6 +599,9 @@ static bool
 http_make_room(struct http_listener *l, uint64_t client)
 {
 	struct http_conn *c, *idle = NULL, *slow = NULL, *own_idle = NULL;
+	struct http_conn *crawl = NULL;
+	uint64_t rate, crawl_rate = UINT64_MAX;
+	int64_t now = http_now_ms();
 	int mine = 0;
 
 	TAILQ_FOREACH(c, &l->conns, entry) {
@@ -591,6 +615,18 @@ http_make_room(struct http_listener *l, uint64_t client)
 		if (slow == NULL &&
 		    (c->phase == P_HANDSHAKE || c->phase == P_HEAD))
 			slow = c;
+		/* The body coming slowest, if it is near the least allowed. */
+		if (c->phase == P_BODY &&
+		    now - c->body_ms > HTTP_BODY_GRACE_MS) {
+			rate =
+			    c->body_bytes * 1000 / (uint64_t)(now - c->body_ms);
+			if (rate <
+			        HTTP_CRAWL_FACTOR * (uint64_t)l->o.min_rate &&
+			    rate < crawl_rate) {
+				crawl = c;
+				crawl_rate = rate;
+			}
+		}
 	}
 	if (mine >= l->o.max_per_client) {
 		if (own_idle == NULL) {
@@ -603,7 +639,7 @@ http_make_room(struct http_listener *l, uint64_t client)
 	}
 	if (l->nconns < l->o.max_connections)
 		return true;
-	if ((c = idle != NULL ? idle : slow) == NULL) {
+	if ((c = idle != NULL ? idle : slow != NULL ? slow : crawl) == NULL) {
 		l->refused++;
 		return false;
 	}
@@ -638,9 +674,9 @@ http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	    BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (c->bev == NULL) {
-		SSL_free(ssl);
+		/* libevent may have freed the SSL and closed the socket on its
+		 * way out, or not: leaking them is safer than freeing twice. */
 		free(c);
-		evutil_closesocket(fd);
 		return;
 	}
 	if ((c->timer = evtimer_new(l->base, conn_timer_cb, c)) == NULL) {
@@ -883,7 +919,7 @@ http_reply(struct http_req *r, int status, struct evbuffer *body)
 	c->answered = true;
 	/* The body was not all read: the connection cannot be reused, and
 	 * what is still coming is read and dropped for a while. */
-	if (!c->msg_done) {
+	if (!c->msg_done && !c->bodyless) {
 		r->close = true;
 		c->linger = true;
 	}

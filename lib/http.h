@@ -60,6 +60,11 @@ struct http_opts {
 /* A request answered before its body ended: the rest is read and dropped
  * for at most this long, and this much, before the connection closes. */
 #define HTTP_LINGER_MS            5000
+/* Headers a request may have. */
+#define HTTP_MAX_HEADERS          100
+/* When every slot is taken, a body coming at under this many times
+ * min_rate may lose its slot to a new connection. */
+#define HTTP_CRAWL_FACTOR         4
 #define HTTP_LINGER_BYTES         (4 << 20)
 
 enum http_verb {

@@ -696,6 +696,7 @@ intake_init(struct intake *in, struct event_base *base, struct cfg *cfg,
 	wo.form_file_max = cfg->max_file_bytes;
 	wo.form_files = (int)cfg->files_per_tip;
 	wo.form_body_max = 2 * cfg_max_body_bytes(cfg);
+	wo.form_crawl = HTTP_CRAWL_FACTOR * cfg->intake_min_rate;
 	wo.http.timeout_ms = cfg->intake_timeout_ms;
 	wo.http.max_connections = (int)cfg->intake_max_connections;
 	wo.http.max_per_client = (int)cfg->intake_max_per_client;

@@ -370,6 +370,7 @@ web_init(struct web *w, struct event_base *base, struct tls *tls,
 	w->o_form_files = o->form_files;
 	w->o_form_body_max =
 	    o->form_body_max > 0 ? o->form_body_max : o->http.max_body_bytes;
+	w->o_form_crawl = o->form_crawl > 0 ? (uint64_t)o->form_crawl : 16384;
 	w->nlangs = o->nlangs > 0 && o->nlangs <= LANG_COUNT ? o->nlangs
 	                                                     : LANG_STAFF_COUNT;
 	for (r = w->routes; r->path != NULL; r++)

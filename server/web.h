@@ -104,6 +104,9 @@ struct web_opts {
 	long long form_file_max;
 	int form_files;
 	long long form_body_max;
+	/* Under this many bytes a second, an upload is crawling: when the
+	 * memory is full, it gives way to a faster one. */
+	long long form_crawl;
 };
 
 struct web_form;
@@ -123,6 +126,7 @@ struct web {
 	long long o_form_file_max;
 	int o_form_files;
 	long long o_form_body_max;
+	uint64_t o_form_crawl;
 	uint64_t next_id;
 	int inflight; /* requests not yet answered */
 	bool stopping;

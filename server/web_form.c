@@ -13,7 +13,8 @@
  *   - the file bytes all requests hold together stay under
  *     opts.form_memory, and one client's (lib/http.c's keyed hash of its
  *     address) under an eighth of it, or one whole tip's if that is more;
- *     past that the request is "busy":
+ *     when the memory is full, the upload coming slowest gives way to a
+ *     faster one; past that the request is "busy":
  *     its files are dropped and the handler answers 503 with the form;
  *   - past opts.form_body_max in all, reading stops (the handler answers
  *     413 with what it has).
@@ -30,6 +31,8 @@
  * characters (40,000 bytes at most). */
 #define WEB_FORM_TEXT_MAX     (256 << 10)
 #define WEB_FORM_MAX_PARTS    256
+/* The rate an upload is measured at: over the last one or two windows. */
+#define WEB_FORM_WINDOW_MS    5000
 /* One client holds at most this share of form_memory. */
 #define WEB_FORM_CLIENT_SHARE 8
 
@@ -53,9 +56,63 @@ struct web_form {
 	uint64_t total; /* body bytes seen */
 	ssize_t result;
 	const char *err;
+	/* Bytes of the last two windows of WEB_FORM_WINDOW_MS, for the rate
+	 * the body comes at now (not on average: a burst, then a trickle,
+	 * is a trickle). */
+	int64_t win_ms;
+	uint64_t win_bytes, prev_bytes;
 	bool busy;
 	bool stopped;
 };
+
+static void web_form_drop_data(struct web_form *);
+
+static void
+web_form_count(struct web_form *f, size_t len, int64_t now)
+{
+	if (now - f->win_ms >= WEB_FORM_WINDOW_MS) {
+		f->prev_bytes =
+		    now - f->win_ms < 2 * WEB_FORM_WINDOW_MS ? f->win_bytes : 0;
+		f->win_ms = now;
+		f->win_bytes = 0;
+	}
+	f->win_bytes += len;
+}
+
+/* Bytes a second the body has come at lately. */
+static uint64_t
+web_form_rate(const struct web_form *f, int64_t now)
+{
+	if (now - f->win_ms >= 2 * WEB_FORM_WINDOW_MS)
+		return 0;
+	return (f->prev_bytes + f->win_bytes) * 1000 /
+	       (uint64_t)(now - f->win_ms + WEB_FORM_WINDOW_MS);
+}
+
+/* Drops every screenshot f holds: its tip will get 503 and its form. */
+static void
+web_form_shed(struct web_form *f)
+{
+	size_t i;
+
+	web_form_drop_data(f);
+	for (i = 0; i < f->nfiles; i++) {
+		sodium_memzero(f->files[i].p, f->files[i].len);
+		free(f->files[i].p);
+	}
+	f->nfiles = 0;
+	for (i = 0; i < f->nparts; i++)
+		if (f->parts[i].is_file && f->parts[i].body.len > 0) {
+			f->parts[i].body.p = (const uint8_t *)"";
+			f->parts[i].body.len = 0;
+			f->parts[i].truncated = true;
+		}
+	if (f->in_part && f->cur.is_file)
+		f->cur.truncated = true;
+	f->w->form_held -= f->held;
+	f->held = 0;
+	f->busy = true;
+}
 
 /* One client's share: an eighth of the memory, but at least one whole
  * tip's screenshots. */
@@ -83,8 +140,26 @@ web_form_reserve(struct web_form *f, size_t n)
 	struct web_form *o;
 	size_t mine = 0;
 
-	if (w->form_held + n > w->o_form_memory)
-		return false;
+	struct web_form *slow = NULL;
+	int64_t now = util_now_ms();
+
+	if (w->form_held + n > w->o_form_memory) {
+		/* Full: the upload coming slowest lately gives way, if it
+		 * crawls, so that a few uploads kept alive at the least rate
+		 * cannot keep the memory from everyone else. */
+		TAILQ_FOREACH(o, &w->forms, entry)
+			if (o != f && o->held > 0 &&
+			    (slow == NULL || web_form_rate(o, now) <
+			                         web_form_rate(slow, now)))
+				slow = o;
+		if (slow == NULL ||
+		    web_form_rate(slow, now) >= w->o_form_crawl ||
+		    web_form_rate(slow, now) >= web_form_rate(f, now))
+			return false;
+		web_form_shed(slow);
+		if (w->form_held + n > w->o_form_memory)
+			return false;
+	}
 	TAILQ_FOREACH(o, &w->forms, entry)
 		if (o->wr->client == f->wr->client)
 			mine += o->held;
@@ -263,6 +338,7 @@ web_form_body(struct http_req *req, const uint8_t *p, size_t len)
 	const char *err;
 
 	f->total += len;
+	web_form_count(f, len, util_now_ms());
 	if (f->total > (uint64_t)f->w->o_form_body_max) {
 		f->stopped = true;
 		f->err = "body too large";
@@ -294,6 +370,7 @@ web_form_begin(struct web_req *wr)
 		return;
 	f->w = w;
 	f->wr = wr;
+	f->win_ms = util_now_ms();
 	cb.arg = f;
 	if (form_stream_init(&f->fs, boundary, &lim, &wr->arena, &cb, &err) ==
 	    -1) {
