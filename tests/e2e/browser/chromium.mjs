@@ -14,3 +14,19 @@ export function launchChromium() {
       "--disable-component-update", "--disable-sync"],
   });
 }
+
+// Collects what a page gets wrong: its console errors and uncaught
+// exceptions, and every answer of 400 or more ("404 /path").
+export function watchPage(page) {
+  const seen = { consoleErrors: [], failed: [] };
+  page.on("console", (m) => {
+    if (m.type() === "error") seen.consoleErrors.push(m.text());
+  });
+  page.on("pageerror", (e) => seen.consoleErrors.push(String(e)));
+  page.on("response", (r) => {
+    if (r.status() >= 400) {
+      seen.failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    }
+  });
+  return seen;
+}

@@ -8,7 +8,7 @@
 // stdout: the field's value when sent, the answer's status, the receipt
 // code if the page shows one, and the page's console errors and failed
 // requests.
-import { launchChromium } from "./chromium.mjs";
+import { launchChromium, watchPage } from "./chromium.mjs";
 
 const [base, mode] = process.argv.slice(2);
 if (!base || !["js", "nojs"].includes(mode)) {
@@ -25,13 +25,7 @@ try {
     locale: "en-GB",
   });
   const page = await context.newPage();
-  const consoleErrors = [];
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  const failed = [];
-  page.on("response", (r) => {
-    if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
-  });
+  const { consoleErrors, failed } = watchPage(page);
 
   const resp = await page.goto(`${base}/en`);
   out.formStatus = resp.status();

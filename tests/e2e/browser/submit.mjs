@@ -6,7 +6,7 @@
 // Prints one JSON object on stdout: what the pages showed.  With "js" it
 // also saves full-page screenshots at a phone's viewport (390x844) of the
 // form and of the receipt page into OUT_DIR.
-import { launchChromium } from "./chromium.mjs";
+import { launchChromium, watchPage } from "./chromium.mjs";
 import path from "node:path";
 
 const [base, outDir, mode, img1, img2] = process.argv.slice(2);
@@ -68,13 +68,7 @@ try {
     locale: "fi-FI",
   });
   const page = await context.newPage();
-  const consoleErrors = [];
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  const failed = [];
-  page.on("response", (r) => {
-    if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
-  });
+  const { consoleErrors, failed } = watchPage(page);
 
   let resp = await page.goto(`${base}/fi`);
   out.formStatus = resp.status();
