@@ -228,7 +228,7 @@ printf '%-44s %12s\n' "intake, tip without image, again" "${r[intake_text2]}"
 echo
 echo "ratios: intake/pgbench without image $(ratio "${r[intake_text]}" "${r[pg_text]}"), with image $(ratio "${r[intake_img]}" "${r[pg_img]}")"
 echo "        intake/nginx without image $(ratio "${r[intake_text]}" "${r[nginx_text]}"), with image $(ratio "${r[intake_img]}" "${r[nginx_img]}")"
-echo "        under slow-loris/unloaded (before and after) $(ratio "${r[intake_loris]}" "(${r[intake_text]} + ${r[intake_text2]}) / 2") (target >= 0.80)"
+echo "        under slow-loris/unloaded (before and after) $(ratio "${r[intake_loris]}" "((${r[intake_text]} + ${r[intake_text2]}) / 2)") (target >= 0.80)"
 echo "RSS, KiB: intake ${r[rss_intake_0]} -> ${r[rss_intake]} with 1000 idle TLS connections, nginx ${r[rss_nginx_0]} -> ${r[rss_nginx]}"
 echo "        intake/nginx with 1000 idle: $(ratio "${r[rss_intake]}" "${r[rss_nginx]}") (target <= 2), growth $(ratio "$((r[rss_intake] - r[rss_intake_0]))" "$((r[rss_nginx] - r[rss_nginx_0]))")"
 echo "sanitise 1080x2340 PNG: $san; mat2 median ${mat2_ms} ms"
