@@ -111,12 +111,6 @@ struct http_conn {
 	uint64_t linger_bytes;
 };
 
-static int64_t
-http_now_ms(void)
-{
-	return util_now_ms();
-}
-
 static void conn_free(struct http_conn *);
 static void conn_parse(struct http_conn *);
 
@@ -391,7 +385,7 @@ conn_head(struct http_conn *c)
 	                  c->parser.content_length == 0);
 	/* The first window starts after the grace, and counts what came
 	 * during it. */
-	c->body_ms = http_now_ms();
+	c->body_ms = util_now_ms();
 	c->window_ms = c->body_ms + HTTP_BODY_GRACE_MS;
 	c->window_bytes = 0;
 	conn_phase(c, P_BODY, HTTP_BODY_GRACE_MS + HTTP_RATE_WINDOW_MS);
@@ -554,7 +548,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	/* A body is measured window by window: min_rate over each one, so
 	 * that bytes sent early buy no silence later. */
 	if (c->phase == P_BODY) {
-		now = http_now_ms();
+		now = util_now_ms();
 		if (c->window_bytes * 1000 >=
 		    (uint64_t)c->l->o.min_rate *
 		        (uint64_t)(now - c->window_ms)) {
@@ -601,7 +595,7 @@ http_make_room(struct http_listener *l, uint64_t client)
 	struct http_conn *c, *idle = NULL, *slow = NULL, *own_idle = NULL;
 	struct http_conn *crawl = NULL;
 	uint64_t rate, crawl_rate = UINT64_MAX;
-	int64_t now = http_now_ms();
+	int64_t now = util_now_ms();
 	int mine = 0;
 
 	TAILQ_FOREACH(c, &l->conns, entry) {
