@@ -301,6 +301,34 @@ def start_upload(port, src, total, sent, text, boundary="loadbound"):
     return s
 
 
+def socket_queues(port):
+    """(unread, unsent): bytes the kernel holds for the server's sockets of
+    port that it has not read yet, and bytes its clients have sent that it
+    has not taken (from /proc/net/tcp)."""
+    unread = unsent = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            col = line.split()
+            local, remote = (int(a.split(":")[1], 16) for a in col[1:3])
+            tx, rx = (int(q, 16) for q in col[4].split(":"))
+            if local == port:
+                unread += rx
+            elif remote == port:
+                unsent += tx
+    return unread, unsent
+
+
+def wait_read_by_server(port, timeout=120):
+    """Until the server has read everything sent to it: sendall returns
+    once the kernel has the bytes, and a busy or sanitized server may not
+    have read them yet."""
+    deadline = time.monotonic() + timeout
+    while (q := socket_queues(port)) != (0, 0):
+        assert time.monotonic() < deadline, f"not read by the server: {q}"
+        time.sleep(0.1)
+
+
 def finish_upload(port, src, text):
     """A whole tip with a 1 MB file that is no picture, sent at once;
     returns (status, page)."""
@@ -333,6 +361,7 @@ def test_unfinished_uploads_hold_bounded_memory(keys_dir, start_intake,
     socks = [start_upload(port, f"127.0.1.{i + 2}", 40 << 20, 8 << 20,
                           f"Keskeneräinen lähetys {i}")
              for i in range(20)]
+    wait_read_by_server(port)
     stop = threading.Event()
 
     def trickle():  # 400 bytes a second each: over min_rate, a crawl
@@ -380,6 +409,7 @@ def test_one_client_gets_its_share_of_upload_memory(keys_dir, start_intake,
     it = start_intake(conf_with(keys_dir, workdir, port), port)
     socks = [start_upload(port, "127.0.3.2", 40 << 20, 9 << 20,
                           f"Jumissa {i}") for i in range(5)]
+    wait_read_by_server(port)
     try:
         text = "Kuudes vihje samasta osoitteesta."
         status, page = finish_upload(port, "127.0.3.2", text)
